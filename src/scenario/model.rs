@@ -1,0 +1,357 @@
+//! The scenario file format: what an instructor writes.
+//!
+//! These types are the contract between a scenario file and the world that
+//! runs it. Every struct rejects unknown fields, so a misspelt key is an
+//! error with a location rather than a silently ignored setting. The doc
+//! comments double as the descriptions an editor shows from `mailhop schema`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::duration::Duration;
+
+/// A small world of mail clients, servers and DNS, and what happens in it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Path or URL of the JSON Schema, for editors (`mailhop schema > scenario.schema.json`).
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Short identifier, lowercase with dashes, unique in a scenario library (used in URLs).
+    pub id: String,
+    /// Title shown in the gallery and on top of the player.
+    pub title: Text,
+    /// One or two sentences on what the scenario teaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
+    /// Seed for every random choice in the run (TLS randomness included). Same seed, same trace.
+    #[serde(default)]
+    pub seed: u64,
+    /// Wall-clock date at virtual time 0, in UTC, `YYYY-MM-DDTHH:MM:SSZ`. Used in Received and
+    /// Date headers and for certificate validity.
+    #[serde(default = "default_start")]
+    pub start: String,
+    /// The run stops at this virtual time even if messages are still queued (for example `7d`).
+    #[serde(default = "default_until")]
+    pub until: Duration,
+    /// One-way latency of every link unless `links` says otherwise (for example `20ms`).
+    #[serde(default = "default_latency")]
+    pub latency: Duration,
+    /// Latency of particular links between two nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// The machines of the world, by name. Server names are their DNS host names.
+    pub nodes: BTreeMap<String, Node>,
+    /// DNS zone: records by owner name. Every server node also gets an A and a PTR record
+    /// for its own name automatically, unless the zone gives them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dns: BTreeMap<String, DnsRecords>,
+    /// Things that go wrong on purpose: a node down for a while.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+    /// What people do, at which virtual time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<ScriptStep>,
+    /// Narration shown by the player at given moments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions: Vec<Caption>,
+}
+
+/// A text in English and Brazilian Portuguese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// English.
+    pub en: String,
+    /// Brazilian Portuguese.
+    pub pt: String,
+}
+
+/// What a machine does in the mail system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Mail user agent: a person's mail program. Submits on port 587 with STARTTLS and AUTH.
+    Mua,
+    /// Mail submission agent: takes mail from authenticated users on port 587 and sends it on.
+    Msa,
+    /// Mail transfer agent: queues, retries and routes mail on port 25.
+    Mta,
+    /// A provider's outgoing relay: sends mail on for its customers (`relay_for`).
+    Smarthost,
+    /// A hosted spam filter published as a domain's MX; forwards clean mail to the real server.
+    SpamFilter,
+    /// A backup MX: holds mail while the primary server is down, delivers it when it returns.
+    SecondaryMx,
+    /// An organisation's inbound gateway: routes mail to one of several internal servers.
+    Gateway,
+    /// Mail delivery agent: the server that holds the mailboxes.
+    Mda,
+}
+
+impl Role {
+    /// Every role, in the order of the table in the docs.
+    pub const ALL: [Role; 8] = [
+        Role::Mua,
+        Role::Msa,
+        Role::Mta,
+        Role::Smarthost,
+        Role::SpamFilter,
+        Role::SecondaryMx,
+        Role::Gateway,
+        Role::Mda,
+    ];
+
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Mua => "mua",
+            Role::Msa => "msa",
+            Role::Mta => "mta",
+            Role::Smarthost => "smarthost",
+            Role::SpamFilter => "spam-filter",
+            Role::SecondaryMx => "secondary-mx",
+            Role::Gateway => "gateway",
+            Role::Mda => "mda",
+        }
+    }
+
+    /// Whether nodes of this role listen for SMTP.
+    pub fn is_server(self) -> bool {
+        self != Role::Mua
+    }
+}
+
+/// Whether a server offers STARTTLS, and whether it insists on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartTls {
+    /// Never offers STARTTLS and never uses it when sending: every byte in plaintext.
+    None,
+    /// Offers STARTTLS when receiving and uses it when the next server offers it (opportunistic).
+    #[default]
+    Offer,
+    /// Refuses mail until the client has started TLS, and defers mail for servers that do not offer it.
+    Require,
+}
+
+/// The certificate a server presents during STARTTLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certificate {
+    /// Issued by the simulation's CA for the node's name, currently valid.
+    #[default]
+    Valid,
+    /// Issued by the CA for the node's name, but its validity ended before the scenario starts.
+    Expired,
+    /// Issued by the CA, currently valid, but for another host name.
+    WrongName,
+    /// Signed by the server itself: no CA vouches for it.
+    SelfSigned,
+}
+
+/// One machine: a mail client or a server.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// What this machine does.
+    pub role: Role,
+    /// For a mua: the address of the person who uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// For a mua: the password it uses for AUTH at its submission server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// For a mua: the server (node name) it submits mail to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submit: Option<String>,
+    /// For a mua: the port it submits to (587 is submission with STARTTLS; 25 also works
+    /// where the server accepts it).
+    #[serde(default = "default_submit_port")]
+    pub submit_port: u16,
+    /// IPv4 address of a server. Given automatically from 192.0.2.0/24 when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Addresses with a mailbox on this server (an mda, or an mta that delivers locally).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mailboxes: Vec<String>,
+    /// Submission accounts (address to password). A server with accounts also listens on 587
+    /// and requires AUTH there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, String>,
+    /// Domains this server accepts mail for from anyone, to pass on (spam filter, backup MX,
+    /// gateway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relay_domains: Vec<String>,
+    /// Nodes allowed to send mail anywhere through this server without AUTH (a smarthost's
+    /// customers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relay_for: Vec<String>,
+    /// Send all mail that is not delivered here through this smarthost instead of looking up MX.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
+    /// Fixed next hops for mail to `relay_domains`, tried in order (the first that answers
+    /// takes it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forward: Vec<String>,
+    /// STARTTLS policy, both as a server and when sending.
+    #[serde(default)]
+    pub starttls: StartTls,
+    /// The certificate this server presents.
+    #[serde(default)]
+    pub certificate: Certificate,
+    /// When sending, whether to check the next server's certificate and give up on a bad one.
+    /// Mail clients check by default; servers talking to servers do not (opportunistic TLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_tls: Option<bool>,
+    /// How this server retries mail it could not pass on.
+    #[serde(default)]
+    pub retry: Retry,
+}
+
+/// Retry schedule of a queue: the delay doubles from `first` up to `max`; after `lifetime`
+/// the message bounces back to its sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Delay before the first retry.
+    #[serde(default = "default_retry_first")]
+    pub first: Duration,
+    /// Longest delay between two attempts.
+    #[serde(default = "default_retry_max")]
+    pub max: Duration,
+    /// How long a message may stay in the queue before it bounces.
+    #[serde(default = "default_retry_lifetime")]
+    pub lifetime: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            first: default_retry_first(),
+            max: default_retry_max(),
+            lifetime: default_retry_lifetime(),
+        }
+    }
+}
+
+/// One-way latency of the link between two nodes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The two nodes (either order).
+    pub between: [String; 2],
+    /// One-way latency, for example `80ms`.
+    pub latency: Duration,
+}
+
+/// Records of one DNS owner name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsRecords {
+    /// Mail exchangers for this domain; lower preference is tried first.
+    #[serde(rename = "MX", default, skip_serializing_if = "Vec::is_empty")]
+    pub mx: Vec<MxRecord>,
+    /// IPv4 addresses.
+    #[serde(rename = "A", default, skip_serializing_if = "Vec::is_empty")]
+    pub a: Vec<String>,
+    /// Text records (SPF, DMARC, ...).
+    #[serde(rename = "TXT", default, skip_serializing_if = "Vec::is_empty")]
+    pub txt: Vec<String>,
+    /// Host names for a reverse (`in-addr.arpa`) name.
+    #[serde(rename = "PTR", default, skip_serializing_if = "Vec::is_empty")]
+    pub ptr: Vec<String>,
+}
+
+/// An MX record: a host that accepts mail for the domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MxRecord {
+    /// Lower is tried first.
+    pub preference: u16,
+    /// Host name of the mail exchanger.
+    pub host: String,
+}
+
+/// A node that does not answer between two virtual times.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// The node that goes down (connections to it are refused).
+    pub down: String,
+    /// When it goes down.
+    #[serde(default)]
+    pub from: Duration,
+    /// When it comes back; left out, it stays down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Duration>,
+}
+
+/// Something a person does at a virtual time.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptStep {
+    /// Virtual time, for example `0s` or `3h`.
+    pub at: Duration,
+    /// Write and send a message from a mail client.
+    pub send: Send,
+}
+
+/// A message a person writes in a mail client and sends.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Send {
+    /// The mail client (a node with role mua).
+    pub from: String,
+    /// Recipient addresses.
+    pub to: Vec<String>,
+    /// Subject line.
+    #[serde(default = "default_subject")]
+    pub subject: String,
+    /// Body text.
+    #[serde(default = "default_body")]
+    pub body: String,
+}
+
+/// Narration for a moment of the run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Caption {
+    /// When to show it: `start`, `end`, or `hop:N` (N counts hops from 1).
+    #[schemars(regex(pattern = r"^(start|end|hop:[1-9][0-9]*)$"))]
+    pub on: String,
+    /// English.
+    pub en: String,
+    /// Brazilian Portuguese.
+    pub pt: String,
+}
+
+fn default_start() -> String {
+    "2026-01-05T09:00:00Z".to_string()
+}
+fn default_until() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+fn default_latency() -> Duration {
+    Duration::from_millis(20)
+}
+fn default_submit_port() -> u16 {
+    587
+}
+fn default_retry_first() -> Duration {
+    Duration::from_secs(5 * 60)
+}
+fn default_retry_max() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_retry_lifetime() -> Duration {
+    Duration::from_secs(5 * 24 * 3600)
+}
+fn default_subject() -> String {
+    "Hello".to_string()
+}
+fn default_body() -> String {
+    "Hi!\n\nThis message is travelling through a simulated mail system.\n".to_string()
+}
