@@ -1,3 +1,14 @@
+//! mailhop: a deterministic, step-by-step simulator of how e-mail travels.
+//!
+//! See ARCHITECTURE.md for the bird's-eye view. In short: a
+//! [`scenario`] file describes a world; [`sim::run`] runs it with real SMTP
+//! and TLS over in-memory links on a virtual clock; the result is a
+//! [`trace::Trace`], which every view reads ([`exposure`], [`report`],
+//! [`invariants`]).
+
 pub mod clock;
 pub mod scenario;
+pub mod sim;
+pub mod smtp;
 pub mod tls;
+pub mod trace;

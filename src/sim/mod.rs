@@ -1,0 +1,107 @@
+//! The simulation: a scenario's world run on a virtual clock.
+//!
+//! [`run`] builds a [`World`](world::World) from a scenario and runs it on a
+//! tokio current-thread runtime with paused time inside a `LocalSet`: actors
+//! are local tasks, they interleave in a fixed order, and the clock jumps to
+//! the next timer whenever every task waits. TLS randomness comes from a
+//! generator seeded with the scenario's seed. The run stops when nothing is
+//! left to do (no script step pending, no session open, nothing queued that
+//! will be retried) or at the scenario's `until`, whichever comes first.
+
+pub mod dns;
+pub mod link;
+pub mod mta;
+pub mod mua;
+pub mod world;
+
+use std::rc::Rc;
+
+use tokio::task::LocalSet;
+use tokio::time::sleep_until;
+
+use crate::clock::SimTime;
+use crate::scenario::Scenario;
+use crate::trace::{Event, Trace};
+use world::World;
+
+/// Knobs for a run that are not part of the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Event kinds not to record. Only for tests that prove the invariant
+    /// checks notice a missing event.
+    pub suppress: Vec<&'static str>,
+}
+
+/// Runs a scenario to the end and returns its trace.
+pub fn run(scenario: &Scenario) -> Result<Trace, String> {
+    run_with(scenario, &Options::default())
+}
+
+/// Runs a scenario with extra options.
+pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String> {
+    crate::tls::seed_thread(scenario.seed);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .map_err(|e| format!("cannot start the simulation runtime: {e}"))?;
+    let local = LocalSet::new();
+    let events = local.block_on(&runtime, async {
+        let world = World::new(scenario.clone())?;
+        world.suppress.borrow_mut().extend(options.suppress.iter().copied());
+        start(&world);
+        let until = world.clock.instant(SimTime(scenario.until.as_millis()));
+        let reason = if !world.is_busy() {
+            "quiescent"
+        } else {
+            tokio::select! {
+                biased;
+                _ = world.idle.notified() => "quiescent",
+                _ = sleep_until(until) => "time_limit",
+            }
+        };
+        for (node, message, recipients) in world.still_queued() {
+            world.emit(Event::QueuedAtEnd {
+                node,
+                message,
+                recipients,
+            });
+        }
+        world.emit(Event::End { reason: reason.into() });
+        Ok::<_, String>(world.take_events())
+    })?;
+    Ok(Trace {
+        scenario: scenario.id.clone(),
+        seed: scenario.seed,
+        start: scenario.start.clone(),
+        events,
+    })
+}
+
+/// Schedules the faults and the script.
+fn start(world: &Rc<World>) {
+    for fault in &world.scenario.faults {
+        let world = world.clone();
+        let fault = fault.clone();
+        tokio::task::spawn_local(async move {
+            sleep_until(world.clock.instant(SimTime(fault.from.as_millis()))).await;
+            world.emit(Event::NodeDown {
+                node: fault.down.clone(),
+                until: fault.until.map(|u| u.as_millis()),
+            });
+            if let Some(until) = fault.until {
+                sleep_until(world.clock.instant(SimTime(until.as_millis()))).await;
+                world.emit(Event::NodeUp { node: fault.down });
+            }
+        });
+    }
+    for step in &world.scenario.script {
+        let busy = world.busy();
+        let world = world.clone();
+        let step = step.clone();
+        tokio::task::spawn_local(async move {
+            sleep_until(world.clock.instant(SimTime(step.at.as_millis()))).await;
+            mua::send(world.clone(), step.send.from.clone(), step.send, busy).await;
+        });
+    }
+}

@@ -1,0 +1,76 @@
+//! Mail clients: compose a message and submit it to the user's server.
+//!
+//! The message is built with `mail-builder` (so non-ASCII subjects and
+//! bodies are encoded as a real client would) with an explicit Date and
+//! Message-ID from virtual time and the run's counters: nothing comes from
+//! the wall clock or the host name of the machine running mailhop.
+
+use std::rc::Rc;
+
+use mail_builder::MessageBuilder;
+
+use super::world::{Busy, World};
+use crate::scenario::Send;
+use crate::smtp::client::{self, Outcome, Plan};
+use crate::trace::Event;
+
+/// Runs one `send` step of the script.
+pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
+    let cfg = world.node(&node).expect("validated: send.from is a node").clone();
+    let user = cfg.user.clone().unwrap_or_default();
+    let server = cfg.submit.clone().unwrap_or_default();
+    let domain = crate::smtp::domain_of(&user);
+    let seq = world.message_id_for(None);
+    let message_id = format!("{seq}.{}@{}", world.scenario.seed, if domain.is_empty() { "mailhop.test" } else { &domain });
+    let header = format!("<{message_id}>");
+    // Register the header so every later hop recognises this message.
+    let message = world.adopt_message_id(&header, &seq);
+    let data = MessageBuilder::new()
+        .from(user.as_str())
+        .to(send.to.iter().map(String::as_str).collect::<Vec<_>>())
+        .subject(send.subject.as_str())
+        .date(world.clock.unix_now())
+        .message_id(message_id.as_str())
+        .text_body(send.body.as_str())
+        .write_to_vec()
+        .expect("writing to a Vec cannot fail");
+    world.emit(Event::Composed {
+        node: node.clone(),
+        message: message.clone(),
+        message_id: header,
+        from: user.clone(),
+        to: send.to.clone(),
+        subject: send.subject.clone(),
+    });
+    let fail = |reason: String| {
+        world.emit(Event::SubmissionFailed {
+            node: node.clone(),
+            message: message.clone(),
+            reason,
+        })
+    };
+    let conn = match world.connect(&node, &server, cfg.submit_port).await {
+        Ok(conn) => conn,
+        Err(reason) => return fail(format!("cannot reach {server}:{}: {reason}", cfg.submit_port)),
+    };
+    let plan = Plan {
+        helo: format!("[{}]", world.zone.ip_of(&node)),
+        server_name: server.clone(),
+        starttls: cfg.starttls,
+        verify: client::verify_mode(cfg.verify_tls.unwrap_or(true)),
+        auth: cfg.password.clone().map(|p| (user.clone(), p)),
+    };
+    match client::transact(&world, conn, &plan, &user, &send.to, &data).await {
+        Outcome::Done(results) => {
+            let refused: Vec<String> = results
+                .iter()
+                .filter(|(_, reply)| !reply.is_positive())
+                .map(|(rcpt, reply)| format!("{rcpt}: {}", reply.summary()))
+                .collect();
+            if !refused.is_empty() {
+                fail(format!("{server} refused: {}", refused.join("; ")));
+            }
+        }
+        Outcome::Failed { reason, .. } => fail(reason),
+    }
+}

@@ -1,0 +1,377 @@
+//! The world of one run: scenario, clock, DNS, certificate authority, the
+//! trace being written, and the small amount of shared state actors need.
+//!
+//! Everything here lives on one thread (`Rc`, `RefCell`); actors are tasks on
+//! a tokio `LocalSet` whose clock is paused, so they interleave in a fixed
+//! order and time only moves when all of them wait.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::time_provider::TimeProvider;
+use tokio::sync::Notify;
+use tokio::time::{Duration, sleep};
+
+use crate::clock::Clock;
+use crate::scenario::{Node, Role, Scenario, StartTls};
+use crate::tls::{Pki, VirtualTime};
+use crate::trace::{Event, Record};
+
+use super::dns::{Zone, reverse_name};
+use super::link::{self, LinkEnd};
+
+/// How long a client waits for a host that does not answer before giving
+/// up on the connection (Postfix's `smtp_connect_timeout` is 30s).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The SMTP port between servers.
+pub const SMTP_PORT: u16 = 25;
+
+/// The shared state of a run.
+pub struct World {
+    pub scenario: Scenario,
+    pub clock: Clock,
+    pub zone: Zone,
+    pub pki: Pki,
+    pub time: Arc<dyn TimeProvider>,
+    server_tls: BTreeMap<String, Arc<ServerConfig>>,
+    events: RefCell<Vec<Record>>,
+    next_conn: Cell<u64>,
+    next_hop: Cell<u32>,
+    next_message: Cell<u64>,
+    next_queue_id: Cell<u64>,
+    busy: Cell<usize>,
+    pub idle: Notify,
+    /// Run-local message id (`m1`) by Message-ID header.
+    message_ids: RefCell<BTreeMap<String, String>>,
+    /// What sits in each queue: (node, queue id) → (message, recipients).
+    queued: RefCell<BTreeMap<(String, String), (String, Vec<String>)>>,
+    /// Test hook: events of these kinds are not recorded (to prove the
+    /// invariant checks notice a gap).
+    pub suppress: RefCell<Vec<&'static str>>,
+}
+
+/// Details of one connection, for the server side.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    pub id: String,
+    pub client: String,
+    pub client_ip: String,
+    pub server: String,
+    pub port: u16,
+    /// Filled by a simulated client after its TLS handshake: whether it
+    /// authenticated the server. The server reads it to label the hop.
+    pub verdict: Rc<Cell<Option<bool>>>,
+}
+
+/// The client's side of a new connection.
+pub struct Connection {
+    pub link: LinkEnd,
+    pub id: String,
+    pub verdict: Rc<Cell<Option<bool>>>,
+}
+
+/// Keeps the run alive while held: the run ends when nothing holds one.
+pub struct Busy(Rc<World>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let left = self.0.busy.get() - 1;
+        self.0.busy.set(left);
+        if left == 0 {
+            self.0.idle.notify_one();
+        }
+    }
+}
+
+impl World {
+    /// Builds the world: DNS zone, CA, and each server's certificate.
+    pub fn new(scenario: Scenario) -> Result<Rc<World>, String> {
+        let epoch = crate::clock::parse_start(&scenario.start)
+            .ok_or_else(|| format!("start {:?} is not a date like 2026-01-05T09:00:00Z", scenario.start))?;
+        let clock = Clock::start(epoch);
+        let time: Arc<dyn TimeProvider> = {
+            let clock = clock.clone();
+            Arc::new(VirtualTime::new(Arc::new(move || clock.unix_now().max(0) as u64)))
+        };
+        let pki = Pki::new(scenario.seed, epoch);
+        let mut server_tls = BTreeMap::new();
+        for (name, node) in &scenario.nodes {
+            if node.role.is_server() && node.starttls != StartTls::None {
+                let config = pki
+                    .server_config(name, node.certificate, time.clone())
+                    .map_err(|e| format!("node {name}: {e}"))?;
+                server_tls.insert(name.clone(), config);
+            }
+        }
+        Ok(Rc::new(World {
+            zone: Zone::build(&scenario),
+            scenario,
+            clock,
+            pki,
+            time,
+            server_tls,
+            events: RefCell::new(Vec::new()),
+            next_conn: Cell::new(1),
+            next_hop: Cell::new(1),
+            next_message: Cell::new(1),
+            next_queue_id: Cell::new(1),
+            busy: Cell::new(0),
+            idle: Notify::new(),
+            message_ids: RefCell::new(BTreeMap::new()),
+            queued: RefCell::new(BTreeMap::new()),
+            suppress: RefCell::new(Vec::new()),
+        }))
+    }
+
+    /// Appends an event to the trace at the current virtual time.
+    pub fn emit(&self, event: Event) {
+        let kind = event.kind();
+        if self.suppress.borrow().contains(&kind) {
+            return;
+        }
+        let t = self.clock.now().as_millis();
+        tracing::debug!(t, ?event, "event");
+        let mut events = self.events.borrow_mut();
+        let seq = events.len() as u64;
+        events.push(Record { t, seq, event });
+    }
+
+    pub fn take_events(&self) -> Vec<Record> {
+        std::mem::take(&mut *self.events.borrow_mut())
+    }
+
+    /// Marks the run busy until the guard is dropped.
+    pub fn busy(self: &Rc<Self>) -> Busy {
+        self.busy.set(self.busy.get() + 1);
+        Busy(self.clone())
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy.get() > 0
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.scenario.nodes.get(name)
+    }
+
+    /// Whether a fault has taken `node` off the network right now.
+    pub fn is_down(&self, node: &str) -> bool {
+        let now = self.clock.now().as_millis();
+        self.scenario.faults.iter().any(|f| {
+            f.down == node && f.from.as_millis() <= now && f.until.is_none_or(|u| now < u.as_millis())
+        })
+    }
+
+    /// When `node` comes back up, if it is down now (`None`: never).
+    pub fn up_again_at(&self, node: &str) -> Option<u64> {
+        let now = self.clock.now().as_millis();
+        self.scenario
+            .faults
+            .iter()
+            .filter(|f| f.down == node && f.from.as_millis() <= now)
+            .filter_map(|f| f.until.map(|u| u.as_millis()))
+            .filter(|&u| u > now)
+            .max()
+    }
+
+    pub fn server_tls(&self, node: &str) -> Option<Arc<ServerConfig>> {
+        self.server_tls.get(node).cloned()
+    }
+
+    /// The ports a node listens on: 25 for every server; 587 for MSAs and
+    /// servers with accounts; and any port a mail client submits to.
+    pub fn listens_on(&self, node: &str, port: u16) -> bool {
+        let Some(n) = self.node(node) else { return false };
+        if !n.role.is_server() {
+            return false;
+        }
+        let submission_target = self
+            .scenario
+            .nodes
+            .values()
+            .any(|c| c.submit.as_deref() == Some(node) && c.submit_port == port);
+        port == SMTP_PORT || (port == 587 && (n.role == Role::Msa || !n.accounts.is_empty())) || submission_target
+    }
+
+    /// Whether `port` on `node` is a submission port (AUTH required).
+    pub fn is_submission(&self, node: &str, port: u16) -> bool {
+        port != SMTP_PORT && self.listens_on(node, port)
+    }
+
+    pub fn link_latency(&self, a: &str, b: &str) -> Duration {
+        let ms = self
+            .scenario
+            .links
+            .iter()
+            .find(|l| (l.between[0] == a && l.between[1] == b) || (l.between[0] == b && l.between[1] == a))
+            .map(|l| l.latency)
+            .unwrap_or(self.scenario.latency)
+            .as_millis();
+        Duration::from_millis(ms)
+    }
+
+    /// Opens a connection from `client` to `server:port`, starting the
+    /// server's session. Waits on the virtual clock as a real connect would.
+    pub async fn connect(self: &Rc<Self>, client: &str, server: &str, port: u16) -> Result<Connection, String> {
+        let latency = self.link_latency(client, server);
+        if self.is_down(server) {
+            sleep(CONNECT_TIMEOUT).await;
+            let reason = "connection timed out".to_string();
+            self.emit(Event::ConnectFailed {
+                client: client.into(),
+                server: server.into(),
+                port,
+                reason: reason.clone(),
+            });
+            return Err(reason);
+        }
+        if !self.listens_on(server, port) {
+            sleep(latency * 2).await;
+            let reason = "connection refused".to_string();
+            self.emit(Event::ConnectFailed {
+                client: client.into(),
+                server: server.into(),
+                port,
+                reason: reason.clone(),
+            });
+            return Err(reason);
+        }
+        sleep(latency).await;
+        let id = format!("c{}", self.next_conn.get());
+        self.next_conn.set(self.next_conn.get() + 1);
+        let info = ConnInfo {
+            id: id.clone(),
+            client: client.into(),
+            client_ip: self.zone.ip_of(client),
+            server: server.into(),
+            port,
+            verdict: Rc::new(Cell::new(None)),
+        };
+        let verdict = info.verdict.clone();
+        self.emit(Event::Connect {
+            conn: id.clone(),
+            client: client.into(),
+            server: server.into(),
+            port,
+            client_ip: info.client_ip.clone(),
+            server_ip: self.zone.ip_of(server),
+        });
+        let (client_end, server_end) = link::pair(self, id.clone(), latency);
+        let busy = self.busy();
+        tokio::task::spawn_local(crate::smtp::server::serve(self.clone(), info, server_end, busy));
+        Ok(Connection {
+            link: client_end,
+            id,
+            verdict,
+        })
+    }
+
+    /// A fresh run-local message id, or the one already given to this
+    /// Message-ID header.
+    pub fn message_id_for(&self, header: Option<&str>) -> String {
+        if let Some(h) = header
+            && let Some(id) = self.message_ids.borrow().get(h)
+        {
+            return id.clone();
+        }
+        let id = format!("m{}", self.next_message.get());
+        self.next_message.set(self.next_message.get() + 1);
+        if let Some(h) = header {
+            self.message_ids.borrow_mut().insert(h.to_string(), id.clone());
+        }
+        id
+    }
+
+    /// Ties a Message-ID header to a run-local id chosen by the composer.
+    pub fn adopt_message_id(&self, header: &str, id: &str) -> String {
+        self.message_ids.borrow_mut().insert(header.to_string(), id.to_string());
+        id.to_string()
+    }
+
+    pub fn next_hop(&self) -> u32 {
+        let n = self.next_hop.get();
+        self.next_hop.set(n + 1);
+        n
+    }
+
+    /// A queue id in the style of Postfix (hexadecimal, unique in the run).
+    pub fn new_queue_id(&self) -> String {
+        let n = self.next_queue_id.get();
+        self.next_queue_id.set(n + 1);
+        format!("{:010X}", 0x4B1D_0000u64 + n * 0x1F3)
+    }
+
+    pub fn set_queued(&self, node: &str, queue_id: &str, message: &str, recipients: Vec<String>) {
+        let key = (node.to_string(), queue_id.to_string());
+        if recipients.is_empty() {
+            self.queued.borrow_mut().remove(&key);
+        } else {
+            self.queued.borrow_mut().insert(key, (message.to_string(), recipients));
+        }
+    }
+
+    /// Everything still queued: (node, message, recipients).
+    pub fn still_queued(&self) -> Vec<(String, String, Vec<String>)> {
+        self.queued
+            .borrow()
+            .iter()
+            .map(|((node, _), (message, rcpts))| (node.clone(), message.clone(), rcpts.clone()))
+            .collect()
+    }
+
+    // --- DNS, with every question and answer in the trace ---
+
+    fn record_lookup(&self, node: &str, name: &str, rtype: &str, answers: Option<Vec<String>>) {
+        self.emit(Event::DnsQuery {
+            node: node.into(),
+            name: name.into(),
+            rtype: rtype.into(),
+        });
+        self.emit(Event::DnsAnswer {
+            node: node.into(),
+            name: name.into(),
+            rtype: rtype.into(),
+            rcode: if answers.is_some() { "NOERROR" } else { "NXDOMAIN" }.into(),
+            answers: answers.unwrap_or_default(),
+        });
+    }
+
+    /// MX lookup. `None` when the name does not exist; an empty list when it
+    /// exists without MX records.
+    pub fn lookup_mx(&self, node: &str, domain: &str) -> Option<Vec<(u16, String)>> {
+        let mx = self
+            .zone
+            .mx(domain)
+            .map(|list| list.into_iter().map(|r| (r.preference, r.host)).collect::<Vec<_>>());
+        let text = mx.as_ref().map(|list| {
+            list.iter()
+                .map(|(p, h)| format!("{domain}. MX {p} {}.", h.trim_end_matches('.')))
+                .collect()
+        });
+        self.record_lookup(node, domain, "MX", text);
+        mx
+    }
+
+    /// A lookup: the addresses of `name`, if the name exists.
+    pub fn lookup_a(&self, node: &str, name: &str) -> Option<Vec<String>> {
+        let a = self.zone.get(name).map(|r| r.a.clone());
+        let text = a
+            .as_ref()
+            .map(|ips| ips.iter().map(|ip| format!("{}. A {ip}", name.trim_end_matches('.'))).collect());
+        self.record_lookup(node, name, "A", text);
+        a
+    }
+
+    /// Reverse lookup of an address: its PTR name, if any.
+    pub fn lookup_ptr(&self, node: &str, ip: &str) -> Option<String> {
+        let owner = reverse_name(ip);
+        let ptr = self.zone.get(&owner).and_then(|r| r.ptr.first().cloned());
+        let text = ptr.as_ref().map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
+        self.record_lookup(node, &owner, "PTR", text);
+        ptr
+    }
+}
