@@ -12,3 +12,6 @@ pub mod sim;
 pub mod smtp;
 pub mod tls;
 pub mod trace;
+pub mod exposure;
+pub mod invariants;
+pub mod report;

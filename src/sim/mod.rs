@@ -39,6 +39,18 @@ pub fn run(scenario: &Scenario) -> Result<Trace, String> {
 
 /// Runs a scenario with extra options.
 pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String> {
+    drive(scenario, options, |_| async {}).map(|(trace, ())| trace)
+}
+
+/// Runs a scenario while `visit` also acts in its world: tests use it to
+/// open connections of their own (a raw SMTP client, or an outside client
+/// through [`bridge`]). The run ends when `visit` has finished and the world
+/// is quiescent, or at the scenario's `until`.
+pub fn drive<F, Fut, T>(scenario: &Scenario, options: &Options, visit: F) -> Result<(Trace, T), String>
+where
+    F: FnOnce(Rc<World>) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     crate::tls::seed_thread(scenario.seed);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -46,11 +58,15 @@ pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String>
         .build()
         .map_err(|e| format!("cannot start the simulation runtime: {e}"))?;
     let local = LocalSet::new();
-    let events = local.block_on(&runtime, async {
+    let (events, value) = local.block_on(&runtime, async {
         let world = World::new(scenario.clone())?;
         world.suppress.borrow_mut().extend(options.suppress.iter().copied());
         start(&world);
         let until = world.clock.instant(SimTime(scenario.until.as_millis()));
+        let value = {
+            let _busy = world.busy();
+            visit(world.clone()).await
+        };
         let reason = if !world.is_busy() {
             "quiescent"
         } else {
@@ -68,14 +84,40 @@ pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String>
             });
         }
         world.emit(Event::End { reason: reason.into() });
-        Ok::<_, String>(world.take_events())
+        Ok::<_, String>((world.take_events(), value))
     })?;
-    Ok(Trace {
+    let trace = Trace {
         scenario: scenario.id.clone(),
         seed: scenario.seed,
         start: scenario.start.clone(),
         events,
-    })
+    };
+    Ok((trace, value))
+}
+
+/// Connects `client` to `server:port` and returns a plain tokio stream for
+/// the client's side, for SMTP clients that need a `Send` stream (lettre).
+/// Bytes are pumped to and from the in-memory link, so the tap, latency and
+/// trace work as for the simulation's own clients.
+pub async fn bridge(world: &Rc<World>, client: &str, server: &str, port: u16) -> Result<tokio::io::DuplexStream, String> {
+    let conn = world.connect(client, server, port).await?;
+    let (outside, inside) = tokio::io::duplex(64 * 1024);
+    let busy = world.busy();
+    tokio::task::spawn_local(async move {
+        let _busy = busy;
+        let (mut link_read, mut link_write) = tokio::io::split(conn.link);
+        let (mut in_read, mut in_write) = tokio::io::split(inside);
+        let up = async {
+            let _ = tokio::io::copy(&mut in_read, &mut link_write).await;
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut link_write).await;
+        };
+        let down = async {
+            let _ = tokio::io::copy(&mut link_read, &mut in_write).await;
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut in_write).await;
+        };
+        tokio::join!(up, down);
+    });
+    Ok(outside)
 }
 
 /// Schedules the faults and the script.

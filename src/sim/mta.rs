@@ -404,21 +404,15 @@ async fn resolve_host(world: &Rc<World>, node: &str, host: &str) -> Option<Strin
 /// drops the message when it already was a bounce (null sender).
 fn bounce(world: &Rc<World>, entry: &Entry, failed: &[(String, String, String)]) {
     if entry.sender.is_empty() {
-        for (rcpt, status, reason) in failed {
-            world.emit(Event::Bounced {
-                node: entry.node.clone(),
-                message: entry.message.clone(),
-                recipient: rcpt.clone(),
-                status: status.clone(),
-                reason: reason.clone(),
-                dsn: None,
-            });
-        }
+        let why: Vec<String> = failed.iter().map(|(r, status, reason)| format!("{r}: {status} {reason}")).collect();
         world.emit(Event::Dropped {
             node: entry.node.clone(),
             message: entry.message.clone(),
             recipients: failed.iter().map(|f| f.0.clone()).collect(),
-            reason: "undeliverable bounce (null sender): nobody to tell".into(),
+            reason: format!(
+                "undeliverable bounce: a bounce has no sender to return to ({})",
+                why.join("; ")
+            ),
         });
         return;
     }

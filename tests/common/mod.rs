@@ -1,0 +1,65 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use mailhop::scenario::Scenario;
+use mailhop::sim::link::LinkEnd;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A scenario from JSON text (tests build small worlds inline).
+pub fn scenario(json: &str) -> Scenario {
+    serde_json::from_str(json).expect("test scenarios are valid JSON")
+}
+
+/// A shipped scenario from `scenarios/`.
+pub fn shipped(name: &str) -> Scenario {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap() // TODO load_file
+}
+
+/// A small world: Alice's submission server with a mailbox for her, and
+/// Bob's mail server without TLS, found through MX.
+pub const SMALL_WORLD: &str = r#"{
+  "id": "small-world", "title": {"en": "Small", "pt": "Pequeno"}, "seed": 7,
+  "nodes": {
+    "alice-laptop": {"role": "mua", "user": "alice@home.test", "password": "pw", "submit": "mail.home.test"},
+    "mail.home.test": {"role": "msa", "accounts": {"alice@home.test": "pw"}, "mailboxes": ["alice@home.test"]},
+    "mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"], "starttls": "none"}
+  },
+  "dns": {"friend.test": {"MX": [{"preference": 10, "host": "mx.friend.test"}]},
+          "home.test": {"MX": [{"preference": 10, "host": "mail.home.test"}]}}
+}"#;
+
+/// Reads one complete reply (up to a line `ddd text`), returning its bytes.
+pub async fn read_reply<R: AsyncReadExt + Unpin>(io: &mut R) -> String {
+    let mut bytes = Vec::new();
+    loop {
+        let mut byte = [0u8; 1];
+        let n = io.read(&mut byte).await.expect("read from server");
+        if n == 0 {
+            break;
+        }
+        bytes.push(byte[0]);
+        if bytes.ends_with(b"\r\n") {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let last = text.trim_end_matches("\r\n").rsplit("\r\n").next().unwrap_or("").to_string();
+            if last.len() >= 4 && last.as_bytes()[3] == b' ' {
+                return text;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Sends `line` (CRLF added) and returns the server's reply.
+pub async fn say<S: AsyncReadExt + AsyncWriteExt + Unpin>(io: &mut S, line: &str) -> String {
+    io.write_all(format!("{line}\r\n").as_bytes()).await.expect("write to server");
+    read_reply(io).await
+}
+
+/// Plays a dialogue: each (client line, exact server reply) in turn.
+pub async fn dialogue(io: &mut LinkEnd, steps: &[(&str, &str)]) {
+    for (line, expected) in steps {
+        let got = say(io, line).await;
+        assert_eq!(got, *expected, "reply to {line:?}");
+    }
+}
