@@ -212,6 +212,8 @@ pub enum Event {
         conn: String,
         dir: Dir,
         len: usize,
+        /// The bytes themselves, base64 (for exports such as pcap).
+        data: String,
         observed: Observed,
     },
     /// A TLS handshake finished.

@@ -156,6 +156,7 @@ impl Tap {
             conn: self.conn.clone(),
             dir,
             len: bytes.len(),
+            data: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes),
             observed,
         });
     }
