@@ -1,1 +1,113 @@
-fn main() {}
+//! Speed figures for mailhop. Run with `cargo bench --bench throughput`.
+//!
+//! Prints:
+//! - wall time of `mailhop run scenarios/six-hops.json` (the real binary,
+//!   process start included) and of the simulation alone;
+//! - SMTP transactions per second through an in-memory chain of relays,
+//!   with and without STARTTLS;
+//! - the process's peak resident memory.
+//!
+//! Figures only: nothing here asserts a time, because a shared machine makes
+//! timed assertions flaky.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mailhop::scenario::Scenario;
+
+fn main() {
+    let six_hops_path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/six-hops.json");
+    let six_hops = mailhop::scenario::load_file(std::path::Path::new(six_hops_path)).expect("six-hops loads");
+
+    let sim = measure(20, || {
+        mailhop::sim::run(&six_hops).expect("runs");
+    });
+    println!("six-hops, simulation only:       {}", summary(&sim));
+
+    let binary = env!("CARGO_BIN_EXE_mailhop");
+    let cli = measure(10, || {
+        let out = Command::new(binary).args(["run", six_hops_path]).output().expect("binary runs");
+        assert!(out.status.success());
+    });
+    println!("six-hops, `mailhop run` process: {}", summary(&cli));
+
+    for (label, starttls) in [("plaintext", "none"), ("STARTTLS", "offer")] {
+        let messages = 300;
+        let scenario = relay_chain(messages, starttls);
+        let mut hops = 0;
+        let times = measure(3, || {
+            let trace = mailhop::sim::run(&scenario).expect("runs");
+            hops = trace.hops().count();
+        });
+        let best = times.iter().min().copied().unwrap_or_default();
+        println!(
+            "relay chain, {label:<9}: {hops} SMTP transactions in {:.1} ms = {:.0} transactions/s",
+            ms(best),
+            hops as f64 / best.as_secs_f64()
+        );
+    }
+    println!("peak resident memory: {}", peak_rss());
+}
+
+/// A client and a chain of relays: client → msa → r1 → r2 → mda, so each
+/// message makes four SMTP transactions.
+fn relay_chain(messages: usize, starttls: &str) -> Scenario {
+    let script: Vec<String> = (0..messages)
+        .map(|i| {
+            format!(
+                r#"{{"at": "{}ms", "send": {{"from": "client", "to": ["user@dest.test"], "subject": "m{i}"}}}}"#,
+                i * 10
+            )
+        })
+        .collect();
+    let json = format!(
+        r#"{{
+      "id": "relay-chain", "title": {{"en": "bench", "pt": "bench"}}, "seed": 9,
+      "nodes": {{
+        "client": {{"role": "mua", "user": "me@src.test", "password": "pw", "submit": "msa.src.test", "starttls": "{starttls}"}},
+        "msa.src.test": {{"role": "msa", "accounts": {{"me@src.test": "pw"}}, "relay": "r1.net.test", "starttls": "{starttls}"}},
+        "r1.net.test": {{"role": "smarthost", "relay_for": ["msa.src.test"], "relay": "r2.net.test", "starttls": "{starttls}"}},
+        "r2.net.test": {{"role": "smarthost", "relay_for": ["r1.net.test"], "starttls": "{starttls}"}},
+        "mx.dest.test": {{"role": "mda", "mailboxes": ["user@dest.test"], "starttls": "{starttls}"}}
+      }},
+      "dns": {{"dest.test": {{"MX": [{{"preference": 10, "host": "mx.dest.test"}}]}}}},
+      "script": [{}]
+    }}"#,
+        script.join(",")
+    );
+    mailhop::scenario::load_str("relay-chain.json", &json).expect("the bench scenario is valid")
+}
+
+fn measure(n: usize, mut f: impl FnMut()) -> Vec<Duration> {
+    f(); // warm up
+    (0..n)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect()
+}
+
+fn summary(times: &[Duration]) -> String {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    format!(
+        "median {:.1} ms, min {:.1} ms, max {:.1} ms ({} runs)",
+        ms(sorted[sorted.len() / 2]),
+        ms(sorted[0]),
+        ms(sorted[sorted.len() - 1]),
+        sorted.len()
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
