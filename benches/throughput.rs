@@ -17,7 +17,8 @@ use mailhop::scenario::Scenario;
 
 fn main() {
     let six_hops_path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/six-hops.json");
-    let six_hops = mailhop::scenario::load_file(std::path::Path::new(six_hops_path)).expect("six-hops loads");
+    let six_hops =
+        mailhop::scenario::load_file(std::path::Path::new(six_hops_path)).expect("six-hops loads");
 
     let sim = measure(20, || {
         mailhop::sim::run(&six_hops).expect("runs");
@@ -26,7 +27,10 @@ fn main() {
 
     let binary = env!("CARGO_BIN_EXE_mailhop");
     let cli = measure(10, || {
-        let out = Command::new(binary).args(["run", six_hops_path]).output().expect("binary runs");
+        let out = Command::new(binary)
+            .args(["run", six_hops_path])
+            .output()
+            .expect("binary runs");
         assert!(out.status.success());
     });
     println!("six-hops, `mailhop run` process: {}", summary(&cli));
@@ -108,6 +112,10 @@ fn ms(d: Duration) -> f64 {
 fn peak_rss() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into())
 }

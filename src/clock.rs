@@ -11,7 +11,9 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 /// A moment of the run: milliseconds since the scenario started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, serde::Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 impl SimTime {
@@ -25,7 +27,12 @@ impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0 % 1000;
         let total_s = self.0 / 1000;
-        let (d, h, m, s) = (total_s / 86400, total_s / 3600 % 24, total_s / 60 % 60, total_s % 60);
+        let (d, h, m, s) = (
+            total_s / 86400,
+            total_s / 3600 % 24,
+            total_s / 60 % 60,
+            total_s % 60,
+        );
         if d > 0 {
             write!(f, "+{d}d{h:02}h{m:02}m{s:02}.{ms:03}s")
         } else if h > 0 {
@@ -48,7 +55,10 @@ pub struct Clock {
 impl Clock {
     /// Starts the clock now (virtual now: call inside the paused runtime).
     pub fn start(epoch_unix: i64) -> Self {
-        Clock { start: Instant::now(), epoch_unix }
+        Clock {
+            start: Instant::now(),
+            epoch_unix,
+        }
     }
 
     pub fn now(&self) -> SimTime {
@@ -83,12 +93,21 @@ pub fn rfc5322_date(unix: i64) -> String {
 /// Parses the scenario's `start` (`YYYY-MM-DDTHH:MM:SSZ`) into seconds since 1970.
 pub fn parse_start(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -103,7 +122,12 @@ pub fn format_calendar(unix: i64) -> String {
     let days = unix.div_euclid(86400);
     let secs = unix.rem_euclid(86400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -135,7 +159,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 #[cfg(test)]
@@ -165,6 +197,9 @@ mod tests {
 
     #[test]
     fn rfc5322_date_is_english_and_utc() {
-        assert_eq!(rfc5322_date(1_767_603_600), "Mon, 5 Jan 2026 09:00:00 +0000");
+        assert_eq!(
+            rfc5322_date(1_767_603_600),
+            "Mon, 5 Jan 2026 09:00:00 +0000"
+        );
     }
 }

@@ -105,7 +105,11 @@ pub fn check_no_loss(trace: &Trace) -> Result<(), Vec<Violation>> {
             })
         })
         .collect();
-    if violations.is_empty() { Ok(()) } else { Err(violations) }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
 }
 
 /// Checks the trace's own shape: sequence numbers count up from 0, time
@@ -117,13 +121,22 @@ pub fn check_shape(trace: &Trace) -> Result<(), String> {
             return Err(format!("event {i} has sequence number {}", record.seq));
         }
         if record.t < last_t {
-            return Err(format!("event {i} goes back in time, to {}", SimTime(record.t)));
+            return Err(format!(
+                "event {i} goes back in time, to {}",
+                SimTime(record.t)
+            ));
         }
         last_t = record.t;
     }
-    let ends = trace.events.iter().filter(|r| matches!(r.event, Event::End { .. })).count();
+    let ends = trace
+        .events
+        .iter()
+        .filter(|r| matches!(r.event, Event::End { .. }))
+        .count();
     match trace.events.last().map(|r| &r.event) {
         Some(Event::End { .. }) if ends == 1 => Ok(()),
-        _ => Err(format!("the trace must end with one `end` event (found {ends})")),
+        _ => Err(format!(
+            "the trace must end with one `end` event (found {ends})"
+        )),
     }
 }

@@ -7,11 +7,11 @@
 //! [`invariants`]).
 
 pub mod clock;
+pub mod exposure;
+pub mod invariants;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod smtp;
 pub mod tls;
 pub mod trace;
-pub mod exposure;
-pub mod invariants;
-pub mod report;

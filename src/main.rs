@@ -127,7 +127,11 @@ fn run(file: &Path, json: bool, seed: Option<u64>) -> ExitCode {
         }
         ok = false;
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {
@@ -141,5 +145,9 @@ fn validate(files: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    if all_valid { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }

@@ -20,7 +20,11 @@ pub fn channel_text(channel: Channel) -> &'static str {
 pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     let mut out = String::new();
     let ledger = Ledger::from_trace(trace);
-    let _ = writeln!(out, "{} - {} (seed {})", scenario.id, scenario.title.en, trace.seed);
+    let _ = writeln!(
+        out,
+        "{} - {} (seed {})",
+        scenario.id, scenario.title.en, trace.seed
+    );
     let _ = writeln!(out, "virtual time starts at {}\n", trace.start);
 
     let rows: Vec<[String; 7]> = trace
@@ -31,9 +35,12 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 .iter()
                 .skip(record.seq as usize + 1)
                 .find_map(|r| match &r.event {
-                    Event::Stored { node, message, place, .. } if *node == hop.to && *message == hop.message => {
-                        Some(describe(place))
-                    }
+                    Event::Stored {
+                        node,
+                        message,
+                        place,
+                        ..
+                    } if *node == hop.to && *message == hop.message => Some(describe(place)),
                     _ => None,
                 })
                 .unwrap_or_else(|| "-".into());
@@ -48,7 +55,15 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
             ]
         })
         .collect();
-    let header = ["hop", "time", "msg", "from -> to", "protocol", "channel", "rests at"];
+    let header = [
+        "hop",
+        "time",
+        "msg",
+        "from -> to",
+        "protocol",
+        "channel",
+        "rests at",
+    ];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -81,15 +96,27 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
             Event::NodeDown { node, .. } => format!("{node} goes down"),
             Event::NodeUp { node } => format!("{node} is back up"),
             Event::ConnectFailed {
-                client, server, port, reason,
+                client,
+                server,
+                port,
+                reason,
             } => format!("{client} could not connect to {server}:{port}: {reason}"),
             Event::TlsFailed { conn, error } => format!("TLS failed on {conn}: {error}"),
             Event::Deferred {
-                node, message, reason, ..
+                node,
+                message,
+                reason,
+                ..
             } => format!("{node} deferred {message}: {reason}"),
             Event::RetryScheduled {
-                node, message, at, attempt,
-            } => format!("{node} will try {message} again at {} (attempt {attempt})", SimTime(*at)),
+                node,
+                message,
+                at,
+                attempt,
+            } => format!(
+                "{node} will try {message} again at {} (attempt {attempt})",
+                SimTime(*at)
+            ),
             Event::Delivered {
                 node,
                 message,
@@ -105,20 +132,36 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 dsn,
             } => format!(
                 "{node} bounced {message} for {recipient}: {status} {reason}{}",
-                dsn.as_ref().map(|d| format!(" (notice {d} sent to the sender)")).unwrap_or_default()
+                dsn.as_ref()
+                    .map(|d| format!(" (notice {d} sent to the sender)"))
+                    .unwrap_or_default()
             ),
             Event::Dropped {
-                node, message, reason, ..
+                node,
+                message,
+                reason,
+                ..
             } => format!("{node} dropped {message}: {reason}"),
             Event::SubmissionFailed {
-                node, message, reason,
+                node,
+                message,
+                reason,
             } => format!("{node} could not submit {message}: {reason}"),
             Event::QueuedAtEnd {
-                node, message, recipients,
-            } => format!("{message} still queued on {node} for {}", recipients.join(", ")),
+                node,
+                message,
+                recipients,
+            } => format!(
+                "{message} still queued on {node} for {}",
+                recipients.join(", ")
+            ),
             Event::End { reason } => format!(
                 "end of run ({})",
-                if reason == "quiescent" { "nothing left to do" } else { "time limit reached" }
+                if reason == "quiescent" {
+                    "nothing left to do"
+                } else {
+                    "time limit reached"
+                }
             ),
             _ => continue,
         };

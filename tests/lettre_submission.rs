@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use common::{SMALL_WORLD, scenario};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use mailhop::sim::{self, Options};
 use mailhop::trace::{Channel, Event};
@@ -94,7 +96,11 @@ fn lettre_submits_with_starttls_and_auth() {
         Ok::<_, String>(response.code().to_string())
     })
     .unwrap();
-    assert_eq!(result, Ok("250".to_string()), "lettre's view of the submission");
+    assert_eq!(
+        result,
+        Ok("250".to_string()),
+        "lettre's view of the submission"
+    );
 
     let hops: Vec<_> = trace.hops().map(|(_, h)| h.clone()).collect();
     assert_eq!(hops.len(), 2, "submission, then MX delivery: {hops:#?}");

@@ -7,10 +7,10 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::{scenario, shipped};
+use mail_parser::MimeHeaders;
 use mailhop::exposure::Ledger;
 use mailhop::invariants::{check_no_loss, check_shape};
 use mailhop::sim::{self, Options};
-use mail_parser::MimeHeaders;
 use mailhop::trace::{Channel, Dir, Event, Observed, Trace};
 
 const HOUR: u64 = 3_600_000;
@@ -23,7 +23,10 @@ fn run(name: &str) -> Trace {
 }
 
 fn channels(trace: &Trace) -> Vec<(String, String, Channel)> {
-    trace.hops().map(|(_, h)| (h.from.clone(), h.to.clone(), h.channel)).collect()
+    trace
+        .hops()
+        .map(|(_, h)| (h.from.clone(), h.to.clone(), h.channel))
+        .collect()
 }
 
 #[test]
@@ -33,41 +36,72 @@ fn six_hops_tells_its_story() {
     let expected = [
         ("alice-laptop", "mail.home.test", Channel::TlsAuthenticated),
         ("mail.home.test", "smarthost.isp.test", Channel::Tls),
-        ("smarthost.isp.test", "filter.spamco.test", Channel::Plaintext),
-        ("filter.spamco.test", "backup.friend.test", Channel::Plaintext),
+        (
+            "smarthost.isp.test",
+            "filter.spamco.test",
+            Channel::Plaintext,
+        ),
+        (
+            "filter.spamco.test",
+            "backup.friend.test",
+            Channel::Plaintext,
+        ),
         ("backup.friend.test", "mx.friend.test", Channel::Tls),
     ];
     assert_eq!(
         hops,
-        expected.map(|(a, b, c)| (a.to_string(), b.to_string(), c)).to_vec()
+        expected
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
+            .to_vec()
     );
     let ledger = Ledger::from_trace(&trace);
     assert_eq!(
         ledger.readable_by("m1"),
-        ["mail.home.test", "smarthost.isp.test", "filter.spamco.test", "backup.friend.test", "mx.friend.test"]
+        [
+            "mail.home.test",
+            "smarthost.isp.test",
+            "filter.spamco.test",
+            "backup.friend.test",
+            "mx.friend.test"
+        ]
     );
     // The filter tried the real server first, and the backup MX kept being
     // deferred while it was down.
     let failed_first = trace.events.iter().find_map(|r| match &r.event {
-        Event::ConnectFailed { client, server, .. } if client == "filter.spamco.test" && server == "mx.friend.test" => {
+        Event::ConnectFailed { client, server, .. }
+            if client == "filter.spamco.test" && server == "mx.friend.test" =>
+        {
             Some(r.t)
         }
         _ => None,
     });
-    assert_eq!(failed_first, Some(30_700), "the connect timed out after 30s");
+    assert_eq!(
+        failed_first,
+        Some(30_700),
+        "the connect timed out after 30s"
+    );
     let deferrals: Vec<u64> = trace
         .events
         .iter()
-        .filter(|r| matches!(&r.event, Event::Deferred { node, .. } if node == "backup.friend.test"))
+        .filter(
+            |r| matches!(&r.event, Event::Deferred { node, .. } if node == "backup.friend.test"),
+        )
         .map(|r| r.t)
         .collect();
-    assert!(deferrals.len() >= 3 && deferrals.iter().all(|&t| t < 2 * HOUR), "{deferrals:?}");
+    assert!(
+        deferrals.len() >= 3 && deferrals.iter().all(|&t| t < 2 * HOUR),
+        "{deferrals:?}"
+    );
     let delivered = trace
         .events
         .iter()
         .find(|r| matches!(&r.event, Event::Delivered { recipient, .. } if recipient == "bob@friend.test"))
         .expect("Bob gets the message");
-    assert!(delivered.t > 2 * HOUR && delivered.t < 3 * HOUR, "delivered at {}", delivered.t);
+    assert!(
+        delivered.t > 2 * HOUR && delivered.t < 3 * HOUR,
+        "delivered at {}",
+        delivered.t
+    );
     // Retries back off: each pause is longer than the one before, up to the cap.
     let retries: Vec<u64> = trace
         .events
@@ -84,7 +118,10 @@ fn six_hops_tells_its_story() {
 fn twenty_runs_give_byte_identical_traces() {
     let scenario = shipped("six-hops.json");
     let first = sim::run(&scenario).unwrap().to_json();
-    assert!(first.contains("\"kind\": \"tls_handshake\""), "the scenario has TLS hops");
+    assert!(
+        first.contains("\"kind\": \"tls_handshake\""),
+        "the scenario has TLS hops"
+    );
     for i in 1..20 {
         let again = sim::run(&scenario).unwrap().to_json();
         assert!(again == first, "run {i} differs from run 0");
@@ -122,14 +159,20 @@ fn observed_on(trace: &Trace, conn: &str) -> (Vec<u8>, Vec<u8>) {
         {
             tls |= matches!(observed, Observed::Tls { .. });
             let bytes = B64.decode(data).unwrap();
-            if tls { after.extend(bytes) } else { clear.extend(bytes) }
+            if tls {
+                after.extend(bytes)
+            } else {
+                clear.extend(bytes)
+            }
         }
     }
     (clear, after)
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[test]
@@ -138,13 +181,25 @@ fn starttls_hides_the_body_and_plaintext_shows_it() {
     let body = "Are you free for lunch on Friday?";
     let hops: Vec<_> = trace.hops().map(|(_, h)| h.clone()).collect();
     let (clear, encrypted) = observed_on(&trace, &hops[0].conn);
-    assert!(contains(&clear, "STARTTLS"), "the upgrade itself is visible");
-    assert!(!encrypted.is_empty(), "the message went through after the handshake");
-    assert!(!contains(&clear, body) && !contains(&encrypted, body), "no byte of the body in the clear");
+    assert!(
+        contains(&clear, "STARTTLS"),
+        "the upgrade itself is visible"
+    );
+    assert!(
+        !encrypted.is_empty(),
+        "the message went through after the handshake"
+    );
+    assert!(
+        !contains(&clear, body) && !contains(&encrypted, body),
+        "no byte of the body in the clear"
+    );
     assert!(!contains(&encrypted, "alice@home.test"), "nor the envelope");
     let (plain, after) = observed_on(&trace, &hops[2].conn);
     assert!(after.is_empty(), "hop 3 never switched to TLS");
-    assert!(contains(&plain, body), "on the plaintext hop the body is on the wire");
+    assert!(
+        contains(&plain, body),
+        "on the plaintext hop the body is on the wire"
+    );
     assert!(contains(&plain, "RCPT TO:<bob@friend.test>"));
 }
 
@@ -158,13 +213,19 @@ fn the_next_mx_is_tried_when_the_first_does_not_answer() {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::ConnectFailed { server, .. } | Event::Connect { server, .. } if server.starts_with("mx") => {
+            Event::ConnectFailed { server, .. } | Event::Connect { server, .. }
+                if server.starts_with("mx") =>
+            {
                 Some(server.as_str())
             }
             _ => None,
         })
         .collect();
-    assert_eq!(attempts, ["mx1.shop.test", "mx2.shop.test"], "mx3 is never needed");
+    assert_eq!(
+        attempts,
+        ["mx1.shop.test", "mx2.shop.test"],
+        "mx3 is never needed"
+    );
 }
 
 #[test]
@@ -204,14 +265,23 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
         .iter()
         .filter_map(|r| match &r.event {
             Event::Bounced {
-                recipient, status, dsn, ..
+                recipient,
+                status,
+                dsn,
+                ..
             } => Some((recipient.clone(), status.clone(), dsn.clone())),
             _ => None,
         })
         .collect();
     assert_eq!(bounces.len(), 2, "{bounces:?}");
-    assert_eq!((bounces[0].0.as_str(), bounces[0].1.as_str()), ("carol@friend.test", "5.1.1"));
-    assert_eq!((bounces[1].0.as_str(), bounces[1].1.as_str()), ("zed@gone.test", "4.4.7"));
+    assert_eq!(
+        (bounces[0].0.as_str(), bounces[0].1.as_str()),
+        ("carol@friend.test", "5.1.1")
+    );
+    assert_eq!(
+        (bounces[1].0.as_str(), bounces[1].1.as_str()),
+        ("zed@gone.test", "4.4.7")
+    );
     // Both notices reach Alice's own mailbox, as multipart/report messages.
     for (_, status, dsn) in &bounces {
         let dsn = dsn.as_ref().expect("a notice was sent");
@@ -220,15 +290,25 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
             .iter()
             .find_map(|r| match &r.event {
                 Event::Stored {
-                    message, eml, place, ..
-                } if message == dsn && matches!(place, mailhop::trace::Place::Mailbox { .. }) => Some(eml.clone()),
+                    message,
+                    eml,
+                    place,
+                    ..
+                } if message == dsn && matches!(place, mailhop::trace::Place::Mailbox { .. }) => {
+                    Some(eml.clone())
+                }
                 _ => None,
             })
             .expect("the notice is in Alice's mailbox");
-        let parsed = mail_parser::MessageParser::default().parse(eml.as_bytes()).unwrap();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(eml.as_bytes())
+            .unwrap();
         assert_eq!(parsed.content_type().unwrap().subtype(), Some("report"));
         assert!(eml.contains(&format!("Status: {status}")), "{eml}");
-        assert!(eml.starts_with("Return-Path: <>\r\n"), "bounces have a null sender");
+        assert!(
+            eml.starts_with("Return-Path: <>\r\n"),
+            "bounces have a null sender"
+        );
     }
     let expired_at = trace
         .events
@@ -236,15 +316,27 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
         .find(|r| matches!(&r.event, Event::Bounced { status, .. } if status == "4.4.7"))
         .unwrap()
         .t;
-    assert!((4 * HOUR..5 * HOUR).contains(&expired_at), "gave up after the 4h lifetime: {expired_at}");
+    assert!(
+        (4 * HOUR..5 * HOUR).contains(&expired_at),
+        "gave up after the 4h lifetime: {expired_at}"
+    );
 }
 
 #[test]
 fn a_bounce_that_cannot_be_delivered_is_dropped_with_a_reason() {
     let json = BOUNCE_WORLD
-        .replace(r#""user": "alice@home.test""#, r#""user": "alice@nowhere.test""#)
-        .replace(r#"{"alice@home.test": "pw"}"#, r#"{"alice@nowhere.test": "pw"}"#)
-        .replace(r#"{"at": "1m", "send": {"from": "alice-laptop", "to": ["zed@gone.test"]}}"#, "")
+        .replace(
+            r#""user": "alice@home.test""#,
+            r#""user": "alice@nowhere.test""#,
+        )
+        .replace(
+            r#"{"alice@home.test": "pw"}"#,
+            r#"{"alice@nowhere.test": "pw"}"#,
+        )
+        .replace(
+            r#"{"at": "1m", "send": {"from": "alice-laptop", "to": ["zed@gone.test"]}}"#,
+            "",
+        )
         .replace(r#"["carol@friend.test"]}},"#, r#"["carol@friend.test"]}}"#);
     let trace = sim::run(&scenario(&json)).unwrap();
     check_no_loss(&trace).unwrap();
@@ -252,7 +344,10 @@ fn a_bounce_that_cannot_be_delivered_is_dropped_with_a_reason() {
         Event::Dropped { reason, .. } => Some(reason.clone()),
         _ => None,
     });
-    assert!(dropped.is_some_and(|r| r.contains("5.4.4")), "the notice to nowhere.test is dropped");
+    assert!(
+        dropped.is_some_and(|r| r.contains("5.4.4")),
+        "the notice to nowhere.test is dropped"
+    );
 }
 
 #[test]
@@ -276,7 +371,9 @@ fn the_no_loss_check_notices_a_missing_event() {
     stuck.until = mailhop::scenario::Duration::from_secs(3 * 3600);
     let ok = sim::run(&stuck).unwrap();
     check_no_loss(&ok).unwrap();
-    assert!(ok.events.iter().any(|r| matches!(&r.event, Event::QueuedAtEnd { node, .. } if node == "backup.friend.test")));
+    assert!(ok.events.iter().any(
+        |r| matches!(&r.event, Event::QueuedAtEnd { node, .. } if node == "backup.friend.test")
+    ));
     let hidden = sim::run_with(
         &stuck,
         &Options {
@@ -285,4 +382,87 @@ fn the_no_loss_check_notices_a_missing_event() {
     )
     .unwrap();
     assert!(check_no_loss(&hidden).is_err());
+}
+
+#[test]
+fn a_domain_without_mx_gets_mail_at_its_a_record() {
+    let json = r#"{
+      "id": "implicit-mx", "title": {"en": "Implicit MX", "pt": "MX implícito"}, "seed": 5,
+      "nodes": {
+        "alice-laptop": {"role": "mua", "user": "alice@home.test", "password": "pw", "submit": "mail.home.test"},
+        "mail.home.test": {"role": "msa", "accounts": {"alice@home.test": "pw"}},
+        "box.plain.test": {"role": "mda", "address": "192.0.2.50", "mailboxes": ["u@plain.test"]}
+      },
+      "dns": {"plain.test": {"A": ["192.0.2.50"]}},
+      "script": [{"at": "0s", "send": {"from": "alice-laptop", "to": ["u@plain.test"]}}]
+    }"#;
+    let trace = sim::run(&scenario(json)).unwrap();
+    let asked: Vec<(String, String, String)> = trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::DnsAnswer {
+                node,
+                name,
+                rtype,
+                rcode,
+                ..
+            } if node == "mail.home.test" && !name.ends_with(".arpa") => {
+                Some((name.clone(), rtype.clone(), rcode.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            (
+                "plain.test".to_string(),
+                "MX".to_string(),
+                "NOERROR".to_string()
+            ),
+            (
+                "plain.test".to_string(),
+                "A".to_string(),
+                "NOERROR".to_string()
+            ),
+            (
+                "plain.test".to_string(),
+                "A".to_string(),
+                "NOERROR".to_string()
+            ),
+        ],
+        "MX is empty, so the A record stands in for it"
+    );
+    assert_eq!(channels(&trace)[1].1, "box.plain.test");
+}
+
+#[test]
+fn a_client_that_checks_certificates_refuses_an_expired_one() {
+    let json = r#"{
+      "id": "expired", "title": {"en": "Expired", "pt": "Expirado"}, "seed": 6, "until": "1h",
+      "nodes": {
+        "alice-laptop": {"role": "mua", "user": "alice@home.test", "password": "pw", "submit": "mail.home.test"},
+        "mail.home.test": {"role": "mta", "accounts": {"alice@home.test": "pw"}, "relay": "smarthost.isp.test",
+                           "verify_tls": true, "starttls": "require"},
+        "smarthost.isp.test": {"role": "smarthost", "relay_for": ["mail.home.test"], "certificate": "expired"}
+      },
+      "script": [{"at": "0s", "send": {"from": "alice-laptop", "to": ["bob@friend.test"]}}]
+    }"#;
+    let trace = sim::run(&scenario(json)).unwrap();
+    check_no_loss(&trace).unwrap();
+    let failure = trace.events.iter().find_map(|r| match &r.event {
+        Event::TlsFailed { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    assert!(
+        failure.as_deref().is_some_and(|e| e.contains("expired")),
+        "{failure:?}"
+    );
+    assert_eq!(trace.hops().count(), 1, "only the submission got through");
+    assert!(
+        trace.events.iter().any(
+            |r| matches!(&r.event, Event::QueuedAtEnd { node, .. } if node == "mail.home.test")
+        )
+    );
 }

@@ -53,7 +53,10 @@ fn happy_path_is_byte_exact_and_dot_stuffing_is_undone() {
         .expect("the message reached Bob's mailbox");
     assert!(eml.starts_with("Return-Path: <alice@home.test>\r\nDelivered-To: bob@friend.test\r\nReceived: from mail.home.test (mail.home.test [192.0.2."), "{eml}");
     assert!(eml.contains("\tby mx.friend.test (mailhop) with ESMTP id 004B1D01F3\r\n\tfor <bob@friend.test>; Mon, 5 Jan 2026 09:00:00 +0000\r\n"), "{eml}");
-    assert!(eml.ends_with("\r\n.a line that starts with a dot\r\nend\r\n"), "{eml}");
+    assert!(
+        eml.ends_with("\r\n.a line that starts with a dot\r\nend\r\n"),
+        "{eml}"
+    );
 }
 
 #[test]
@@ -158,7 +161,12 @@ fn starttls_discards_pipelined_commands_then_auth_works_inside_tls() {
     });
     assert_eq!(discarded, Some("RSET\r\n".len()));
     // The smuggled RSET never reached the command loop.
-    assert!(!trace.events.iter().any(|r| matches!(&r.event, Event::Line { text, .. } if text == "RSET")));
+    assert!(
+        !trace
+            .events
+            .iter()
+            .any(|r| matches!(&r.event, Event::Line { text, .. } if text == "RSET"))
+    );
 }
 
 #[test]

@@ -53,7 +53,11 @@ impl Duration {
                 "h" => 3_600_000,
                 "d" => 86_400_000,
                 "" => return Err(format!("`{text}` has a number without a unit: {hint}")),
-                other => return Err(format!("`{other}` is not a unit of time in `{text}`: {hint}")),
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a unit of time in `{text}`: {hint}"
+                    ));
+                }
             };
             total = number
                 .checked_mul(factor)
@@ -71,7 +75,13 @@ impl fmt::Display for Duration {
             return f.write_str("0s");
         }
         let mut rest = self.0;
-        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] {
+        for (unit, size) in [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+            ("ms", 1),
+        ] {
             if rest >= size {
                 write!(f, "{}{}", rest / size, unit)?;
                 rest %= size;
@@ -122,8 +132,16 @@ mod tests {
 
     #[test]
     fn rejects_missing_unit_and_unknown_unit() {
-        assert!(Duration::parse("90").unwrap_err().contains("without a unit"));
-        assert!(Duration::parse("2w").unwrap_err().contains("`w` is not a unit"));
+        assert!(
+            Duration::parse("90")
+                .unwrap_err()
+                .contains("without a unit")
+        );
+        assert!(
+            Duration::parse("2w")
+                .unwrap_err()
+                .contains("`w` is not a unit")
+        );
         assert!(Duration::parse("").is_err());
         assert!(Duration::parse("h").is_err());
     }

@@ -342,10 +342,11 @@ mod tests {
 }"#;
 
     fn path(keys: &[&str]) -> JsonPath {
-        keys.iter().fold(JsonPath::root(), |path, key| match key.parse() {
-            Ok(index) => path.index(index),
-            Err(_) => path.key(key),
-        })
+        keys.iter()
+            .fold(JsonPath::root(), |path, key| match key.parse() {
+                Ok(index) => path.index(index),
+                Err(_) => path.key(key),
+            })
     }
 
     fn value_at(keys: &[&str]) -> Option<(usize, usize)> {
@@ -357,7 +358,10 @@ mod tests {
         assert_eq!(value_at(&[]), Some((1, 1)));
         assert_eq!(value_at(&["id"]), Some((2, 9)));
         assert_eq!(value_at(&["nodes", "mail.x.test", "role"]), Some((4, 30)));
-        assert_eq!(value_at(&["nodes", "mail.x.test", "relay_for", "1"]), Some((4, 63)));
+        assert_eq!(
+            value_at(&["nodes", "mail.x.test", "relay_for", "1"]),
+            Some((4, 63))
+        );
         assert_eq!(value_at(&["nodes", "a-laptop", "submit"]), Some((5, 61)));
         assert_eq!(value_at(&["script", "0", "send", "to", "0"]), Some((7, 58)));
         assert_eq!(value_at(&["script", "1"]), Some((7, 79)));
@@ -400,7 +404,9 @@ mod tests {
         let text = r#"{"a": {"b": [1, 2]}, "c": [[[ "#;
         assert_eq!(locate(text, &path(&["a", "b", "1"])).unwrap().value, 16);
         assert_eq!(locate(text, &path(&["c", "0", "0", "0"])), None);
-        for garbage in ["", "{", "[", "\"", "{\"a\"", "{\"a\":", "]]]", "{\"a\\", "[1,", "nul"] {
+        for garbage in [
+            "", "{", "[", "\"", "{\"a\"", "{\"a\":", "]]]", "{\"a\\", "[1,", "nul",
+        ] {
             assert_eq!(locate(garbage, &path(&["a", "0"])), None, "{garbage:?}");
             let _ = duplicate_keys(garbage);
         }
@@ -421,14 +427,23 @@ mod tests {
     #[test]
     fn displays_paths_with_quoted_unusual_keys() {
         assert_eq!(JsonPath::root().to_string(), "");
-        assert_eq!(path(&["script", "0", "send", "from"]).to_string(), "script[0].send.from");
+        assert_eq!(
+            path(&["script", "0", "send", "from"]).to_string(),
+            "script[0].send.from"
+        );
         assert_eq!(
             path(&["nodes", "mail.home.test", "relay"]).to_string(),
             r#"nodes."mail.home.test".relay"#
         );
-        assert_eq!(path(&["nodes", "a-laptop"]).to_string(), r#"nodes."a-laptop""#);
+        assert_eq!(
+            path(&["nodes", "a-laptop"]).to_string(),
+            r#"nodes."a-laptop""#
+        );
         assert_eq!(path(&["$schema"]).to_string(), r#""$schema""#);
-        assert_eq!(path(&["dns", "y.test", "MX", "0", "host"]).to_string(), r#"dns."y.test".MX[0].host"#);
+        assert_eq!(
+            path(&["dns", "y.test", "MX", "0", "host"]).to_string(),
+            r#"dns."y.test".MX[0].host"#
+        );
         assert_eq!(path(&["a\"b"]).to_string(), r#""a\"b""#);
     }
 }

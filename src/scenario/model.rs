@@ -70,7 +70,9 @@ pub struct Text {
 }
 
 /// What a machine does in the mail system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Mail user agent: a person's mail program. Submits on port 587 with STARTTLS and AUTH.

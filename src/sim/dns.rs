@@ -35,13 +35,23 @@ impl Zone {
                 .collect(),
             ..Zone::default()
         };
-        let taken: Vec<String> = scenario.nodes.values().filter_map(|n| n.address.clone()).collect();
-        let mut servers = (10u32..250).map(|i| format!("192.0.2.{i}")).filter(|ip| !taken.contains(ip));
-        let mut clients = (10u32..250).map(|i| format!("203.0.113.{i}")).filter(|ip| !taken.contains(ip));
+        let taken: Vec<String> = scenario
+            .nodes
+            .values()
+            .filter_map(|n| n.address.clone())
+            .collect();
+        let mut servers = (10u32..250)
+            .map(|i| format!("192.0.2.{i}"))
+            .filter(|ip| !taken.contains(ip));
+        let mut clients = (10u32..250)
+            .map(|i| format!("203.0.113.{i}"))
+            .filter(|ip| !taken.contains(ip));
         for (name, node) in &scenario.nodes {
             let ip = match &node.address {
                 Some(ip) => ip.clone(),
-                None if node.role.is_server() => servers.next().unwrap_or_else(|| "198.51.100.1".into()),
+                None if node.role.is_server() => {
+                    servers.next().unwrap_or_else(|| "198.51.100.1".into())
+                }
                 None => clients.next().unwrap_or_else(|| "198.51.100.2".into()),
             };
             zone.nodes_by_ip.insert(ip.clone(), name.clone());

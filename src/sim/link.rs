@@ -45,7 +45,10 @@ pub struct LinkEnd {
 
 impl std::fmt::Debug for LinkEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinkEnd").field("conn", &self.tap.conn).field("dir", &self.dir).finish()
+        f.debug_struct("LinkEnd")
+            .field("conn", &self.tap.conn)
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -75,7 +78,11 @@ pub fn pair(world: &Rc<World>, conn: String, latency: std::time::Duration) -> (L
 }
 
 impl AsyncRead for LinkEnd {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         loop {
             if let Some((data, pos)) = &mut this.current {
@@ -107,14 +114,21 @@ impl AsyncRead for LinkEnd {
 }
 
 impl AsyncWrite for LinkEnd {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let Some(tx) = &self.tx else {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         };
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        if tx.send((Instant::now() + self.latency, buf.to_vec())).is_err() {
+        if tx
+            .send((Instant::now() + self.latency, buf.to_vec()))
+            .is_err()
+        {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
         self.tap.observe(self.dir, buf);
@@ -143,7 +157,9 @@ struct Tap {
 
 impl Tap {
     fn observe(&self, dir: Dir, bytes: &[u8]) {
-        let Some(world) = self.world.upgrade() else { return };
+        let Some(world) = self.world.upgrade() else {
+            return;
+        };
         let observed = {
             let mut scanners = self.scanners.borrow_mut();
             let scanner = &mut scanners[match dir {
@@ -245,7 +261,10 @@ impl Io {
             other => format!("{other:?}"),
         };
         let cipher = conn.negotiated_cipher_suite()?.suite();
-        let cipher = cipher.as_str().map(str::to_string).unwrap_or_else(|| format!("{cipher:?}"));
+        let cipher = cipher
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{cipher:?}"));
         Some((version, cipher))
     }
 }
@@ -262,13 +281,21 @@ macro_rules! delegate {
 }
 
 impl AsyncRead for Io {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         delegate!(self, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
 impl AsyncWrite for Io {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         delegate!(self, s => Pin::new(s).poll_write(cx, buf))
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

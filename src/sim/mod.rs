@@ -46,7 +46,11 @@ pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String>
 /// open connections of their own (a raw SMTP client, or an outside client
 /// through [`bridge`]). The run ends when `visit` has finished and the world
 /// is quiescent, or at the scenario's `until`.
-pub fn drive<F, Fut, T>(scenario: &Scenario, options: &Options, visit: F) -> Result<(Trace, T), String>
+pub fn drive<F, Fut, T>(
+    scenario: &Scenario,
+    options: &Options,
+    visit: F,
+) -> Result<(Trace, T), String>
 where
     F: FnOnce(Rc<World>) -> Fut,
     Fut: std::future::Future<Output = T>,
@@ -60,7 +64,10 @@ where
     let local = LocalSet::new();
     let (events, value) = local.block_on(&runtime, async {
         let world = World::new(scenario.clone())?;
-        world.suppress.borrow_mut().extend(options.suppress.iter().copied());
+        world
+            .suppress
+            .borrow_mut()
+            .extend(options.suppress.iter().copied());
         start(&world);
         let until = world.clock.instant(SimTime(scenario.until.as_millis()));
         let value = {
@@ -83,7 +90,9 @@ where
                 recipients,
             });
         }
-        world.emit(Event::End { reason: reason.into() });
+        world.emit(Event::End {
+            reason: reason.into(),
+        });
         Ok::<_, String>((world.take_events(), value))
     })?;
     let trace = Trace {
@@ -99,7 +108,12 @@ where
 /// the client's side, for SMTP clients that need a `Send` stream (lettre).
 /// Bytes are pumped to and from the in-memory link, so the tap, latency and
 /// trace work as for the simulation's own clients.
-pub async fn bridge(world: &Rc<World>, client: &str, server: &str, port: u16) -> Result<tokio::io::DuplexStream, String> {
+pub async fn bridge(
+    world: &Rc<World>,
+    client: &str,
+    server: &str,
+    port: u16,
+) -> Result<tokio::io::DuplexStream, String> {
     let conn = world.connect(client, server, port).await?;
     let (outside, inside) = tokio::io::duplex(64 * 1024);
     let busy = world.busy();

@@ -90,7 +90,8 @@ fn take_in(
             .find(|m| m.eq_ignore_ascii_case(&rcpt))
             .cloned()
             .unwrap_or(rcpt.clone());
-        let mut eml = format!("Return-Path: <{sender}>\r\nDelivered-To: {mailbox}\r\n").into_bytes();
+        let mut eml =
+            format!("Return-Path: <{sender}>\r\nDelivered-To: {mailbox}\r\n").into_bytes();
         eml.extend_from_slice(&data);
         let folder = "INBOX".to_string();
         world.emit(Event::Stored {
@@ -161,7 +162,10 @@ enum Fate {
 }
 
 async fn run_queue_entry(world: Rc<World>, mut entry: Entry, _busy: Busy) {
-    let cfg = world.node(&entry.node).expect("queues belong to scenario nodes").clone();
+    let cfg = world
+        .node(&entry.node)
+        .expect("queues belong to scenario nodes")
+        .clone();
     let arrived = world.clock.now().as_millis();
     let lifetime = cfg.retry.lifetime.as_millis();
     let mut delay = cfg.retry.first.as_millis();
@@ -204,7 +208,12 @@ async fn run_queue_entry(world: Rc<World>, mut entry: Entry, _busy: Busy) {
             bounce(&world, &entry, &bounced);
         }
         entry.pending = temporary;
-        world.set_queued(&entry.node, &entry.queue_id, &entry.message, entry.pending.clone());
+        world.set_queued(
+            &entry.node,
+            &entry.queue_id,
+            &entry.message,
+            entry.pending.clone(),
+        );
         if entry.pending.is_empty() {
             world.emit(Event::Removed {
                 node: entry.node.clone(),
@@ -354,7 +363,10 @@ async fn try_hosts(
             Outcome::Failed { reason, .. } => last_reason = reason,
         }
     }
-    rcpts.into_iter().map(|r| (r, Fate::Temporary(last_reason.clone()))).collect()
+    rcpts
+        .into_iter()
+        .map(|r| (r, Fate::Temporary(last_reason.clone())))
+        .collect()
 }
 
 fn fate_of(host: &str, reply: &Reply) -> Fate {
@@ -404,7 +416,10 @@ async fn resolve_host(world: &Rc<World>, node: &str, host: &str) -> Option<Strin
 /// drops the message when it already was a bounce (null sender).
 fn bounce(world: &Rc<World>, entry: &Entry, failed: &[(String, String, String)]) {
     if entry.sender.is_empty() {
-        let why: Vec<String> = failed.iter().map(|(r, status, reason)| format!("{r}: {status} {reason}")).collect();
+        let why: Vec<String> = failed
+            .iter()
+            .map(|(r, status, reason)| format!("{r}: {status} {reason}"))
+            .collect();
         world.emit(Event::Dropped {
             node: entry.node.clone(),
             message: entry.message.clone(),
@@ -443,12 +458,19 @@ fn bounce(world: &Rc<World>, entry: &Entry, failed: &[(String, String, String)])
 
 /// A multipart/report DSN. The boundary is derived from queue ids, so the
 /// message is the same in every run.
-fn dsn_message(world: &Rc<World>, entry: &Entry, failed: &[(String, String, String)], dsn_id: &str) -> Vec<u8> {
+fn dsn_message(
+    world: &Rc<World>,
+    entry: &Entry,
+    failed: &[(String, String, String)],
+    dsn_id: &str,
+) -> Vec<u8> {
     let boundary = format!("{}/{}", entry.queue_id, entry.node);
     let date = world.clock.rfc5322_now();
     let node = &entry.node;
     let mut text = String::new();
-    text.push_str(&format!("From: Mail Delivery System <MAILER-DAEMON@{node}>\r\n"));
+    text.push_str(&format!(
+        "From: Mail Delivery System <MAILER-DAEMON@{node}>\r\n"
+    ));
     text.push_str(&format!("To: <{}>\r\n", entry.sender));
     text.push_str("Subject: Undelivered Mail Returned to Sender\r\n");
     text.push_str(&format!("Date: {date}\r\nMessage-ID: {dsn_id}\r\n"));
@@ -457,7 +479,9 @@ fn dsn_message(world: &Rc<World>, entry: &Entry, failed: &[(String, String, Stri
         "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
     ));
     text.push_str("This is a MIME-encapsulated message.\r\n\r\n");
-    text.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"));
+    text.push_str(&format!(
+        "--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+    ));
     text.push_str(&format!(
         "This is the mail system at host {node}.\r\n\r\nI'm sorry to have to inform you that your message could not\r\nbe delivered to one or more recipients.\r\n\r\n"
     ));

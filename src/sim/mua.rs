@@ -16,12 +16,23 @@ use crate::trace::Event;
 
 /// Runs one `send` step of the script.
 pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
-    let cfg = world.node(&node).expect("validated: send.from is a node").clone();
+    let cfg = world
+        .node(&node)
+        .expect("validated: send.from is a node")
+        .clone();
     let user = cfg.user.clone().unwrap_or_default();
     let server = cfg.submit.clone().unwrap_or_default();
     let domain = crate::smtp::domain_of(&user);
     let seq = world.message_id_for(None);
-    let message_id = format!("{seq}.{}@{}", world.scenario.seed, if domain.is_empty() { "mailhop.test" } else { &domain });
+    let message_id = format!(
+        "{seq}.{}@{}",
+        world.scenario.seed,
+        if domain.is_empty() {
+            "mailhop.test"
+        } else {
+            &domain
+        }
+    );
     let header = format!("<{message_id}>");
     // Register the header so every later hop recognises this message.
     let message = world.adopt_message_id(&header, &seq);
@@ -51,7 +62,12 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
     };
     let conn = match world.connect(&node, &server, cfg.submit_port).await {
         Ok(conn) => conn,
-        Err(reason) => return fail(format!("cannot reach {server}:{}: {reason}", cfg.submit_port)),
+        Err(reason) => {
+            return fail(format!(
+                "cannot reach {server}:{}: {reason}",
+                cfg.submit_port
+            ));
+        }
     };
     let plan = Plan {
         helo: format!("[{}]", world.zone.ip_of(&node)),

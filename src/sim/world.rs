@@ -30,6 +30,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The SMTP port between servers.
 pub const SMTP_PORT: u16 = 25;
 
+/// (node, queue id) → (message, recipients still to deliver).
+type QueueIndex = BTreeMap<(String, String), (String, Vec<String>)>;
+
 /// The shared state of a run.
 pub struct World {
     pub scenario: Scenario,
@@ -48,7 +51,7 @@ pub struct World {
     /// Run-local message id (`m1`) by Message-ID header.
     message_ids: RefCell<BTreeMap<String, String>>,
     /// What sits in each queue: (node, queue id) → (message, recipients).
-    queued: RefCell<BTreeMap<(String, String), (String, Vec<String>)>>,
+    queued: RefCell<QueueIndex>,
     /// Test hook: events of these kinds are not recorded (to prove the
     /// invariant checks notice a gap).
     pub suppress: RefCell<Vec<&'static str>>,
@@ -90,12 +93,18 @@ impl Drop for Busy {
 impl World {
     /// Builds the world: DNS zone, CA, and each server's certificate.
     pub fn new(scenario: Scenario) -> Result<Rc<World>, String> {
-        let epoch = crate::clock::parse_start(&scenario.start)
-            .ok_or_else(|| format!("start {:?} is not a date like 2026-01-05T09:00:00Z", scenario.start))?;
+        let epoch = crate::clock::parse_start(&scenario.start).ok_or_else(|| {
+            format!(
+                "start {:?} is not a date like 2026-01-05T09:00:00Z",
+                scenario.start
+            )
+        })?;
         let clock = Clock::start(epoch);
         let time: Arc<dyn TimeProvider> = {
             let clock = clock.clone();
-            Arc::new(VirtualTime::new(Arc::new(move || clock.unix_now().max(0) as u64)))
+            Arc::new(VirtualTime::new(Arc::new(move || {
+                clock.unix_now().max(0) as u64
+            })))
         };
         let pki = Pki::new(scenario.seed, epoch);
         let mut server_tls = BTreeMap::new();
@@ -162,7 +171,9 @@ impl World {
     pub fn is_down(&self, node: &str) -> bool {
         let now = self.clock.now().as_millis();
         self.scenario.faults.iter().any(|f| {
-            f.down == node && f.from.as_millis() <= now && f.until.is_none_or(|u| now < u.as_millis())
+            f.down == node
+                && f.from.as_millis() <= now
+                && f.until.is_none_or(|u| now < u.as_millis())
         })
     }
 
@@ -185,7 +196,9 @@ impl World {
     /// The ports a node listens on: 25 for every server; 587 for MSAs and
     /// servers with accounts; and any port a mail client submits to.
     pub fn listens_on(&self, node: &str, port: u16) -> bool {
-        let Some(n) = self.node(node) else { return false };
+        let Some(n) = self.node(node) else {
+            return false;
+        };
         if !n.role.is_server() {
             return false;
         }
@@ -194,7 +207,9 @@ impl World {
             .nodes
             .values()
             .any(|c| c.submit.as_deref() == Some(node) && c.submit_port == port);
-        port == SMTP_PORT || (port == 587 && (n.role == Role::Msa || !n.accounts.is_empty())) || submission_target
+        port == SMTP_PORT
+            || (port == 587 && (n.role == Role::Msa || !n.accounts.is_empty()))
+            || submission_target
     }
 
     /// Whether `port` on `node` is a submission port (AUTH required).
@@ -207,7 +222,9 @@ impl World {
             .scenario
             .links
             .iter()
-            .find(|l| (l.between[0] == a && l.between[1] == b) || (l.between[0] == b && l.between[1] == a))
+            .find(|l| {
+                (l.between[0] == a && l.between[1] == b) || (l.between[0] == b && l.between[1] == a)
+            })
             .map(|l| l.latency)
             .unwrap_or(self.scenario.latency)
             .as_millis();
@@ -216,7 +233,12 @@ impl World {
 
     /// Opens a connection from `client` to `server:port`, starting the
     /// server's session. Waits on the virtual clock as a real connect would.
-    pub async fn connect(self: &Rc<Self>, client: &str, server: &str, port: u16) -> Result<Connection, String> {
+    pub async fn connect(
+        self: &Rc<Self>,
+        client: &str,
+        server: &str,
+        port: u16,
+    ) -> Result<Connection, String> {
         let latency = self.link_latency(client, server);
         if self.is_down(server) {
             sleep(CONNECT_TIMEOUT).await;
@@ -262,7 +284,12 @@ impl World {
         });
         let (client_end, server_end) = link::pair(self, id.clone(), latency);
         let busy = self.busy();
-        tokio::task::spawn_local(crate::smtp::server::serve(self.clone(), info, server_end, busy));
+        tokio::task::spawn_local(crate::smtp::server::serve(
+            self.clone(),
+            info,
+            server_end,
+            busy,
+        ));
         Ok(Connection {
             link: client_end,
             id,
@@ -281,14 +308,18 @@ impl World {
         let id = format!("m{}", self.next_message.get());
         self.next_message.set(self.next_message.get() + 1);
         if let Some(h) = header {
-            self.message_ids.borrow_mut().insert(h.to_string(), id.clone());
+            self.message_ids
+                .borrow_mut()
+                .insert(h.to_string(), id.clone());
         }
         id
     }
 
     /// Ties a Message-ID header to a run-local id chosen by the composer.
     pub fn adopt_message_id(&self, header: &str, id: &str) -> String {
-        self.message_ids.borrow_mut().insert(header.to_string(), id.to_string());
+        self.message_ids
+            .borrow_mut()
+            .insert(header.to_string(), id.to_string());
         id.to_string()
     }
 
@@ -310,7 +341,9 @@ impl World {
         if recipients.is_empty() {
             self.queued.borrow_mut().remove(&key);
         } else {
-            self.queued.borrow_mut().insert(key, (message.to_string(), recipients));
+            self.queued
+                .borrow_mut()
+                .insert(key, (message.to_string(), recipients));
         }
     }
 
@@ -335,7 +368,12 @@ impl World {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
-            rcode: if answers.is_some() { "NOERROR" } else { "NXDOMAIN" }.into(),
+            rcode: if answers.is_some() {
+                "NOERROR"
+            } else {
+                "NXDOMAIN"
+            }
+            .into(),
             answers: answers.unwrap_or_default(),
         });
     }
@@ -343,10 +381,11 @@ impl World {
     /// MX lookup. `None` when the name does not exist; an empty list when it
     /// exists without MX records.
     pub fn lookup_mx(&self, node: &str, domain: &str) -> Option<Vec<(u16, String)>> {
-        let mx = self
-            .zone
-            .mx(domain)
-            .map(|list| list.into_iter().map(|r| (r.preference, r.host)).collect::<Vec<_>>());
+        let mx = self.zone.mx(domain).map(|list| {
+            list.into_iter()
+                .map(|r| (r.preference, r.host))
+                .collect::<Vec<_>>()
+        });
         let text = mx.as_ref().map(|list| {
             list.iter()
                 .map(|(p, h)| format!("{domain}. MX {p} {}.", h.trim_end_matches('.')))
@@ -359,9 +398,11 @@ impl World {
     /// A lookup: the addresses of `name`, if the name exists.
     pub fn lookup_a(&self, node: &str, name: &str) -> Option<Vec<String>> {
         let a = self.zone.get(name).map(|r| r.a.clone());
-        let text = a
-            .as_ref()
-            .map(|ips| ips.iter().map(|ip| format!("{}. A {ip}", name.trim_end_matches('.'))).collect());
+        let text = a.as_ref().map(|ips| {
+            ips.iter()
+                .map(|ip| format!("{}. A {ip}", name.trim_end_matches('.')))
+                .collect()
+        });
         self.record_lookup(node, name, "A", text);
         a
     }
@@ -370,7 +411,9 @@ impl World {
     pub fn lookup_ptr(&self, node: &str, ip: &str) -> Option<String> {
         let owner = reverse_name(ip);
         let ptr = self.zone.get(&owner).and_then(|r| r.ptr.first().cloned());
-        let text = ptr.as_ref().map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
+        let text = ptr
+            .as_ref()
+            .map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
         self.record_lookup(node, &owner, "PTR", text);
         ptr
     }

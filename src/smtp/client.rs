@@ -61,10 +61,25 @@ pub async fn transact(
     data: &[u8],
 ) -> Outcome {
     let mut io = LineIo::new(Io::Plain(conn.link));
-    let outcome = session(world, &mut io, &conn.id, &conn.verdict, plan, sender, recipients, data).await;
+    let outcome = session(
+        world,
+        &mut io,
+        &conn.id,
+        &conn.verdict,
+        plan,
+        sender,
+        recipients,
+        data,
+    )
+    .await;
     let _ = io.flush().await;
     let _ = io.io.shutdown().await;
-    outcome.unwrap_or_else(|err| failed(format!("lost connection with {}: {err}", plan.server_name), false))
+    outcome.unwrap_or_else(|err| {
+        failed(
+            format!("lost connection with {}: {err}", plan.server_name),
+            false,
+        )
+    })
 }
 
 async fn command(io: &mut LineIo, line: &str) -> std::io::Result<Option<Reply>> {
@@ -91,7 +106,10 @@ async fn session(
     };
     if greeting.code != 220 {
         command(io, "QUIT").await?;
-        return Ok(failed(format!("host {host} greeted us with: {}", greeting.summary()), false));
+        return Ok(failed(
+            format!("host {host} greeted us with: {}", greeting.summary()),
+            false,
+        ));
     }
     let Some(mut caps) = hello(io, &plan.helo).await? else {
         return Ok(lost());
@@ -102,11 +120,17 @@ async fn session(
         };
         if reply.code != 220 {
             command(io, "QUIT").await?;
-            return Ok(failed(format!("host {host} refused STARTTLS: {}", reply.summary()), false));
+            return Ok(failed(
+                format!("host {host} refused STARTTLS: {}", reply.summary()),
+                false,
+            ));
         }
         let (config, slot) = tls::client_config(&world.pki, plan.verify, world.time.clone());
         let Ok(name) = ServerName::try_from(host.clone()) else {
-            return Ok(failed(format!("{host} is not a valid TLS server name"), true));
+            return Ok(failed(
+                format!("{host} is not a valid TLS server name"),
+                true,
+            ));
         };
         let Io::Plain(link) = io.take_io() else {
             unreachable!("STARTTLS runs once, on the plain stream")
@@ -127,7 +151,10 @@ async fn session(
                 });
             }
             Err(err) => {
-                let why = slot.get().map(|a| format!(" ({})", a.reason)).unwrap_or_default();
+                let why = slot
+                    .get()
+                    .map(|a| format!(" ({})", a.reason))
+                    .unwrap_or_default();
                 let reason = format!("TLS handshake with {host} failed: {err}{why}");
                 world.emit(Event::TlsFailed {
                     conn: conn_id.to_string(),
@@ -142,13 +169,22 @@ async fn session(
         caps = again;
     } else if plan.starttls == StartTls::Require {
         command(io, "QUIT").await?;
-        return Ok(failed(format!("TLS is required, but host {host} did not offer STARTTLS"), false));
+        return Ok(failed(
+            format!("TLS is required, but host {host} did not offer STARTTLS"),
+            false,
+        ));
     }
 
     if let Some((user, password)) = &plan.auth {
-        if !caps.iter().any(|c| c.to_ascii_uppercase().starts_with("AUTH ") && c.contains("PLAIN")) {
+        if !caps
+            .iter()
+            .any(|c| c.to_ascii_uppercase().starts_with("AUTH ") && c.contains("PLAIN"))
+        {
             command(io, "QUIT").await?;
-            return Ok(failed(format!("host {host} does not offer AUTH PLAIN here"), true));
+            return Ok(failed(
+                format!("host {host} does not offer AUTH PLAIN here"),
+                true,
+            ));
         }
         let token = B64.encode(format!("\0{user}\0{password}"));
         let Some(reply) = command(io, &format!("AUTH PLAIN {token}")).await? else {
@@ -156,12 +192,18 @@ async fn session(
         };
         if reply.code != 235 {
             command(io, "QUIT").await?;
-            return Ok(failed(format!("host {host} refused our login: {}", reply.summary()), reply.code >= 500));
+            return Ok(failed(
+                format!("host {host} refused our login: {}", reply.summary()),
+                reply.code >= 500,
+            ));
         }
     }
 
     let eight_bit = data.iter().any(|&b| b >= 0x80) && has(&caps, "8BITMIME");
-    let mail = format!("MAIL FROM:<{sender}>{}", if eight_bit { " BODY=8BITMIME" } else { "" });
+    let mail = format!(
+        "MAIL FROM:<{sender}>{}",
+        if eight_bit { " BODY=8BITMIME" } else { "" }
+    );
     let pipelining = has(&caps, "PIPELINING");
     let mut replies = Vec::new();
     if pipelining {
@@ -201,7 +243,10 @@ async fn session(
     if !mail_reply.is_positive() {
         command(io, "QUIT").await?;
         return Ok(Outcome::Done(
-            recipients.iter().map(|r| (r.clone(), mail_reply.clone())).collect(),
+            recipients
+                .iter()
+                .map(|r| (r.clone(), mail_reply.clone()))
+                .collect(),
         ));
     }
     let rcpt_replies: Vec<Reply> = replies[1..=recipients.len()].to_vec();
@@ -250,8 +295,11 @@ async fn hello(io: &mut LineIo, name: &str) -> std::io::Result<Option<Vec<String
 }
 
 fn has(caps: &[String], keyword: &str) -> bool {
-    caps.iter()
-        .any(|c| c.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case(keyword)))
+    caps.iter().any(|c| {
+        c.split_whitespace()
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+    })
 }
 
 /// Whether the server verdict mode for a node's outgoing connections is

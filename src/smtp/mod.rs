@@ -136,7 +136,11 @@ impl Reply {
     }
     /// The first line, e.g. `250 2.1.0 Ok`.
     pub fn summary(&self) -> String {
-        format!("{} {}", self.code, self.lines.first().map(String::as_str).unwrap_or(""))
+        format!(
+            "{} {}",
+            self.code,
+            self.lines.first().map(String::as_str).unwrap_or("")
+        )
     }
 }
 
@@ -191,7 +195,11 @@ pub fn split_lines(message: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// The domain of an address (after the last `@`), lowercased.
 pub fn domain_of(address: &str) -> String {
-    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("").to_ascii_lowercase()
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -200,7 +208,10 @@ mod tests {
 
     #[test]
     fn dot_stuffing_doubles_leading_dots_and_terminates() {
-        assert_eq!(dot_stuff(b"a\r\n.b\n..c\r\n"), b"a\r\n..b\r\n...c\r\n.\r\n".to_vec());
+        assert_eq!(
+            dot_stuff(b"a\r\n.b\n..c\r\n"),
+            b"a\r\n..b\r\n...c\r\n.\r\n".to_vec()
+        );
         assert_eq!(dot_stuff(b""), b".\r\n".to_vec());
         assert_eq!(dot_stuff(b"no end"), b"no end\r\n.\r\n".to_vec());
     }

@@ -222,19 +222,27 @@ impl Session {
 
     async fn auth(&mut self, mechanism: u64, initial: String) -> std::io::Result<()> {
         if self.helo.is_none() {
-            return Ok(self.error(503, "5.5.1 Error: send HELO/EHLO first"));
+            self.error(503, "5.5.1 Error: send HELO/EHLO first");
+            return Ok(());
         }
         if !self.submission {
-            return Ok(self.error(503, "5.5.1 Error: authentication not enabled"));
+            self.error(503, "5.5.1 Error: authentication not enabled");
+            return Ok(());
         }
         if !self.auth_allowed() {
-            return Ok(self.error(538, "5.7.11 Encryption required for requested authentication mechanism"));
+            self.error(
+                538,
+                "5.7.11 Encryption required for requested authentication mechanism",
+            );
+            return Ok(());
         }
         if self.user.is_some() {
-            return Ok(self.error(503, "5.5.1 Error: already authenticated"));
+            self.error(503, "5.5.1 Error: already authenticated");
+            return Ok(());
         }
         if self.sender.is_some() {
-            return Ok(self.error(503, "5.5.1 Error: MAIL transaction in progress"));
+            self.error(503, "5.5.1 Error: MAIL transaction in progress");
+            return Ok(());
         }
         // RFC 4954: "=" is an empty initial response; nothing means "ask".
         let initial = match initial.as_str() {
@@ -259,14 +267,21 @@ impl Session {
             let Some(pass) = self.challenge(None, "UGFzc3dvcmQ6").await? else {
                 return Ok(());
             };
-            decode(&user).zip(decode(&pass)).map(|(u, p)| (lossy(&u), lossy(&p)))
+            decode(&user)
+                .zip(decode(&pass))
+                .map(|(u, p)| (lossy(&u), lossy(&p)))
         } else {
-            return Ok(self.error(504, "5.5.4 Unrecognized authentication type"));
+            self.error(504, "5.5.4 Unrecognized authentication type");
+            return Ok(());
         };
         let Some((user, pass)) = credentials else {
-            return Ok(self.error(501, "5.5.2 Cannot decode response"));
+            self.error(501, "5.5.2 Cannot decode response");
+            return Ok(());
         };
-        let node = self.world.node(&self.host).expect("a session runs on a scenario node");
+        let node = self
+            .world
+            .node(&self.host)
+            .expect("a session runs on a scenario node");
         if node.accounts.get(&user) == Some(&pass) {
             self.reply(235, "2.7.0 Authentication successful");
             self.user = Some(user);
@@ -278,7 +293,11 @@ impl Session {
 
     /// Sends a 334 challenge unless an initial response was given, and reads
     /// the answer; `None` if the client cancelled (`*`) or hung up.
-    async fn challenge(&mut self, initial: Option<String>, prompt: &str) -> std::io::Result<Option<String>> {
+    async fn challenge(
+        &mut self,
+        initial: Option<String>,
+        prompt: &str,
+    ) -> std::io::Result<Option<String>> {
         if let Some(response) = initial {
             return Ok(Some(response));
         }
@@ -301,7 +320,10 @@ impl Session {
         if self.sender.is_some() {
             return self.error(503, "5.5.1 Error: nested MAIL command");
         }
-        let node = self.world.node(&self.host).expect("a session runs on a scenario node");
+        let node = self
+            .world
+            .node(&self.host)
+            .expect("a session runs on a scenario node");
         if node.starttls == StartTls::Require && !self.io.io.is_tls() {
             return self.error(530, "5.7.0 Must issue a STARTTLS command first");
         }
@@ -322,9 +344,15 @@ impl Session {
         if self.recipients.len() >= MAX_RECIPIENTS {
             return self.error(452, "4.5.3 Error: too many recipients");
         }
-        let node = self.world.node(&self.host).expect("a session runs on a scenario node");
+        let node = self
+            .world
+            .node(&self.host)
+            .expect("a session runs on a scenario node");
         let domain = domain_of(&address);
-        let local = node.mailboxes.iter().any(|m| m.eq_ignore_ascii_case(&address));
+        let local = node
+            .mailboxes
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&address));
         let our_domain = node.mailboxes.iter().any(|m| domain_of(m) == domain);
         if local {
             // Ours: accept.
@@ -335,7 +363,10 @@ impl Session {
             );
         } else if !(self.user.is_some()
             || node.relay_for.contains(&self.conn.client)
-            || node.relay_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+            || node
+                .relay_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&domain)))
         {
             return self.error(554, &format!("5.7.1 <{address}>: Relay access denied"));
         }
@@ -345,10 +376,12 @@ impl Session {
 
     async fn data(&mut self) -> std::io::Result<()> {
         if self.sender.is_none() {
-            return Ok(self.error(503, "5.5.1 Error: need MAIL command"));
+            self.error(503, "5.5.1 Error: need MAIL command");
+            return Ok(());
         }
         if self.recipients.is_empty() {
-            return Ok(self.error(554, "5.5.1 Error: no valid recipients"));
+            self.error(554, "5.5.1 Error: no valid recipients");
+            return Ok(());
         }
         self.reply(354, "End data with <CR><LF>.<CR><LF>");
         let mut data = Vec::new();
@@ -376,11 +409,14 @@ impl Session {
         }
         if too_big {
             self.reset();
-            return Ok(self.error(552, "5.3.4 Message size exceeds fixed limit"));
+            self.error(552, "5.3.4 Message size exceeds fixed limit");
+            return Ok(());
         }
         let queue_id = self.world.new_queue_id();
         let (protocol, channel, tls) = self.protocol();
-        let mut message = self.received_header(&queue_id, &protocol, tls.as_ref()).into_bytes();
+        let mut message = self
+            .received_header(&queue_id, &protocol, tls.as_ref())
+            .into_bytes();
         message.extend_from_slice(&data);
         mta::arrive(
             &self.world,
@@ -420,7 +456,12 @@ impl Session {
     }
 
     /// A trace header in the style of Postfix, folded over several lines.
-    fn received_header(&self, queue_id: &str, protocol: &str, tls: Option<&(String, String)>) -> String {
+    fn received_header(
+        &self,
+        queue_id: &str,
+        protocol: &str,
+        tls: Option<&(String, String)>,
+    ) -> String {
         let mut h = format!(
             "Received: from {} ({} [{}])\r\n",
             self.helo.as_deref().unwrap_or("unknown"),
@@ -433,7 +474,10 @@ impl Session {
         if let Some(user) = &self.user {
             h.push_str(&format!("\t(Authenticated sender: {user})\r\n"));
         }
-        h.push_str(&format!("\tby {} (mailhop) with {protocol} id {queue_id}", self.host));
+        h.push_str(&format!(
+            "\tby {} (mailhop) with {protocol} id {queue_id}",
+            self.host
+        ));
         if let [only] = self.recipients.as_slice() {
             h.push_str(&format!("\r\n\tfor <{only}>"));
         }
@@ -489,8 +533,12 @@ fn parse_error_reply(err: &ParseError) -> (u16, String) {
         ParseError::SyntaxError { syntax } => (501, format!("5.5.4 Syntax: {syntax}")),
         ParseError::InvalidSenderAddress => (501, "5.1.7 Bad sender address syntax".into()),
         ParseError::InvalidRecipientAddress => (501, "5.1.3 Bad recipient address syntax".into()),
-        ParseError::InvalidParameter { param } => (501, format!("5.5.4 Invalid parameter: {param}")),
-        ParseError::UnsupportedParameter { param } => (555, format!("5.5.4 Unsupported option: {param}")),
+        ParseError::InvalidParameter { param } => {
+            (501, format!("5.5.4 Invalid parameter: {param}"))
+        }
+        ParseError::UnsupportedParameter { param } => {
+            (555, format!("5.5.4 Unsupported option: {param}"))
+        }
         _ => (501, "5.5.4 Syntax error".into()),
     }
 }

@@ -41,7 +41,12 @@ pub async fn read_reply<R: AsyncReadExt + Unpin>(io: &mut R) -> String {
         bytes.push(byte[0]);
         if bytes.ends_with(b"\r\n") {
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let last = text.trim_end_matches("\r\n").rsplit("\r\n").next().unwrap_or("").to_string();
+            let last = text
+                .trim_end_matches("\r\n")
+                .rsplit("\r\n")
+                .next()
+                .unwrap_or("")
+                .to_string();
             if last.len() >= 4 && last.as_bytes()[3] == b' ' {
                 return text;
             }
@@ -52,7 +57,9 @@ pub async fn read_reply<R: AsyncReadExt + Unpin>(io: &mut R) -> String {
 
 /// Sends `line` (CRLF added) and returns the server's reply.
 pub async fn say<S: AsyncReadExt + AsyncWriteExt + Unpin>(io: &mut S, line: &str) -> String {
-    io.write_all(format!("{line}\r\n").as_bytes()).await.expect("write to server");
+    io.write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .expect("write to server");
     read_reply(io).await
 }
 
