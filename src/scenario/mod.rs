@@ -2,8 +2,10 @@
 //! validation errors that point at file, line and column.
 
 pub mod duration;
+mod load;
 pub(crate) mod locate;
 pub mod model;
 
 pub use duration::Duration;
+pub use load::{LoadError, Problem, load_file, load_str, schema_json};
 pub use model::*;

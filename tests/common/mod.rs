@@ -7,13 +7,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A scenario from JSON text (tests build small worlds inline).
 pub fn scenario(json: &str) -> Scenario {
-    serde_json::from_str(json).expect("test scenarios are valid JSON")
+    mailhop::scenario::load_str("inline.json", json).unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// A shipped scenario from `scenarios/`.
 pub fn shipped(name: &str) -> Scenario {
     let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap() // TODO load_file
+    mailhop::scenario::load_file(std::path::Path::new(&path)).unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// A small world: Alice's submission server with a mailbox for her, and
