@@ -3,6 +3,8 @@
 //! Prints:
 //! - wall time of `mailhop run scenarios/six-hops.json` (the real binary,
 //!   process start included) and of the simulation alone;
+//! - wall time of `mailhop test scenarios/` (the whole shipped library,
+//!   run and checked in parallel);
 //! - SMTP transactions per second through an in-memory chain of relays,
 //!   with and without STARTTLS;
 //! - the process's peak resident memory.
@@ -34,6 +36,16 @@ fn main() {
         assert!(out.status.success());
     });
     println!("six-hops, `mailhop run` process: {}", summary(&cli));
+
+    let scenarios_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let library = measure(10, || {
+        let out = Command::new(binary)
+            .args(["test", scenarios_dir])
+            .output()
+            .expect("binary runs");
+        assert!(out.status.success());
+    });
+    println!("`mailhop test scenarios/` process:  {}", summary(&library));
 
     for (label, starttls) in [("plaintext", "none"), ("STARTTLS", "offer")] {
         let messages = 300;

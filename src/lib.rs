@@ -6,6 +6,7 @@
 //! [`trace::Trace`], which every view reads ([`exposure`], [`report`],
 //! [`invariants`]).
 
+pub mod check;
 pub mod clock;
 pub mod exposure;
 pub mod invariants;
@@ -13,5 +14,6 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod smtp;
+pub mod suite;
 pub mod tls;
 pub mod trace;

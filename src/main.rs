@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use mailhop::scenario::{self, LoadError};
-use mailhop::{invariants, report, sim};
+use mailhop::{invariants, report, sim, suite};
 
 /// mailhop runs a small world of mail clients, servers and DNS in one
 /// process and shows how a message travels through it, hop by hop.
@@ -21,6 +21,7 @@ use mailhop::{invariants, report, sim};
     mailhop run scenarios/six-hops.json          hops, channels and who could read what\n  \
     mailhop run scenarios/six-hops.json --json   the full trace, every byte and event\n  \
     mailhop validate scenarios/*.json            check files before sharing them\n  \
+    mailhop test scenarios/ --junit report.xml   check every scenario's claims (CI)\n  \
     mailhop schema > scenario.schema.json        for completion in your editor\n\n\
     Set RUST_LOG=debug to watch the simulation's own log on stderr.")]
 struct Cli {
@@ -61,6 +62,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run scenarios and check what they claim (their `expect` lists).
+    ///
+    /// Each scenario runs, its expectations are checked against the trace,
+    /// and so are mailhop's own invariants (no message lost silently). One
+    /// line per scenario; under a failure, each failed expectation with what
+    /// was expected, what happened, and the event (virtual time, hop) that
+    /// decided it. The last line is `N passed, N failed`.
+    ///
+    /// Exits with 0 when every scenario passes, 1 when any fails, and 2 when
+    /// a file is not a valid scenario.
+    Test {
+        /// Scenario files or folders (searched for *.json). Default: scenarios/
+        paths: Vec<PathBuf>,
+        /// Run each scenario N times and fail unless every trace is
+        /// byte-identical.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        repeat: u32,
+        /// Also write the results as JUnit XML, which CI systems display.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Print the results as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Scenarios to run at the same time (default: one per core).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
     /// Print the JSON Schema of scenario files.
     ///
     /// Point a scenario's "$schema" at a saved copy and editors such as VS
@@ -79,6 +107,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run { file, json, seed } => run(&file, json, seed),
         Command::Validate { files } => validate(&files),
+        Command::Test {
+            paths,
+            repeat,
+            junit,
+            json,
+            jobs,
+        } => test(paths, repeat, junit.as_deref(), json, jobs),
         Command::Schema => {
             println!("{}", scenario::schema_json());
             ExitCode::SUCCESS
@@ -150,4 +185,50 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::from(2)
     }
+}
+
+fn test(
+    paths: Vec<PathBuf>,
+    repeat: u32,
+    junit: Option<&Path>,
+    json: bool,
+    jobs: Option<usize>,
+) -> ExitCode {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths
+    };
+    let files = suite::collect_files(&paths);
+    if files.is_empty() {
+        eprintln!(
+            "no scenario files (*.json) in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let mut options = suite::Options {
+        repeat,
+        ..suite::Options::default()
+    };
+    if let Some(jobs) = jobs {
+        options.jobs = jobs;
+    }
+    let report = suite::run(&files, &options);
+    if json {
+        println!("{}", suite::render_json(&report));
+    } else {
+        print!("{}", suite::render_text(&report));
+    }
+    if let Some(junit) = junit
+        && let Err(err) = std::fs::write(junit, suite::render_junit(&report))
+    {
+        eprintln!("cannot write {}: {err}", junit.display());
+        return ExitCode::from(2);
+    }
+    ExitCode::from(report.exit_code())
 }

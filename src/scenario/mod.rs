@@ -2,10 +2,12 @@
 //! validation errors that point at file, line and column.
 
 pub mod duration;
+pub mod expect;
 mod load;
 pub(crate) mod locate;
 pub mod model;
 
 pub use duration::Duration;
+pub use expect::*;
 pub use load::{LoadError, Problem, load_file, load_str, schema_json};
 pub use model::*;

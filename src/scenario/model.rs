@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
+use super::expect::Expectation;
 
 /// A small world of mail clients, servers and DNS, and what happens in it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -57,6 +58,11 @@ pub struct Scenario {
     /// Narration shown by the player at given moments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captions: Vec<Caption>,
+    /// What this scenario claims about its run, checked by `mailhop test`: deliveries,
+    /// bounces, hops and their channels, who could read the message, what the wire shows,
+    /// reply codes, headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<Expectation>,
 }
 
 /// A text in English and Brazilian Portuguese.

@@ -1,0 +1,275 @@
+//! Expectations: what an instructor claims a scenario shows.
+//!
+//! A scenario's `expect` list is checked against the trace of its run by
+//! [`crate::check`] (`mailhop test`). Each item is an object with one key,
+//! the kind of claim: `{"delivered": {"to": "bob@friend.test"}}`,
+//! `{"hops": 5}`, `{"hop": {"index": 3, "channel": "plaintext"}}`.
+//!
+//! Time windows work the same way in every kind that has them: `after` and
+//! `before` narrow which events count, and at least one event must be left.
+//! `{"delivered": {"to": "bob@friend.test", "before": "3h"}}` is a deadline.
+//!
+//! The doc comments are what an editor shows from `mailhop schema`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::duration::Duration;
+
+/// One claim about the run, checked by `mailhop test`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// A copy reached this recipient's mailbox (in the folder, within the time window, if given).
+    Delivered(Delivery),
+    /// No copy reached this recipient's mailbox (or not this folder).
+    NotDelivered(NoDelivery),
+    /// Delivery failed for good and the sender was told (a DSN, RFC 3464).
+    Bounced(Bounce),
+    /// When the run ended, a message was still waiting in this node's queue.
+    QueuedAtEnd(QueuedAtEnd),
+    /// How many hops the run made in total (one message moving one step is one hop).
+    Hops(u32),
+    /// How particular hops travelled: pick them by `index`, or by `from`/`to`, then claim
+    /// their channel, protocol or TLS version. Every hop picked must fit, and there must be one.
+    Hop(HopClaim),
+    /// Exactly these nodes held a copy of the message their operator could read (queue or
+    /// mailbox), no more and no fewer.
+    ReadableAtRestBy(Readers),
+    /// None of these nodes held a copy of the message their operator could read.
+    NotReadableBy(Readers),
+    /// What a passive observer of the link between two nodes sees: whether `text` appears in
+    /// the bytes on the wire (in either direction, on any connection between them).
+    Wire(WireClaim),
+    /// The SMTP reply code a node gave to a command. A command's final reply counts (the `250`
+    /// after a message's data, not the `354`); every matching command must have got `code`.
+    Reply(ReplyClaim),
+    /// A header in a delivered copy: present or absent, how many times, matching a pattern.
+    Header(HeaderClaim),
+}
+
+/// A time window: only events at or after `after` and at or before `before` count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub after: Option<Duration>,
+    pub before: Option<Duration>,
+}
+
+impl Window {
+    /// Whether virtual time `t` (ms) is inside the window.
+    pub fn contains(&self, t: u64) -> bool {
+        self.after.is_none_or(|a| t >= a.as_millis())
+            && self.before.is_none_or(|b| t <= b.as_millis())
+    }
+
+    /// `between 2h and 3h`, `before 3h`, `after 2h`, or empty.
+    pub fn describe(&self) -> String {
+        match (self.after, self.before) {
+            (Some(a), Some(b)) => format!(" between {a} and {b}"),
+            (Some(a), None) => format!(" after {a}"),
+            (None, Some(b)) => format!(" before {b}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// `delivered`: a copy reached a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    /// The recipient's address.
+    pub to: String,
+    /// The folder it must land in, such as `INBOX` or `Junk`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// Only events at or after this virtual time count (for example `2h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    /// Only events at or before this virtual time count: a deadline (for example `3h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+}
+
+/// `not_delivered`: no copy reached a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoDelivery {
+    /// The recipient's address.
+    pub to: String,
+    /// Only this folder counts: `{"to": "bob@friend.test", "folder": "INBOX"}` passes when
+    /// the message went to Junk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+}
+
+/// `bounced`: a permanent failure, reported to the sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bounce {
+    /// The recipient that could not be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    /// The enhanced status code (RFC 3463), such as `5.1.1` (no such user) or `4.4.7`
+    /// (gave up after the queue lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The address whose mailbox must receive the delivery status notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<String>,
+    /// Only events at or after this virtual time count (for example `2h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    /// Only events at or before this virtual time count: a deadline (for example `3h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+}
+
+/// `queued_at_end`: still waiting when the run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueuedAtEnd {
+    /// The node whose queue holds it.
+    pub node: String,
+    /// Only a message for this recipient counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+}
+
+/// How the channel of a hop is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelClaim {
+    /// Anyone on the link reads everything.
+    Plaintext,
+    /// Encrypted, without the client checking who the server is (opportunistic STARTTLS).
+    Tls,
+    /// Encrypted to a server whose certificate the client checked.
+    TlsAuthenticated,
+}
+
+impl ChannelClaim {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelClaim::Plaintext => "plaintext",
+            ChannelClaim::Tls => "tls",
+            ChannelClaim::TlsAuthenticated => "tls-authenticated",
+        }
+    }
+}
+
+/// `hop`: pick hops, then claim how they travelled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HopClaim {
+    /// Pick the hop with this number (hops count from 1 in the order they completed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// Pick hops leaving this node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Pick hops arriving at this node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Pick hops of this message (`m1` is the first message written in the run, `m2` the next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Claim: how the hop was protected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelClaim>,
+    /// Claim: the protocol in its Received header (RFC 3848): `SMTP`, `ESMTP`, `ESMTPS`,
+    /// `ESMTPA`, `ESMTPSA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Claim: the TLS version, such as `TLSv1.3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// Only events at or after this virtual time count (for example `2h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    /// Only events at or before this virtual time count: a deadline (for example `3h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+}
+
+/// `readable_at_rest_by` and `not_readable_by`: nodes and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Readers {
+    /// Node names.
+    pub nodes: Vec<String>,
+    /// The message: `m1` (the default) is the first message written in the run, `m2` the next.
+    #[serde(default = "first_message")]
+    pub message: String,
+}
+
+fn first_message() -> String {
+    "m1".to_string()
+}
+
+/// `wire`: what an eavesdropper on a link sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WireClaim {
+    /// The two nodes at the ends of the link (either order).
+    pub between: [String; 2],
+    /// Text to look for in the raw bytes, such as a word of the body or `AUTH PLAIN`.
+    pub text: String,
+    /// `true`: the observer sees it; `false`: it never appears in the clear.
+    pub visible: bool,
+}
+
+/// `reply`: the code a server answered a command with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyClaim {
+    /// The server node.
+    pub node: String,
+    /// The start of the command line, case-insensitive: `RCPT`, `RCPT TO:<nobody@friend.test>`,
+    /// `MAIL`, `DATA`, `AUTH`, `STARTTLS`. `greeting` means the banner on connect.
+    pub command: String,
+    /// The three-digit reply code, such as `250`, `450`, `530` or `550`.
+    pub code: u16,
+    /// Only events at or after this virtual time count (for example `2h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    /// Only events at or before this virtual time count: a deadline (for example `3h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+}
+
+/// `header`: a header field in the copies delivered to a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderClaim {
+    /// The recipient whose delivered copies are read.
+    pub to: String,
+    /// The header's name, case-insensitive, such as `Received`, `Return-Path` or `Subject`.
+    pub name: String,
+    /// `true`: the header is there (the default); `false`: it is not.
+    #[serde(default = "yes")]
+    pub present: bool,
+    /// How many times the header appears (a message through five servers has five `Received`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    /// A regular expression that at least one value of the header must match, such as
+    /// `with ESMTPS` or `^<alice@home\\.test>$`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The kinds whose events can be narrowed to a time window.
+macro_rules! windowed {
+    ($($kind:ty),*) => {$(
+        impl $kind {
+            /// The `after`/`before` window of this claim.
+            pub fn window(&self) -> Window {
+                Window { after: self.after, before: self.before }
+            }
+        }
+    )*};
+}
+windowed!(Delivery, Bounce, HopClaim, ReplyClaim);

@@ -1,0 +1,347 @@
+//! Every kind of expectation, passing on a shipped scenario and failing,
+//! with a readable message, once the world is changed: none of them can
+//! pass whatever happens.
+
+use mailhop::check::{Outcome, Run};
+
+/// A shipped scenario with some text replaced, run.
+fn world(name: &str, edits: &[(&str, &str)]) -> Run {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} is not in {name}");
+        text = text.replacen(from, to, 1);
+    }
+    Run::json(name, &text).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// Checks that `claim` fails and that its report mentions each of `words`.
+fn fails(run: &Run, claim: &str, words: &[&str]) -> Outcome {
+    let outcome = run.check(claim);
+    assert!(!outcome.passed, "should fail: {claim}\n{outcome}");
+    let text = outcome.to_string();
+    for word in words {
+        assert!(text.contains(word), "{word:?} missing from:\n{text}");
+    }
+    outcome
+}
+
+const SIX_HOPS_NO_FAULT: (&str, &str) = (r#""until": "2h""#, r#""until": "1ms""#);
+
+#[test]
+fn shipped_scenarios_keep_all_their_promises() {
+    for name in [
+        "six-hops.json",
+        "direct-mx.json",
+        "mx-fallback.json",
+        "bounces.json",
+    ] {
+        let run = world(name, &[]);
+        assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
+        for outcome in run.outcomes() {
+            assert!(outcome.passed, "{name}: {outcome}");
+        }
+    }
+}
+
+#[test]
+fn delivered_with_a_deadline_fails_when_the_server_stays_down_longer() {
+    let claim = r#"{"delivered": {"to": "bob@friend.test", "folder": "INBOX", "before": "3h"}}"#;
+    world("six-hops.json", &[]).assert(claim);
+    let late = world("six-hops.json", &[(r#""until": "2h""#, r#""until": "5h""#)]);
+    let outcome = fails(
+        &late,
+        claim,
+        &[
+            "before 3h",
+            "delivered only as m1 in INBOX on mx.friend.test at +5h",
+        ],
+    );
+    assert!(outcome.evidence.unwrap().hop == Some(5));
+}
+
+#[test]
+fn delivered_after_fails_when_nothing_was_down() {
+    let claim = r#"{"delivered": {"to": "bob@friend.test", "after": "2h"}}"#;
+    world("six-hops.json", &[]).assert(claim);
+    fails(
+        &world("six-hops.json", &[SIX_HOPS_NO_FAULT]),
+        claim,
+        &[
+            "after 2h",
+            "delivered only as m1 in INBOX on mx.friend.test at +0.",
+        ],
+    );
+}
+
+#[test]
+fn delivered_explains_a_bounce() {
+    fails(
+        &world("bounces.json", &[]),
+        r#"{"delivered": {"to": "bbo@friend.test"}}"#,
+        &["never delivered", "bounced by mail.home.test", "5.1.1"],
+    );
+}
+
+#[test]
+fn not_delivered_fails_once_the_mailbox_exists() {
+    let claim = r#"{"not_delivered": {"to": "bbo@friend.test"}}"#;
+    world("bounces.json", &[]).assert(claim);
+    fails(
+        &world(
+            "bounces.json",
+            &[(
+                r#""mailboxes": ["bob@friend.test"]"#,
+                r#""mailboxes": ["bob@friend.test", "bbo@friend.test"]"#,
+            )],
+        ),
+        claim,
+        &[
+            "no copy in bbo@friend.test's mailbox",
+            "delivered: m1 in INBOX on mx.friend.test",
+        ],
+    );
+}
+
+#[test]
+fn bounced_fails_when_the_server_comes_back_in_time() {
+    let claim = r#"{"bounced": {"recipient": "zed@gone.test", "status": "4.4.7", "notify": "alice@home.test"}}"#;
+    world("bounces.json", &[]).assert(claim);
+    let back = world(
+        "bounces.json",
+        &[(
+            r#"{ "down": "mx.gone.test", "from": "0s" }"#,
+            r#"{ "down": "mx.gone.test", "from": "0s", "until": "1h" }"#,
+        )],
+    );
+    fails(
+        &back,
+        claim,
+        &[
+            "a bounce for zed@gone.test with status 4.4.7",
+            "bbo@friend.test bounced by mail.home.test",
+        ],
+    );
+    fails(
+        &world("bounces.json", &[]),
+        r#"{"bounced": {"recipient": "bbo@friend.test", "status": "5.1.2"}}"#,
+        &["with status 5.1.2", "with 5.1.1"],
+    );
+}
+
+#[test]
+fn queued_at_end_fails_when_the_queue_empties() {
+    let claim = r#"{"queued_at_end": {"node": "mail.home.test", "recipient": "zed@gone.test"}}"#;
+    let lifetime = (r#""lifetime": "4h""#, r#""lifetime": "5d""#);
+    let short_run = world(
+        "bounces.json",
+        &[lifetime, (r#""seed": 3,"#, r#""seed": 3, "until": "1d","#)],
+    );
+    short_run.assert(claim);
+    fails(
+        &world("bounces.json", &[]),
+        claim,
+        &["still in mail.home.test's queue", "every queue was empty"],
+    );
+}
+
+#[test]
+fn hops_counts_fail_when_the_backup_is_not_needed() {
+    world("six-hops.json", &[]).assert(r#"{"hops": 5}"#);
+    fails(
+        &world("six-hops.json", &[SIX_HOPS_NO_FAULT]),
+        r#"{"hops": 5}"#,
+        &[
+            "expected: 5 hops",
+            "actual:   4 hops",
+            "filter.spamco.test -> mx.friend.test",
+        ],
+    );
+}
+
+#[test]
+fn hop_channel_tls_fails_when_starttls_is_turned_off() {
+    let claim = r#"{"hop": {"from": "mail.home.test", "to": "smarthost.isp.test", "channel": "tls", "tls_version": "TLSv1.3", "protocol": "ESMTPS"}}"#;
+    world("six-hops.json", &[]).assert(claim);
+    let off = world(
+        "six-hops.json",
+        &[(
+            r#""role": "smarthost","#,
+            r#""role": "smarthost", "starttls": "none","#,
+        )],
+    );
+    let outcome = fails(
+        &off,
+        claim,
+        &[
+            "channel plaintext",
+            "protocol ESMTP",
+            "TLS version none (no TLS)",
+            "hop 2",
+        ],
+    );
+    assert_eq!(outcome.evidence.unwrap().hop, Some(2));
+}
+
+#[test]
+fn hop_plaintext_fails_when_the_filter_offers_starttls() {
+    let claim = r#"{"hop": {"index": 3, "channel": "plaintext"}}"#;
+    world("six-hops.json", &[]).assert(claim);
+    fails(
+        &world(
+            "six-hops.json",
+            &[(r#""starttls": "none","#, r#""starttls": "offer","#)],
+        ),
+        claim,
+        &["expected: channel plaintext", "actual:   channel tls"],
+    );
+}
+
+#[test]
+fn hop_that_never_happened_lists_the_hops_that_did() {
+    fails(
+        &world("six-hops.json", &[SIX_HOPS_NO_FAULT]),
+        r#"{"hop": {"from": "backup.friend.test", "to": "mx.friend.test"}}"#,
+        &[
+            "to exist",
+            "no such hop",
+            "3 smarthost.isp.test -> filter.spamco.test",
+        ],
+    );
+}
+
+#[test]
+fn readable_at_rest_by_fails_when_the_set_changes() {
+    let claim = r#"{"readable_at_rest_by": {"nodes": ["mail.home.test", "smarthost.isp.test", "filter.spamco.test", "backup.friend.test", "mx.friend.test"]}}"#;
+    world("six-hops.json", &[]).assert(claim);
+    fails(
+        &world("six-hops.json", &[SIX_HOPS_NO_FAULT]),
+        claim,
+        &["(not: backup.friend.test)"],
+    );
+    fails(
+        &world("six-hops.json", &[]),
+        r#"{"readable_at_rest_by": {"nodes": ["mx.friend.test"]}}"#,
+        &[
+            "(also: backup.friend.test, filter.spamco.test, mail.home.test, smarthost.isp.test)",
+            "mail.home.test stored a readable copy",
+        ],
+    );
+}
+
+#[test]
+fn not_readable_by_fails_when_the_first_mx_answers() {
+    let claim = r#"{"not_readable_by": {"nodes": ["mx1.shop.test"]}}"#;
+    world("mx-fallback.json", &[]).assert(claim);
+    fails(
+        &world(
+            "mx-fallback.json",
+            &[(r#""from": "0s" }"#, r#""from": "1h" }"#)],
+        ),
+        claim,
+        &[
+            "readable on mx1.shop.test",
+            "mx1.shop.test stored a readable copy",
+        ],
+    );
+}
+
+#[test]
+fn wire_visibility_follows_starttls() {
+    let seen = r#"{"wire": {"between": ["smarthost.isp.test", "filter.spamco.test"], "text": "Are you free for lunch", "visible": true}}"#;
+    let hidden = r#"{"wire": {"between": ["mail.home.test", "smarthost.isp.test"], "text": "Are you free for lunch", "visible": false}}"#;
+    let normal = world("six-hops.json", &[]);
+    normal.assert(seen);
+    normal.assert(hidden);
+    fails(
+        &world(
+            "six-hops.json",
+            &[(r#""starttls": "none","#, r#""starttls": "offer","#)],
+        ),
+        seen,
+        &["visible to an observer", "never appears in the bytes"],
+    );
+    let outcome = fails(
+        &world(
+            "six-hops.json",
+            &[(
+                r#""role": "smarthost","#,
+                r#""role": "smarthost", "starttls": "none","#,
+            )],
+        ),
+        hidden,
+        &[
+            "hidden to an observer",
+            "appears in the clear on",
+            "client to server",
+        ],
+    );
+    assert_eq!(outcome.evidence.unwrap().hop, Some(2));
+    fails(
+        &normal,
+        r#"{"wire": {"between": ["alice-laptop", "mx.friend.test"], "text": "x", "visible": false}}"#,
+        &["never connected"],
+    );
+}
+
+#[test]
+fn reply_code_fails_when_the_user_exists() {
+    let claim = r#"{"reply": {"node": "mx.friend.test", "command": "rcpt to:<bbo@", "code": 550}}"#;
+    world("bounces.json", &[]).assert(claim);
+    fails(
+        &world(
+            "bounces.json",
+            &[(
+                r#""mailboxes": ["bob@friend.test"]"#,
+                r#""mailboxes": ["bob@friend.test", "bbo@friend.test"]"#,
+            )],
+        ),
+        claim,
+        &[
+            "expected: 550",
+            "\"RCPT TO:<bbo@friend.test>\" got \"250 2.1.5 Ok\"",
+            "mx.friend.test replied",
+        ],
+    );
+    fails(
+        &world("bounces.json", &[]),
+        r#"{"reply": {"node": "mx.friend.test", "command": "VRFY", "code": 252}}"#,
+        &["never answered a command starting with \"VRFY\""],
+    );
+    world("bounces.json", &[])
+        .assert(r#"{"reply": {"node": "mx.friend.test", "command": "greeting", "code": 220}}"#);
+    world("bounces.json", &[])
+        .assert(r#"{"reply": {"node": "mail.home.test", "command": "DATA", "code": 250}}"#);
+}
+
+#[test]
+fn header_claims_fail_when_the_path_changes() {
+    let count = r#"{"header": {"to": "bob@friend.test", "name": "received", "count": 5}}"#;
+    let pattern = r#"{"header": {"to": "bob@friend.test", "name": "Received", "matches": "from backup\\.friend\\.test"}}"#;
+    let normal = world("six-hops.json", &[]);
+    normal.assert(count);
+    normal.assert(pattern);
+    let direct = world("six-hops.json", &[SIX_HOPS_NO_FAULT]);
+    fails(&direct, count, &["5 time(s)", "received appears 4 time(s)"]);
+    fails(
+        &direct,
+        pattern,
+        &[
+            "a value matching /from backup\\.friend\\.test/",
+            "no value matches",
+        ],
+    );
+    fails(
+        &normal,
+        r#"{"header": {"to": "bob@friend.test", "name": "Return-Path", "present": false}}"#,
+        &[
+            "no Return-Path header",
+            "Return-Path is there: \"<alice@home.test>\"",
+        ],
+    );
+    fails(
+        &normal,
+        r#"{"header": {"to": "carol@friend.test", "name": "Subject"}}"#,
+        &["no copy was delivered to carol@friend.test"],
+    );
+}
