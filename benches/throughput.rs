@@ -62,7 +62,67 @@ fn main() {
             hops as f64 / best.as_secs_f64()
         );
     }
+    web_budget(&six_hops);
     println!("peak resident memory: {}", peak_rss());
+}
+
+/// The web player's budgets: bytes of a first page load (gzip, as a browser
+/// asks) and the server time of a what-if re-run of six-hops.
+fn web_budget(six_hops: &Scenario) {
+    use mailhop::player::whatif::{self, WhatIf};
+    let change = WhatIf {
+        toggles: [("starttls:filter.spamco.test".to_string(), true)]
+            .into_iter()
+            .collect(),
+        ..WhatIf::default()
+    };
+    let whatif_times = measure(20, || {
+        let changed = whatif::apply(six_hops, &change).expect("valid change");
+        mailhop::web::library::run_to_json(&changed).expect("runs");
+    });
+    println!(
+        "what-if re-run of six-hops:      {}",
+        summary(&whatif_times)
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let library = mailhop::web::Library::load(None);
+    let total: usize = runtime.block_on(async move {
+        use tower::ServiceExt;
+        let state = mailhop::web::AppState {
+            library: std::sync::Arc::new(std::sync::RwLock::new(library)),
+            watch: false,
+        };
+        let app = mailhop::web::router(state);
+        let mut total = 0;
+        for path in [
+            "/s/six-hops",
+            "/assets/player.css",
+            "/assets/player.js",
+            "/api/s/six-hops",
+        ] {
+            let request = axum::http::Request::builder()
+                .uri(path)
+                .header("accept-encoding", "gzip")
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let response = app.clone().oneshot(request).await.expect("response");
+            assert!(response.status().is_success(), "{path}");
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            println!("  first load: {path:<20} {:>7} bytes (gzip)", bytes.len());
+            total += bytes.len();
+        }
+        total
+    });
+    println!(
+        "first load of /s/six-hops, all assets: {:.1} KB",
+        total as f64 / 1024.0
+    );
 }
 
 /// A client and a chain of relays: client → msa → r1 → r2 → mda, so each

@@ -22,6 +22,8 @@ use mailhop::{invariants, report, sim, suite};
     mailhop run scenarios/six-hops.json --json   the full trace, every byte and event\n  \
     mailhop validate scenarios/*.json            check files before sharing them\n  \
     mailhop test scenarios/ --junit report.xml   check every scenario's claims (CI)\n  \
+    mailhop serve                                the web player at http://127.0.0.1:8025/\n  \
+    mailhop export scenarios/six-hops.json --html six-hops.html   a player that needs no server\n  \
     mailhop schema > scenario.schema.json        for completion in your editor\n\n\
     Set RUST_LOG=debug to watch the simulation's own log on stderr.")]
 struct Cli {
@@ -89,6 +91,45 @@ enum Command {
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
     },
+    /// Start the web player: step through scenarios hop by hop in a browser.
+    ///
+    /// Serves a gallery of the built-in scenarios (and those in
+    /// --scenarios DIR) on 127.0.0.1. Each page shows the machines, the hop
+    /// being made, how it travelled, who could read the message where, the
+    /// SMTP conversation, the message with the headers each hop added, and
+    /// what-if switches that re-run the world. Everything the page needs is
+    /// in the binary: it works offline.
+    Serve {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8025)]
+        port: u16,
+        /// Address to listen on. Keep the default unless students must reach
+        /// this machine over the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// A folder of your own scenario files to serve besides the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+        /// Reload a scenario when its file changes; an invalid file shows its
+        /// problems on the page.
+        #[arg(long, requires = "scenarios")]
+        watch: bool,
+    },
+    /// Write a scenario's walk-through to files that need no server.
+    ///
+    /// `--html OUT` writes one self-contained page that plays the scenario
+    /// offline (for videos, or to send to students); `--data OUT` writes the
+    /// player data (the JSON the player draws from, docs/player.md).
+    Export {
+        /// The scenario file (JSON).
+        file: PathBuf,
+        /// Write a self-contained HTML player here.
+        #[arg(long, value_name = "OUT", required_unless_present = "data")]
+        html: Option<PathBuf>,
+        /// Write the player data (JSON) here.
+        #[arg(long, value_name = "OUT")]
+        data: Option<PathBuf>,
+    },
     /// Print the JSON Schema of scenario files.
     ///
     /// Point a scenario's "$schema" at a saved copy and editors such as VS
@@ -114,6 +155,18 @@ fn main() -> ExitCode {
             json,
             jobs,
         } => test(paths, repeat, junit.as_deref(), json, jobs),
+        Command::Serve {
+            port,
+            bind,
+            scenarios,
+            watch,
+        } => serve(mailhop::web::ServeOptions {
+            bind,
+            port,
+            scenarios,
+            watch,
+        }),
+        Command::Export { file, html, data } => export(&file, html.as_deref(), data.as_deref()),
         Command::Schema => {
             println!("{}", scenario::schema_json());
             ExitCode::SUCCESS
@@ -231,4 +284,59 @@ fn test(
         return ExitCode::from(2);
     }
     ExitCode::from(report.exit_code())
+}
+
+fn serve(options: mailhop::web::ServeOptions) -> ExitCode {
+    if let Some(dir) = &options.scenarios
+        && !dir.is_dir()
+    {
+        eprintln!("--scenarios {}: not a folder", dir.display());
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(mailhop::web::serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cannot serve: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn export(file: &Path, html: Option<&Path>, data: Option<&Path>) -> ExitCode {
+    let run = match mailhop::check::Run::file(file) {
+        Ok(run) => run,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let player = mailhop::player::build(&run.scenario, &run.trace);
+    let mut outputs = Vec::new();
+    if let Some(out) = data {
+        outputs.push((
+            out,
+            serde_json::to_string(&player).expect("player data is plain data"),
+        ));
+    }
+    if let Some(out) = html {
+        outputs.push((out, mailhop::web::export_html(&player)));
+    }
+    for (out, text) in outputs {
+        if let Err(err) = std::fs::write(out, text) {
+            eprintln!("cannot write {}: {err}", out.display());
+            return ExitCode::from(2);
+        }
+        println!("wrote {}", out.display());
+    }
+    ExitCode::SUCCESS
 }

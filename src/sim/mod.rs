@@ -38,8 +38,23 @@ pub fn run(scenario: &Scenario) -> Result<Trace, String> {
 }
 
 /// Runs a scenario with extra options.
+///
+/// A run has a runtime of its own, with its own paused clock. Called from
+/// code that is already inside a tokio runtime (a web handler, an async
+/// test), it runs on a thread of its own, since one thread cannot drive two
+/// runtimes.
 pub fn run_with(scenario: &Scenario, options: &Options) -> Result<Trace, String> {
-    drive(scenario, options, |_| async {}).map(|(trace, ())| trace)
+    let run = || drive(scenario, options, |_| async {}).map(|(trace, ())| trace);
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(run)
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    } else {
+        run()
+    }
 }
 
 /// Runs a scenario while `visit` also acts in its world: tests use it to

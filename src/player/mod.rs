@@ -1,0 +1,773 @@
+//! The player data: a scenario and its trace, arranged for the web player.
+//!
+//! The browser steps through a run one hop at a time. This module cuts the
+//! trace into those steps and, for each, gathers what the page shows: the
+//! hop's conversation as the endpoints saw it and as a wire observer saw it,
+//! the copy it left on disk with the headers it added, the DNS lookups that
+//! led to it, and which machines hold a copy at that moment. It is a view:
+//! it reads a [`Trace`] and never simulates. The JSON shape is documented in
+//! `docs/player.md`. [`whatif`] changes a scenario for a re-run.
+
+pub mod whatif;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::clock::SimTime;
+use crate::exposure::{Ledger, describe};
+use crate::scenario::{Role, Scenario, StartTls, Text};
+use crate::trace::{Channel, Dir, Event, Hop, Observed, Record, Trace};
+
+/// Everything the player draws, for one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlayerData {
+    pub id: String,
+    pub title: Text,
+    pub description: Option<Text>,
+    pub seed: u64,
+    pub start: String,
+    pub end_t: u64,
+    pub nodes: Vec<NodeView>,
+    pub downtime: Vec<Downtime>,
+    pub steps: Vec<Step>,
+    pub exposure: ExposureView,
+    pub timeline: Vec<Mark>,
+    pub whatif: WhatIfView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    pub name: String,
+    pub role: &'static str,
+    /// `sender`, `internet` or `recipient`.
+    pub lane: &'static str,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Downtime {
+    pub node: String,
+    pub from: u64,
+    pub until: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub index: usize,
+    /// `start`, `hop` or `end`.
+    pub kind: &'static str,
+    pub t: u64,
+    pub title: Text,
+    pub caption: Option<Text>,
+    pub hop: Option<HopView>,
+    pub holders: Vec<Holder>,
+    pub events: Vec<LogLine>,
+    pub dns: Vec<DnsView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HopView {
+    pub hop: u32,
+    pub message: String,
+    pub from: String,
+    pub to: String,
+    pub conn: String,
+    pub protocol: String,
+    pub channel: Channel,
+    pub channel_text: Text,
+    pub tls_version: Option<String>,
+    pub cipher: Option<String>,
+    pub tls_reason: Option<String>,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub conversation: Vec<LineView>,
+    pub wire: Vec<WireView>,
+    pub stored: Option<StoredView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineView {
+    /// `c` (client to server) or `s`.
+    pub dir: &'static str,
+    pub text: String,
+    pub tls: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WireView {
+    pub dir: &'static str,
+    /// `text` or `tls`.
+    #[serde(rename = "as")]
+    pub seen_as: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredView {
+    pub node: String,
+    pub place: String,
+    pub readable: bool,
+    pub eml: String,
+    /// The first this many header fields were added on this hop.
+    pub added_headers: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Holder {
+    pub node: String,
+    pub message: String,
+    pub place: String,
+    pub readable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    pub t: u64,
+    pub kind: &'static str,
+    pub node: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsView {
+    pub t: u64,
+    pub node: String,
+    pub name: String,
+    pub rtype: String,
+    pub rcode: String,
+    pub answers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExposureView {
+    pub links: Vec<LinkExposure>,
+    pub nodes: Vec<NodeExposure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkExposure {
+    pub hop: u32,
+    pub from: String,
+    pub to: String,
+    pub channel: Channel,
+    pub envelope: bool,
+    pub headers: bool,
+    pub body: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeExposure {
+    pub node: String,
+    pub message: String,
+    pub since_hop: u32,
+    pub envelope: bool,
+    pub headers: bool,
+    pub body: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mark {
+    pub t: u64,
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIfView {
+    pub toggles: Vec<Toggle>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Toggle {
+    pub id: String,
+    pub node: String,
+    /// `starttls` or `fault`.
+    pub kind: &'static str,
+    pub on: bool,
+    pub label: Text,
+}
+
+fn text(en: impl Into<String>, pt: impl Into<String>) -> Text {
+    Text {
+        en: en.into(),
+        pt: pt.into(),
+    }
+}
+
+/// Which side of the picture a node is drawn on.
+fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
+    let node = &scenario.nodes[name];
+    let sends = scenario.script.iter().any(|s| s.send.from == name);
+    match node.role {
+        Role::Mua if sends => "sender",
+        Role::Mua => "recipient",
+        Role::Msa => "sender",
+        Role::Smarthost | Role::SpamFilter => "internet",
+        Role::SecondaryMx | Role::Gateway | Role::Mda => "recipient",
+        Role::Mta => {
+            let submitted_to = scenario
+                .nodes
+                .values()
+                .any(|n| n.submit.as_deref() == Some(name));
+            if submitted_to || !node.accounts.is_empty() {
+                "sender"
+            } else {
+                "recipient"
+            }
+        }
+    }
+}
+
+fn channel_text(channel: Channel) -> Text {
+    match channel {
+        Channel::Plaintext => text("plaintext", "texto claro"),
+        Channel::Tls => text(
+            "TLS, server not authenticated",
+            "TLS, servidor não autenticado",
+        ),
+        Channel::TlsAuthenticated => text("TLS, server authenticated", "TLS, servidor autenticado"),
+    }
+}
+
+fn dir_code(dir: Dir) -> &'static str {
+    match dir {
+        Dir::ClientToServer => "c",
+        Dir::ServerToClient => "s",
+    }
+}
+
+/// Builds the player data of a run.
+pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
+    let hops: Vec<(&Record, &Hop)> = trace.hops().collect();
+    let mut steps = Vec::with_capacity(hops.len() + 2);
+    let caption_for = |on: &str| {
+        scenario
+            .captions
+            .iter()
+            .find(|c| c.on == on)
+            .map(|c| text(&c.en, &c.pt))
+    };
+    let last_seq = trace.events.last().map_or(0, |r| r.seq);
+    // The start step shows what is already so at virtual time zero (faults);
+    // the first hop's lead-up begins after that.
+    let first_hop_seq = hops.first().map_or(last_seq + 1, |(r, _)| r.seq);
+    let start_end = trace
+        .events
+        .iter()
+        .find(|r| r.t > 0 || matches!(r.event, Event::Composed { .. }))
+        .map_or(first_hop_seq, |r| r.seq.min(first_hop_seq));
+
+    steps.push(Step {
+        index: 0,
+        kind: "start",
+        t: 0,
+        title: text("Before anything moves", "Antes de tudo começar"),
+        caption: caption_for("start"),
+        hop: None,
+        holders: Vec::new(),
+        events: log_lines(trace, 0, start_end),
+        dns: Vec::new(),
+    });
+    for (i, (record, hop)) in hops.iter().enumerate() {
+        let previous = if i == 0 {
+            start_end
+        } else {
+            hops[i - 1].0.seq + 1
+        };
+        let next = hops.get(i + 1).map_or(last_seq + 1, |(r, _)| r.seq);
+        let holders_until = trace.events[record.seq as usize..next as usize]
+            .iter()
+            .take_while(|r| r.t <= record.t)
+            .last()
+            .map_or(record.seq, |r| r.seq);
+        steps.push(Step {
+            index: i + 1,
+            kind: "hop",
+            t: record.t,
+            title: text(
+                format!("Hop {}: {} → {}", hop.hop, hop.from, hop.to),
+                format!("Salto {}: {} → {}", hop.hop, hop.from, hop.to),
+            ),
+            caption: caption_for(&format!("hop:{}", hop.hop)),
+            hop: Some(hop_view(trace, record, hop)),
+            holders: holders(trace, holders_until),
+            events: log_lines(trace, previous, record.seq),
+            dns: dns_lines(trace, previous, record.seq, Some(&hop.from)),
+        });
+    }
+    let after_last = hops.last().map_or(0, |(r, _)| r.seq + 1);
+    steps.push(Step {
+        index: hops.len() + 1,
+        kind: "end",
+        t: trace.events.last().map_or(0, |r| r.t),
+        title: text("Where everything ended up", "Onde tudo foi parar"),
+        caption: caption_for("end"),
+        hop: None,
+        holders: holders(trace, last_seq),
+        events: log_lines(trace, after_last, last_seq + 1),
+        dns: dns_lines(trace, after_last, last_seq + 1, None),
+    });
+
+    PlayerData {
+        id: scenario.id.clone(),
+        title: scenario.title.clone(),
+        description: scenario.description.clone(),
+        seed: trace.seed,
+        start: trace.start.clone(),
+        end_t: trace.events.last().map_or(0, |r| r.t),
+        nodes: nodes(scenario, trace),
+        downtime: downtime(trace),
+        steps,
+        exposure: exposure(trace),
+        timeline: timeline(trace),
+        whatif: whatif::view(scenario),
+    }
+}
+
+fn nodes(scenario: &Scenario, trace: &Trace) -> Vec<NodeView> {
+    let mut addresses: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut first_seen: BTreeMap<&str, u64> = BTreeMap::new();
+    for record in &trace.events {
+        if let Event::Connect {
+            client,
+            server,
+            client_ip,
+            server_ip,
+            ..
+        } = &record.event
+        {
+            addresses.insert(client, client_ip);
+            addresses.insert(server, server_ip);
+        }
+        if let Event::Hop(hop) = &record.event {
+            first_seen.entry(&hop.from).or_insert(record.seq);
+            first_seen.entry(&hop.to).or_insert(record.seq);
+        }
+    }
+    let mut list: Vec<NodeView> = scenario
+        .nodes
+        .iter()
+        .map(|(name, node)| NodeView {
+            name: name.clone(),
+            role: node.role.as_str(),
+            lane: lane_of(scenario, name),
+            address: addresses
+                .get(name.as_str())
+                .map(|a| a.to_string())
+                .or_else(|| node.address.clone()),
+        })
+        .collect();
+    // Within a lane, in the order the mail reached them; untouched nodes last.
+    list.sort_by_key(|n| {
+        (
+            first_seen.get(n.name.as_str()).copied().unwrap_or(u64::MAX),
+            n.name.clone(),
+        )
+    });
+    list
+}
+
+fn downtime(trace: &Trace) -> Vec<Downtime> {
+    let mut list: Vec<Downtime> = Vec::new();
+    for record in &trace.events {
+        match &record.event {
+            Event::NodeDown { node, .. } => list.push(Downtime {
+                node: node.clone(),
+                from: record.t,
+                until: None,
+            }),
+            Event::NodeUp { node } => {
+                if let Some(open) = list
+                    .iter_mut()
+                    .rev()
+                    .find(|d| &d.node == node && d.until.is_none())
+                {
+                    open.until = Some(record.t);
+                }
+            }
+            _ => {}
+        }
+    }
+    list
+}
+
+fn hop_view(trace: &Trace, record: &Record, hop: &Hop) -> HopView {
+    let mut conversation = Vec::new();
+    let mut wire = Vec::new();
+    let mut tls_reason = None;
+    for r in &trace.events {
+        match &r.event {
+            Event::Line {
+                conn,
+                dir,
+                text,
+                tls,
+            } if *conn == hop.conn => conversation.push(LineView {
+                dir: dir_code(*dir),
+                text: text.clone(),
+                tls: *tls,
+            }),
+            Event::Wire {
+                conn,
+                dir,
+                observed,
+                ..
+            } if *conn == hop.conn => wire.push(match observed {
+                Observed::Text { text } => WireView {
+                    dir: dir_code(*dir),
+                    seen_as: "text",
+                    text: text.clone(),
+                },
+                Observed::Tls { records } => WireView {
+                    dir: dir_code(*dir),
+                    seen_as: "tls",
+                    text: records
+                        .iter()
+                        .map(|rec| format!("TLS {} record, {} bytes", rec.content_type, rec.length))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                },
+            }),
+            Event::TlsHandshake { conn, reason, .. } if *conn == hop.conn => {
+                tls_reason = Some(reason.clone());
+            }
+            _ => {}
+        }
+    }
+    HopView {
+        hop: hop.hop,
+        message: hop.message.clone(),
+        from: hop.from.clone(),
+        to: hop.to.clone(),
+        conn: hop.conn.clone(),
+        protocol: hop.protocol.clone(),
+        channel: hop.channel,
+        channel_text: channel_text(hop.channel),
+        tls_version: hop.tls_version.clone(),
+        cipher: hop.cipher.clone(),
+        tls_reason,
+        sender: hop.sender.clone(),
+        recipients: hop.recipients.clone(),
+        conversation,
+        wire,
+        stored: stored_view(trace, record, hop),
+    }
+}
+
+/// The copy a hop left at its destination, and how many header fields it
+/// gained compared with the copy it came from.
+fn stored_view(trace: &Trace, record: &Record, hop: &Hop) -> Option<StoredView> {
+    let (place, readable, eml) =
+        trace.events[record.seq as usize..]
+            .iter()
+            .find_map(|r| match &r.event {
+                Event::Stored {
+                    node,
+                    message,
+                    place,
+                    readable,
+                    eml,
+                } if *node == hop.to && *message == hop.message => Some((place, *readable, eml)),
+                _ => None,
+            })?;
+    let before = trace.events[..record.seq as usize]
+        .iter()
+        .rev()
+        .find_map(|r| match &r.event {
+            Event::Stored {
+                node, message, eml, ..
+            } if *node == hop.from && *message == hop.message => Some(eml.as_str()),
+            _ => None,
+        });
+    let added = trace_fields(eml).saturating_sub(before.map_or(0, trace_fields));
+    Some(StoredView {
+        node: hop.to.clone(),
+        place: describe(place),
+        readable,
+        eml: eml.clone(),
+        added_headers: added,
+    })
+}
+
+/// The number of leading trace fields (`Return-Path`, `Delivered-To`, `Received`) of a message.
+fn trace_fields(eml: &str) -> usize {
+    eml.split("\r\n")
+        .take_while(|l| !l.is_empty())
+        .filter(|l| !l.starts_with([' ', '\t']))
+        .take_while(|l| {
+            let name = l.split(':').next().unwrap_or("");
+            ["Received", "Return-Path", "Delivered-To"]
+                .iter()
+                .any(|t| name.eq_ignore_ascii_case(t))
+        })
+        .count()
+}
+
+/// Copies at rest after the event with sequence number `until`.
+fn holders(trace: &Trace, until: u64) -> Vec<Holder> {
+    let mut held: Vec<Holder> = Vec::new();
+    let mut queue_ids: BTreeMap<(String, String), String> = BTreeMap::new();
+    for record in trace.events.iter().take_while(|r| r.seq <= until) {
+        match &record.event {
+            Event::Stored {
+                node,
+                message,
+                place,
+                readable,
+                ..
+            } => {
+                let place_text = describe(place);
+                if let crate::trace::Place::Queue { queue_id } = place {
+                    queue_ids.insert((node.clone(), queue_id.clone()), place_text.clone());
+                }
+                held.push(Holder {
+                    node: node.clone(),
+                    message: message.clone(),
+                    place: place_text,
+                    readable: *readable,
+                });
+            }
+            Event::Removed { node, queue_id, .. } => {
+                if let Some(place) = queue_ids.remove(&(node.clone(), queue_id.clone())) {
+                    held.retain(|h| !(h.node == *node && h.place == place));
+                }
+            }
+            _ => {}
+        }
+    }
+    held
+}
+
+/// Events worth a line in the step log, with sequence numbers in `[from, to)`.
+fn log_lines(trace: &Trace, from: u64, to: u64) -> Vec<LogLine> {
+    let lo = (from as usize).min(trace.events.len());
+    let hi = (to as usize).min(trace.events.len()).max(lo);
+    trace.events[lo..hi]
+        .iter()
+        .filter_map(|r| {
+            let (kind, node, text) = describe_event(&r.event)?;
+            Some(LogLine {
+                t: r.t,
+                kind,
+                node,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// A one-line account of the events a student should notice.
+fn describe_event(event: &Event) -> Option<(&'static str, String, String)> {
+    Some(match event {
+        Event::NodeDown { node, .. } => ("down", node.clone(), format!("{node} goes down")),
+        Event::NodeUp { node } => ("up", node.clone(), format!("{node} is back up")),
+        Event::Composed {
+            node,
+            message,
+            subject,
+            to,
+            ..
+        } => (
+            "composed",
+            node.clone(),
+            format!("{node} writes {message} to {}: {subject:?}", to.join(", ")),
+        ),
+        Event::ConnectFailed {
+            client,
+            server,
+            port,
+            reason,
+        } => (
+            "connect_failed",
+            client.clone(),
+            format!("could not connect to {server}:{port}: {reason}"),
+        ),
+        Event::TlsFailed { conn, error } => (
+            "tls_failed",
+            String::new(),
+            format!("TLS failed on {conn}: {error}"),
+        ),
+        Event::Deferred {
+            node,
+            message,
+            reason,
+            ..
+        } => (
+            "deferred",
+            node.clone(),
+            format!("{message} deferred: {reason}"),
+        ),
+        Event::RetryScheduled {
+            node,
+            message,
+            at,
+            attempt,
+        } => (
+            "retry",
+            node.clone(),
+            format!("{message}: attempt {attempt} at {}", SimTime(*at)),
+        ),
+        Event::Delivered {
+            node,
+            message,
+            recipient,
+            folder,
+        } => (
+            "delivered",
+            node.clone(),
+            format!("{message} delivered to {recipient} ({folder})"),
+        ),
+        Event::Bounced {
+            node,
+            message,
+            recipient,
+            status,
+            reason,
+            ..
+        } => (
+            "bounced",
+            node.clone(),
+            format!("{message} for {recipient} bounced: {status} {reason}"),
+        ),
+        Event::Dropped {
+            node,
+            message,
+            reason,
+            ..
+        } => (
+            "dropped",
+            node.clone(),
+            format!("{message} dropped: {reason}"),
+        ),
+        Event::SubmissionFailed {
+            node,
+            message,
+            reason,
+        } => (
+            "submission_failed",
+            node.clone(),
+            format!("{message} could not be submitted: {reason}"),
+        ),
+        Event::QueuedAtEnd { node, message, .. } => (
+            "queued_at_end",
+            node.clone(),
+            format!("{message} is still queued"),
+        ),
+        _ => return None,
+    })
+}
+
+fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView> {
+    let lo = (from as usize).min(trace.events.len());
+    let hi = (to as usize).min(trace.events.len()).max(lo);
+    trace.events[lo..hi]
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::DnsAnswer {
+                node,
+                name,
+                rtype,
+                rcode,
+                answers,
+            } if by.is_none_or(|b| b == node) => Some(DnsView {
+                t: r.t,
+                node: node.clone(),
+                name: name.clone(),
+                rtype: rtype.clone(),
+                rcode: rcode.clone(),
+                answers: answers.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn exposure(trace: &Trace) -> ExposureView {
+    let ledger = Ledger::from_trace(trace);
+    let hop_at = |t: u64| {
+        trace
+            .hops()
+            .filter(|(r, _)| r.t <= t)
+            .last()
+            .map_or(0, |(_, h)| h.hop)
+    };
+    ExposureView {
+        links: ledger
+            .hops
+            .iter()
+            .map(|h| {
+                let open = h.observer_reads;
+                LinkExposure {
+                    hop: h.hop,
+                    from: h.from.clone(),
+                    to: h.to.clone(),
+                    channel: h.channel,
+                    envelope: open,
+                    headers: open,
+                    body: open,
+                }
+            })
+            .collect(),
+        nodes: ledger
+            .at_rest
+            .iter()
+            .map(|a| NodeExposure {
+                node: a.node.clone(),
+                message: a.message.clone(),
+                since_hop: hop_at(a.since),
+                envelope: a.readable,
+                headers: a.readable,
+                body: a.readable,
+            })
+            .collect(),
+    }
+}
+
+fn timeline(trace: &Trace) -> Vec<Mark> {
+    trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Hop(hop) => Some(Mark {
+                t: r.t,
+                kind: "hop",
+                hop: Some(hop.hop),
+                node: None,
+                text: format!("{} -> {}", hop.from, hop.to),
+            }),
+            event => {
+                let (kind, node, text) = describe_event(event)?;
+                matches!(
+                    kind,
+                    "down"
+                        | "up"
+                        | "connect_failed"
+                        | "deferred"
+                        | "retry"
+                        | "delivered"
+                        | "bounced"
+                        | "dropped"
+                )
+                .then_some(Mark {
+                    t: r.t,
+                    kind,
+                    hop: None,
+                    node: Some(node),
+                    text,
+                })
+            }
+        })
+        .collect()
+}
+
+/// Whether a node uses STARTTLS at all (for the what-if toggles).
+pub(crate) fn starttls_on(policy: StartTls) -> bool {
+    policy != StartTls::None
+}

@@ -1,0 +1,229 @@
+//! What if: the toggles a scenario offers, and a changed scenario to re-run.
+//!
+//! Toggles come from the scenario itself: every server's STARTTLS (on or
+//! off) and every fault (happening or not). A student may also rewrite the
+//! first message's subject and body. The change is applied to a copy of the
+//! scenario, which then runs like any other; limits keep a re-run cheap.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{Toggle, WhatIfView, starttls_on, text};
+use crate::scenario::{Duration, Scenario, StartTls};
+
+/// The longest virtual time a what-if run may cover.
+pub const MAX_UNTIL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The most events a what-if run may record before it is refused.
+pub const MAX_EVENTS: usize = 200_000;
+const MAX_SUBJECT: usize = 200;
+const MAX_BODY: usize = 20_000;
+
+/// A student's changes, as the page sends them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIf {
+    /// Toggle id to its wanted state.
+    #[serde(default)]
+    pub toggles: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// The toggles and compose defaults of a scenario.
+pub fn view(scenario: &Scenario) -> WhatIfView {
+    let mut toggles = Vec::new();
+    for (name, node) in &scenario.nodes {
+        if node.role.is_server() {
+            toggles.push(Toggle {
+                id: format!("starttls:{name}"),
+                node: name.clone(),
+                kind: "starttls",
+                on: starttls_on(node.starttls),
+                label: text(
+                    format!("{name} uses STARTTLS"),
+                    format!("{name} usa STARTTLS"),
+                ),
+            });
+        }
+    }
+    for (i, fault) in scenario.faults.iter().enumerate() {
+        let (en, pt) = match fault.until {
+            Some(until) => (
+                format!("{} is down from {} to {}", fault.down, fault.from, until),
+                format!(
+                    "{} fica fora do ar de {} a {}",
+                    fault.down, fault.from, until
+                ),
+            ),
+            None => (
+                format!("{} is down from {} on", fault.down, fault.from),
+                format!("{} fica fora do ar a partir de {}", fault.down, fault.from),
+            ),
+        };
+        toggles.push(Toggle {
+            id: format!("fault:{i}"),
+            node: fault.down.clone(),
+            kind: "fault",
+            on: true,
+            label: text(en, pt),
+        });
+    }
+    let first = scenario.script.first();
+    WhatIfView {
+        toggles,
+        subject: first.map(|s| s.send.subject.clone()),
+        body: first.map(|s| s.send.body.clone()),
+    }
+}
+
+/// The toggles of the scenario as written, set as a student changed them:
+/// a fault switched off stays in the list, unticked.
+pub fn view_changed(original: &Scenario, change: &WhatIf) -> WhatIfView {
+    let mut view = view(original);
+    for toggle in &mut view.toggles {
+        if let Some(&on) = change.toggles.get(&toggle.id) {
+            toggle.on = on;
+        }
+    }
+    if change.subject.is_some() {
+        view.subject = change.subject.clone();
+    }
+    if change.body.is_some() {
+        view.body = change.body.clone();
+    }
+    view
+}
+
+/// Applies a student's changes to a copy of the scenario. The copy has no
+/// captions: they were written for the world as it was.
+pub fn apply(scenario: &Scenario, change: &WhatIf) -> Result<Scenario, String> {
+    let mut changed = scenario.clone();
+    let mut dropped_faults = Vec::new();
+    for (id, &on) in &change.toggles {
+        if let Some(name) = id.strip_prefix("starttls:") {
+            let node = changed
+                .nodes
+                .get_mut(name)
+                .filter(|n| n.role.is_server())
+                .ok_or_else(|| format!("no server named {name:?} in this scenario"))?;
+            node.starttls = match (on, node.starttls) {
+                (false, _) => StartTls::None,
+                (true, StartTls::None) => StartTls::Offer,
+                (true, policy) => policy,
+            };
+        } else if let Some(index) = id.strip_prefix("fault:") {
+            let index: usize = index
+                .parse()
+                .ok()
+                .filter(|i| *i < scenario.faults.len())
+                .ok_or_else(|| format!("no fault {index:?} in this scenario"))?;
+            if !on {
+                dropped_faults.push(index);
+            }
+        } else {
+            return Err(format!("unknown toggle {id:?}"));
+        }
+    }
+    changed.faults = scenario
+        .faults
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !dropped_faults.contains(i))
+        .map(|(_, f)| f.clone())
+        .collect();
+    if let Some(step) = changed.script.first_mut() {
+        if let Some(subject) = &change.subject {
+            if subject.chars().count() > MAX_SUBJECT || subject.contains(['\r', '\n']) {
+                return Err(format!(
+                    "the subject must be one line of at most {MAX_SUBJECT} characters"
+                ));
+            }
+            step.send.subject = subject.clone();
+        }
+        if let Some(body) = &change.body {
+            if body.chars().count() > MAX_BODY {
+                return Err(format!("the body may have at most {MAX_BODY} characters"));
+            }
+            step.send.body = body.clone();
+        }
+    }
+    changed.until = changed.until.min(MAX_UNTIL);
+    changed.captions.clear();
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn six_hops() -> Scenario {
+        crate::scenario::load_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/six-hops.json"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn toggles_come_from_the_scenario() {
+        let view = view(&six_hops());
+        let ids: Vec<&str> = view.toggles.iter().map(|t| t.id.as_str()).collect();
+        assert!(ids.contains(&"starttls:filter.spamco.test"));
+        assert!(ids.contains(&"fault:0"));
+        assert!(!ids.iter().any(|id| id.contains("alice-laptop")));
+        let filter = &view.toggles[ids
+            .iter()
+            .position(|i| *i == "starttls:filter.spamco.test")
+            .unwrap()];
+        assert!(!filter.on);
+        assert_eq!(view.subject.as_deref(), Some("Lunch on Friday?"));
+    }
+
+    #[test]
+    fn apply_changes_only_what_was_asked() {
+        let original = six_hops();
+        let change = WhatIf {
+            toggles: [
+                ("starttls:filter.spamco.test".to_string(), true),
+                ("fault:0".to_string(), false),
+            ]
+            .into_iter()
+            .collect(),
+            subject: Some("New subject".into()),
+            body: None,
+        };
+        let changed = apply(&original, &change).unwrap();
+        assert_eq!(
+            changed.nodes["filter.spamco.test"].starttls,
+            StartTls::Offer
+        );
+        assert!(changed.faults.is_empty());
+        assert_eq!(changed.script[0].send.subject, "New subject");
+        assert_eq!(changed.script[0].send.body, original.script[0].send.body);
+    }
+
+    #[test]
+    fn bad_changes_are_refused() {
+        let original = six_hops();
+        for (id, _) in [
+            ("starttls:nowhere.test", ()),
+            ("starttls:alice-laptop", ()),
+            ("fault:7", ()),
+            ("power:on", ()),
+        ] {
+            let change = WhatIf {
+                toggles: [(id.to_string(), true)].into_iter().collect(),
+                ..WhatIf::default()
+            };
+            assert!(apply(&original, &change).is_err(), "{id}");
+        }
+        let long = WhatIf {
+            subject: Some("x\r\nBcc: everyone".into()),
+            ..WhatIf::default()
+        };
+        assert!(apply(&original, &long).is_err());
+    }
+}

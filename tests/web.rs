@@ -1,0 +1,271 @@
+//! The web server's HTTP behaviour, through the real router: routes, the
+//! player data, what-if re-runs, limits, security headers, and scenarios
+//! from a folder, broken ones included.
+
+use std::sync::{Arc, RwLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use mailhop::web::{AppState, Library, router};
+use tower::ServiceExt;
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+fn app(library: Library) -> axum::Router {
+    router(AppState {
+        library: Arc::new(RwLock::new(library)),
+        watch: false,
+    })
+}
+
+async fn call(app: &axum::Router, method: &str, path: &str, body: &str) -> Answer {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn built_in() -> axum::Router {
+    app(Library::load(None))
+}
+
+fn hop_channel(data: &serde_json::Value, step: usize) -> String {
+    data["steps"][step]["hop"]["channel"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn gallery_and_pages_carry_the_security_headers() {
+    let app = built_in();
+    let gallery = call(&app, "GET", "/", "").await;
+    assert_eq!(gallery.status, StatusCode::OK);
+    assert_eq!(
+        gallery.body.matches("data-testid=\"gallery-item\"").count(),
+        mailhop::web::library::BUILT_IN.len()
+    );
+    let csp = gallery.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert_eq!(gallery.headers["x-content-type-options"], "nosniff");
+    let page = call(&app, "GET", "/s/six-hops", "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("/assets/player.js"));
+    assert!(!page.body.contains("<script>"), "no inline script");
+    for asset in ["/assets/player.js", "/assets/player.css"] {
+        let answer = call(&app, "GET", asset, "").await;
+        assert_eq!(answer.status, StatusCode::OK, "{asset}");
+        // The SVG namespace is a name, not an address the browser fetches.
+        let body = answer.body.replace("http://www.w3.org/2000/svg", "");
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{asset} names no other host"
+        );
+    }
+}
+
+#[tokio::test]
+async fn player_data_steps_through_six_hops() {
+    let data = call(&built_in(), "GET", "/api/s/six-hops", "").await.json();
+    let steps = data["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 7, "start, five hops, end");
+    assert_eq!(steps[0]["kind"], "start");
+    let kinds = |i: usize| -> Vec<String> {
+        steps[i]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds(0), ["down"], "the fault is there from the start");
+    assert_eq!(kinds(1), ["composed"], "no event is told twice");
+    assert_eq!(hop_channel(&data, 4), "plaintext");
+    assert_eq!(steps[4]["hop"]["from"], "filter.spamco.test");
+    let holders: Vec<&str> = steps[4]["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["node"].as_str().unwrap())
+        .collect();
+    assert!(holders.contains(&"backup.friend.test"), "{holders:?}");
+    let stored = &steps[5]["hop"]["stored"];
+    assert_eq!(
+        stored["added_headers"], 3,
+        "Return-Path, Delivered-To, Received"
+    );
+    assert!(
+        stored["eml"]
+            .as_str()
+            .unwrap()
+            .starts_with("Return-Path: <alice@home.test>")
+    );
+    let wire = steps[1]["hop"]["wire"].as_array().unwrap();
+    assert!(
+        wire.iter().any(|w| w["as"] == "tls"),
+        "submission turns to TLS"
+    );
+    assert!(
+        !wire
+            .iter()
+            .filter(|w| w["as"] == "text")
+            .any(|w| w["text"].as_str().unwrap().contains("lunch")),
+        "the body never shows on the encrypted hop"
+    );
+    assert_eq!(steps[6]["kind"], "end");
+}
+
+#[tokio::test]
+async fn whatif_reruns_the_world() {
+    let app = built_in();
+    let starttls = call(
+        &app,
+        "POST",
+        "/api/s/six-hops/whatif",
+        r#"{"toggles": {"starttls:filter.spamco.test": true}}"#,
+    )
+    .await;
+    assert_eq!(starttls.status, StatusCode::OK, "{}", starttls.body);
+    assert_eq!(hop_channel(&starttls.json(), 3), "tls");
+
+    let no_fault = call(
+        &app,
+        "POST",
+        "/api/s/six-hops/whatif",
+        r#"{"toggles": {"fault:0": false}, "subject": "Changed"}"#,
+    )
+    .await
+    .json();
+    assert_eq!(no_fault["steps"].as_array().unwrap().len(), 6, "four hops");
+    assert_eq!(no_fault["whatif"]["subject"], "Changed");
+    let fault = no_fault["whatif"]["toggles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "fault:0")
+        .expect("a switched-off fault keeps its toggle");
+    assert_eq!(fault["on"], false);
+    assert!(
+        no_fault["steps"][1]["caption"].is_null(),
+        "captions were for the world as written"
+    );
+
+    // The scenario as written is unchanged for everyone else.
+    let original = call(&app, "GET", "/api/s/six-hops", "").await.json();
+    assert_eq!(hop_channel(&original, 3), "plaintext");
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_4xx_answers() {
+    let app = built_in();
+    let cases: [(&str, &str, &str, StatusCode); 7] = [
+        ("GET", "/s/no-such-thing", "", StatusCode::NOT_FOUND),
+        (
+            "GET",
+            "/api/s/..%2F..%2Fetc%2Fpasswd",
+            "",
+            StatusCode::NOT_FOUND,
+        ),
+        ("GET", "/api/s/Six-Hops", "", StatusCode::NOT_FOUND),
+        ("GET", "/assets/../Cargo.toml", "", StatusCode::NOT_FOUND),
+        (
+            "POST",
+            "/api/s/six-hops/whatif",
+            "{not json",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/s/six-hops/whatif",
+            r#"{"toggles": {"starttls:alice-laptop": true}}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/s/six-hops/whatif",
+            r#"{"subject": "two\r\nlines"}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (method, path, body, status) in cases {
+        let answer = call(&app, method, path, body).await;
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+    }
+    let huge = format!(r#"{{"body": "{}"}}"#, "a".repeat(100_000));
+    let answer = call(&app, "POST", "/api/s/six-hops/whatif", &huge).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_folder_of_scenarios_joins_the_gallery_and_broken_files_show_problems() {
+    let dir = std::env::temp_dir().join(format!("mailhop-web-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let six = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/six-hops.json"
+    ))
+    .unwrap();
+    std::fs::write(
+        dir.join("mine.json"),
+        six.replacen(r#""id": "six-hops""#, r#""id": "my-copy""#, 1),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.json"),
+        six.replacen(r#""role": "mda""#, r#""role": "mdx""#, 1),
+    )
+    .unwrap();
+    let library = Library::load(Some(&dir));
+    let app = app(library);
+    let gallery = call(&app, "GET", "/", "").await;
+    assert!(gallery.body.contains("/s/my-copy"));
+    assert!(gallery.body.contains("/s/broken"));
+    let mine = call(&app, "GET", "/api/s/my-copy", "").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let broken = call(&app, "GET", "/api/s/broken", "").await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = broken.json()["problems"][0].as_str().unwrap().to_string();
+    assert!(
+        problems.contains("broken.json:") && problems.contains("did you mean `mda`?"),
+        "{problems}"
+    );
+
+    // --watch: fixing the file brings the scenario back.
+    let mut library = Library::load(Some(&dir));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        dir.join("broken.json"),
+        six.replacen(r#""id": "six-hops""#, r#""id": "broken""#, 1),
+    )
+    .unwrap();
+    let changed = library.rescan();
+    assert_eq!(changed, ["broken"]);
+    assert!(matches!(
+        library.get("broken"),
+        Some(mailhop::web::library::Entry::Ready { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,703 @@
+/* mailhop web player: draws one scenario's player data (docs/player.md).
+   Plain ES2020, no dependencies, no build step. Also runs the gallery's language switch. */
+'use strict';
+(() => {
+const doc = document, B = doc.body, NS = 'http://www.w3.org/2000/svg', KEY = 'mailhop.lang';
+const LANES = ['sender', 'internet', 'recipient'], CHANNELS = ['plaintext', 'tls', 'tls-authenticated'];
+
+const STR = {
+  en: {
+    lanes: ['Sender side', 'Internet', 'Recipient side'],
+    roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server' },
+    ch: { plaintext: 'plaintext', tls: 'TLS, server not authenticated', 'tls-authenticated': 'TLS, server authenticated' },
+    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', down: 'down', up: 'back up' },
+    langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
+    problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
+    topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
+    envelope: 'message {m} on its way', failed: 'failed attempt', step: 'Step {n} of {m}', virtual: 'virtual time since the start', controls: 'Step controls',
+    first: 'First step', prev: 'Previous', next: 'Next', last: 'Last step', play: 'Play', pause: 'Pause', speed: 'Speed',
+    present: 'Present', leave: 'Leave presenter mode', presentHint: 'Presenter mode: press Esc to leave',
+    autoHop: '{from} hands message {m} to {to}: {ch}.',
+    conversation: 'Conversation', wireToggle: 'What someone on the wire sees', convWho: 'C: client {a} · S: server {b}', certCheck: 'Certificate check: {r}',
+    insideTls: 'inside TLS', tlsBlock: 'inside TLS: only the two ends can read these lines',
+    wireIntro: 'The bytes between {a} and {b} as someone watching the link sees them: plain text as it is, TLS records only by type and size.',
+    noConv: 'No SMTP conversation in this step.', emptyLine: '(empty line)',
+    message: 'Message', storedAt: 'Copy stored at {node}, {place}', opCan: 'its operator can read it', opCannot: 'its operator cannot read it',
+    added: 'added on this hop', lastCopy: 'Last copy written: {node}, {place}', noMsg: 'The message has not left the sender yet.',
+    dns: 'DNS', noDns: 'No DNS lookups since the previous step.', asks: 'asks for', noAnswer: 'no records',
+    exposure: 'Who could read it', onWire: 'On the wire: someone watching the link', atRest: 'At rest: the operator of each machine',
+    colLink: 'hop and channel', colEnv: 'envelope', colHeaders: 'headers', colBody: 'body', colMachine: 'machine', colMsg: 'message', colSince: 'since hop',
+    yes: 'yes', no: 'no', nothingYet: 'Nothing has travelled yet.',
+    summary: 'Machines that kept a copy their operators could read: {a}. Hops that could be read on the wire: {b}.',
+    timeline: 'Timeline', tlHops: 'hops', tlEvents: 'events', goHop: 'Go to hop {n}, {t}',
+    events: 'What happened since the previous step', noEvents: 'Nothing else happened.',
+    whatif: 'What if…', whatifIntro: 'Change the world and run it again; you stay at the same step.',
+    compose: 'The message', subject: 'Subject', text: 'Text', apply: 'Apply', reset: 'Back to the scenario as written',
+    running: 'Running the changed scenario…', changed: 'What if: you are looking at a changed version of this scenario.', failedReq: 'That did not work: {e}', done: 'Done: showing the changed scenario.',
+  },
+  pt: {
+    lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
+    roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais' },
+    ch: { plaintext: 'texto claro', tls: 'TLS, servidor não autenticado', 'tls-authenticated': 'TLS, servidor autenticado' },
+    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', down: 'fora do ar', up: 'de volta' },
+    langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
+    problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
+    topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
+    envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou', step: 'Passo {n} de {m}', virtual: 'tempo virtual desde o início', controls: 'Controles dos passos',
+    first: 'Primeiro passo', prev: 'Anterior', next: 'Próximo', last: 'Último passo', play: 'Reproduzir', pause: 'Pausar', speed: 'Velocidade',
+    present: 'Apresentar', leave: 'Sair do modo apresentação', presentHint: 'Modo apresentação: aperte Esc para sair',
+    autoHop: '{from} entrega a mensagem {m} para {to}: {ch}.',
+    conversation: 'Conversa', wireToggle: 'O que alguém na rede vê', convWho: 'C: cliente {a} · S: servidor {b}', certCheck: 'Verificação do certificado: {r}',
+    insideTls: 'dentro do TLS', tlsBlock: 'dentro do TLS: só as duas pontas leem estas linhas',
+    wireIntro: 'Os bytes entre {a} e {b} como quem observa o enlace os vê: texto puro como está, registros TLS só com tipo e tamanho.',
+    noConv: 'Nenhuma conversa SMTP neste passo.', emptyLine: '(linha vazia)',
+    message: 'Mensagem', storedAt: 'Cópia guardada em {node}, {place}', opCan: 'o operador consegue lê-la', opCannot: 'o operador não consegue lê-la',
+    added: 'acrescentado neste salto', lastCopy: 'Última cópia gravada: {node}, {place}', noMsg: 'A mensagem ainda não saiu do remetente.',
+    dns: 'DNS', noDns: 'Nenhuma consulta DNS desde o passo anterior.', asks: 'pergunta', noAnswer: 'nenhum registro',
+    exposure: 'Quem pôde ler', onWire: 'Na rede: alguém observando o enlace', atRest: 'Em repouso: o operador de cada máquina',
+    colLink: 'salto e canal', colEnv: 'envelope', colHeaders: 'cabeçalhos', colBody: 'corpo', colMachine: 'máquina', colMsg: 'mensagem', colSince: 'desde o salto',
+    yes: 'sim', no: 'não', nothingYet: 'Nada viajou ainda.',
+    summary: 'Máquinas que guardaram uma cópia que o operador podia ler: {a}. Saltos que podiam ser lidos na rede: {b}.',
+    timeline: 'Linha do tempo', tlHops: 'saltos', tlEvents: 'eventos', goHop: 'Ir para o salto {n}, {t}',
+    events: 'O que aconteceu desde o passo anterior', noEvents: 'Nada mais aconteceu.',
+    whatif: 'E se…?', whatifIntro: 'Mude o mundo e rode de novo; você continua no mesmo passo.',
+    compose: 'A mensagem', subject: 'Assunto', text: 'Texto', apply: 'Aplicar', reset: 'Voltar ao cenário original',
+    running: 'Rodando o cenário alterado…', changed: 'E se: você está vendo uma versão alterada deste cenário.', failedReq: 'Não deu certo: {e}', done: 'Pronto: mostrando o cenário alterado.',
+  },
+};
+
+/* ---------- language ---------- */
+const store = v => { try { return v ? localStorage.setItem(KEY, v) : localStorage.getItem(KEY); } catch (e) { return null; } };
+const query = new URLSearchParams(location.search), isLang = v => v === 'pt' || v === 'en';
+let lang = isLang(query.get('lang')) ? query.get('lang') : isLang(store()) ? store() : /^pt\b/i.test(navigator.language || '') ? 'pt' : 'en';
+const raw = k => STR[lang][k] ?? STR.en[k];
+const tr = (k, v) => String(raw(k) ?? k).replace(/\{(\w+)\}/g, (_, x) => (v && v[x] != null ? v[x] : ''));
+const loc = o => (o == null ? '' : typeof o === 'string' ? o : o[lang] || o.en || '');
+const kindName = k => raw('kinds')[k] || k, chName = c => raw('ch')[c] || c, chKey = c => (CHANNELS.includes(c) ? c : 'plaintext');
+const chText = h => loc(h.channel_text) || chName(h.channel);
+
+function applyLang() { doc.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en'; doc.documentElement.dataset.lang = lang; }
+function switchLang() {
+  lang = lang === 'pt' ? 'en' : 'pt';
+  store(lang);
+  if (query.has('lang')) {
+    query.set('lang', lang);
+    try { history.replaceState(null, '', location.pathname + '?' + query + location.hash); } catch (e) { /* file: URLs */ }
+  }
+  applyLang();
+}
+function paintLang(b) {
+  put(b, el('span' + (lang === 'en' ? '.on' : ''), { lang: 'en' }, 'EN'), el('span' + (lang === 'pt' ? '.on' : ''), { lang: 'pt-BR' }, 'PT'));
+  b.dataset.lang = lang;
+  b.setAttribute('aria-label', tr('langLabel'));
+  b.title = tr('langLabel');
+}
+
+/* ---------- DOM helpers: el('tag.class1.class2', {attr, onevent, tid}, ...children) ---------- */
+function setup(e, cls, attrs, kids) {
+  if (cls.length) e.setAttribute('class', cls.join(' '));
+  if (e.tagName === 'BUTTON') e.type = 'button';
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k === 'tid' ? 'data-testid' : k, v === true ? '' : v);
+  }
+  for (const c of kids.flat(Infinity)) if (c != null && c !== false) e.append(c.nodeType ? c : String(c));
+  return e;
+}
+const mk = make => (sel, attrs, ...kids) => { const [t, ...c] = sel.split('.'); return setup(make(t), c.filter(Boolean), attrs, kids); };
+const el = mk(t => doc.createElement(t)), sv = mk(t => doc.createElementNS(NS, t));
+const put = (e, ...kids) => { e.textContent = ''; return setup(e, [], null, kids); };
+
+const ICONS = {
+  'tls-authenticated': ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4', 'M9 16l2 2 4-4'],
+  tls: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0'],
+  plaintext: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4', '!M3 3l18 18'],
+  lock: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4'],
+  disk: ['M5 6c0-1.7 3.1-3 7-3s7 1.3 7 3-3.1 3-7 3-7-1.3-7-3z', 'M5 6v12c0 1.7 3.1 3 7 3s7-1.3 7-3V6', 'M5 12c0 1.7 3.1 3 7 3s7-1.3 7-3'],
+  power: ['M12 3v8', 'M7 6.3a7.5 7.5 0 1 0 10 0'],
+  first: ['M17 6l-6 6 6 6', 'M7 6v12'], last: ['M7 6l6 6-6 6', 'M17 6v12'], prev: ['M15 6l-6 6 6 6'], next: ['M9 6l6 6-6 6'],
+  play: ['*M8 5l11 7-11 7z'], pause: ['*M7 5h3v14H7z', '*M14 5h3v14h-3z'], screen: ['R3 4 18 12', 'M8 20h8', 'M12 16v4'], x: ['M6 6l12 12', 'M18 6L6 18'],
+};
+/* An inline SVG icon: with a label it is an image with a name, else decoration. box places it inside an SVG. */
+function icon(name, label, box) {
+  const s = sv('svg.ic.ic-' + name, { viewBox: '0 0 24 24', 'aria-hidden': label ? null : 'true', role: label ? 'img' : null, 'aria-label': label, focusable: 'false', ...box });
+  if (label) s.append(sv('title', null, label));
+  for (const p of ICONS[name] || []) {
+    const d = p.slice(1);
+    if (p[0] === 'R') { const [x, y, width, height] = d.split(' '); s.append(sv('rect', { x, y, width, height, rx: 2 })); }
+    else if (p[0] === '*') s.append(sv('path.fill', { d }));
+    else if (p[0] === '!') s.append(sv('path.halo', { d }), sv('path.slash', { d }));
+    else s.append(sv('path', { d: p }));
+  }
+  return s;
+}
+
+/* ---------- formatting ---------- */
+const p2 = n => String(n).padStart(2, '0');
+function fmtT(ms) {
+  ms = Math.max(0, Math.round(ms || 0));
+  const h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60, s = Math.floor(ms / 1000) % 60;
+  return '+' + (h ? `${h}h${p2(m)}m${p2(s)}` : m ? `${m}m${p2(s)}` : s) + '.' + String(ms % 1000).padStart(3, '0') + 's';
+}
+function fmtTick(ms) {
+  const u = [[86400000, 'd'], [3600000, 'h'], [60000, 'm'], [1000, 's']].find(([n]) => ms >= n && ms % n === 0);
+  return ms === 0 ? '0' : u ? ms / u[0] + u[1] : ms / 1000 + 's';
+}
+function fmtCal(t) {
+  const d = new Date(Date.parse(P.data.start) + (t || 0));
+  return isNaN(d) ? '' : new Intl.DateTimeFormat(lang === 'pt' ? 'pt-BR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(d) + ' UTC';
+}
+
+/* ---------- state ---------- */
+const root = doc.getElementById('player') || B, isExport = B.dataset.export === '1';
+const reduced = matchMedia('(prefers-reduced-motion: reduce)');
+const P = { data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
+let U = {};
+const sid = () => B.dataset.id || (P.data && P.data.id) || '';
+const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
+const watching = () => B.dataset.watch === '1' && !isExport;
+const readHash = () => { const m = /(?:^#|&)step=(\d+)/.exec(location.hash); return m ? Number(m[1]) : null; };
+function writeHash() {
+  const h = '#step=' + P.idx;
+  if (location.hash !== h) try { history.replaceState(null, '', location.pathname + location.search + h); } catch (e) { location.hash = h; }
+}
+
+/* ---------- loading ---------- */
+async function fetchData() {
+  const r = await fetch('/api/s/' + encodeURIComponent(sid()), { cache: 'no-store', headers: { Accept: 'application/json' } });
+  return { status: r.status, ok: r.ok, text: await r.text() };
+}
+const parse = t => { try { return JSON.parse(t); } catch (e) { return null; } };
+function handle(res) {
+  const j = parse(res.text);
+  P.text = res.text;
+  P.problems = P.error = null;
+  if (res.status === 422 && j && Array.isArray(j.problems)) { P.problems = j.problems; setPlay(false); showProblems(); }
+  else if (!res.ok || !j || !Array.isArray(j.steps)) { P.error = (j && j.error) || 'HTTP ' + res.status; showError(); }
+  else setData(j);
+}
+function setData(j) {
+  const first = !P.data;
+  P.data = j;
+  if (!P.changed) { P.base = j.whatif && j.whatif.toggles; P.sel = null; }
+  if (first) P.idx = readHash() || 0;
+  P.idx = Math.min(Math.max(0, P.idx), lastIdx());
+  mount();
+  writeHash();
+  if (first && query.get('present') === '1') setPresent(true);
+}
+async function load() {
+  if (isExport) { const s = doc.getElementById('mailhop-data'); handle({ status: 200, ok: true, text: s ? s.textContent : '' }); return; }
+  showMessage(tr('loading'));
+  try { handle(await fetchData()); } catch (e) { P.error = e.message; showError(); }
+  if (watching()) setInterval(poll, 2000);
+}
+async function poll() {
+  if (P.changed || P.busy || doc.hidden) return;
+  try { const res = await fetchData(); if (res.text !== P.text && !P.changed) handle(res); } catch (e) { /* server restarting: try again later */ }
+}
+
+/* ---------- simple views ---------- */
+function bar(title) {
+  const lb = U.lang = el('button.btn.lang', { tid: 'lang', onclick: () => { switchLang(); refresh(); } });
+  paintLang(lb);
+  const brand = isExport ? el('span.brand', null, 'mailhop') : el('a.brand', { href: '/', title: tr('gallery') }, 'mailhop');
+  return el('header.bar', null, brand, el('h1.title', null, title), el('div.bar-actions', null, U.present, lb));
+}
+const notice = (...kids) => { U = {}; put(root, bar(sid()), el('main.notice-view', null, kids)); };
+const showMessage = text => notice(el('p.notice', { role: 'status' }, text));
+const showError = () => notice(el('p.notice.error', { role: 'alert' }, tr('loadFail'), ' ', el('span.detail', null, P.error || '')));
+const showProblems = () => notice(el('h2', null, tr('problemsTitle')), el('p', null, tr(watching() ? 'problemsWatch' : 'problemsHint')),
+  el('pre.problems', { tid: 'problems' }, P.problems.map(p => [el('span.problem', null, String(p)), '\n'])));
+function refresh() {
+  const fk = focusKey();
+  if (P.problems) showProblems(); else if (P.data) mount(); else if (P.error) showError(); else showMessage(tr('loading'));
+  restoreFocus(fk);
+}
+function focusKey() {
+  const a = doc.activeElement, t = a && root.contains(a) && a.getAttribute('data-testid');
+  if (t) return `[data-testid="${t}"]` + (a.dataset.toggle ? `[data-toggle="${CSS.escape(a.dataset.toggle)}"]` : '');
+  return a && a.id && root.contains(a) ? '#' + CSS.escape(a.id) : null;
+}
+function restoreFocus(k) { const e = k && root.querySelector(k); if (e) e.focus({ preventScroll: true }); }
+
+/* ---------- the player ---------- */
+function mount() {
+  const D = P.data, fk = focusKey();
+  if (U.subject) P.draft = { subject: U.subject.value, body: U.body.value };
+  U = {};
+  U.present = el('button.btn', { tid: 'present', 'aria-pressed': String(P.present), onclick: () => setPresent(!P.present) }, icon('screen'), el('span.lbl'));
+  paintPresent();
+  const head = bar(loc(D.title));
+  head.querySelector('h1').title = loc(D.description);
+  const banner = P.changed && el('div.banner', { role: 'status' }, el('span', null, tr('changed')), el('button.btn.small', { onclick: resetWhatif }, tr('reset')));
+  const ctl = (tid, ic, iconOnly, fn) => (U[tid] = el('button.btn' + (iconOnly ? '.icon-only' : ''), { tid, 'aria-label': iconOnly && tr(ic), title: tr(ic), onclick: () => U[tid].getAttribute('aria-disabled') || fn() },
+    icon(ic), !iconOnly && el('span.lbl', null, tr(ic))));
+  U['btn-play'] = el('button.btn.primary', { tid: 'btn-play', onclick: () => setPlay(!P.playing) });
+  U.speed = el('select', { tid: 'speed', id: 'mh-speed', onchange: () => { P.speed = Number(U.speed.value) || 1; if (P.playing) schedule(); } },
+    ['0.5', '1', '2'].map(v => el('option', { value: v }, (lang === 'pt' ? v.replace('.', ',') : v) + '×')));
+  U.speed.value = String(P.speed);
+  paintPlay();
+
+  const block = (id, title, body) => el('section.block', { 'aria-labelledby': id }, el('h2', { id }, title), body);
+  const stage = el('section.stage', null,
+    el('div.stephead', null, U.label = el('span.steplabel', { tid: 'step-label' }), U.vt = el('span.vt', { title: tr('virtual') }), U.cal = el('span.cal')),
+    el('div.steprow', null, U.title = el('h2.steptitle'),
+      U.chanBox = el('span.chan', null, U.chanIcon = el('span.chan-ic'), U.chan = el('span', { tid: 'hop-channel' }), U.hopMeta = el('span.hopmeta'))),
+    U.topo = el('div.topo-wrap'),
+    U.caption = el('p.caption', { tid: 'caption', 'aria-live': 'polite' }),
+    el('div.controls', { role: 'group', 'aria-label': tr('controls') },
+      ctl('btn-first', 'first', true, () => userGo(0)), ctl('btn-prev', 'prev', false, () => userGo(P.idx - 1)), U['btn-play'],
+      ctl('btn-next', 'next', false, () => userGo(P.idx + 1)), ctl('btn-last', 'last', true, () => userGo(lastIdx())),
+      el('label.speed', { for: 'mh-speed' }, el('span', null, tr('speed')), U.speed)),
+    block('h-tl', tr('timeline'), U.tl = el('div.tl', { tid: 'timeline' })),
+    block('h-log', tr('events'), U.log = el('ul.log')),
+    U.hint = el('div.present-hint', { role: 'status' }));
+
+  const hd = id => el('h2', { id: 'h-' + id }, tr(id));
+  const panel = (id, tid, ...kids) => el('section.panel', { id: 'p-' + id, tid, 'aria-labelledby': 'h-' + id }, kids);
+  U.wire = el('input', { type: 'checkbox', role: 'switch', id: 'mh-wire', tid: 'wire-toggle', onchange: () => { P.wire = U.wire.checked; renderConv(); } });
+  const sections = [
+    panel('conversation', 'conversation', el('div.panel-head', null, hd('conversation'), el('label.switch', { for: 'mh-wire' }, U.wire, el('span', null, tr('wireToggle')))),
+      U.convMeta = el('div.meta'), U.conv = el('div.conv-body')),
+    panel('message', 'message', hd('message'), U.msgMeta = el('div.meta'), U.msg = el('div')),
+    panel('exposure', 'exposure', hd('exposure'), U.expo = el('div')),
+    panel('dns', 'dns', hd('dns'), U.dns = el('div')),
+    buildWhatif(hd),
+  ].filter(Boolean);
+  put(root, head, banner, el('main.layout', null, stage, el('div.panels', null, sections)));
+  buildTimeline();
+  render(false);
+  restoreFocus(fk);
+}
+function paintPlay() {
+  const b = U['btn-play'];
+  if (!b) return;
+  put(b, icon(P.playing ? 'pause' : 'play'), el('span.lbl', null, tr(P.playing ? 'pause' : 'play')));
+  b.setAttribute('aria-pressed', String(P.playing));
+}
+
+function render(animate) {
+  const st = cur(), h = st.hop, n = steps().length;
+  U.label.textContent = tr('step', { n: P.idx + 1, m: n });
+  U.vt.textContent = fmtT(st.t);
+  U.cal.textContent = fmtCal(st.t);
+  U.title.textContent = loc(st.title);
+  U.chanBox.hidden = !h;
+  U.chan.textContent = h ? chText(h) : '';
+  if (h) {
+    U.chanBox.className = 'chan ch-' + chKey(h.channel);
+    put(U.chanIcon, icon(chKey(h.channel)));
+    U.hopMeta.textContent = [h.protocol, h.tls_version].filter(Boolean).join(' · ');
+  }
+  // captions describe the scenario as written; in a what-if world hops and the end speak for themselves
+  const auto = h ? tr('autoHop', { from: h.from, to: h.to, m: h.message, ch: chText(h) }) : st.kind === 'end' ? tr('summary', tally(Infinity)) : '';
+  const cap = (P.changed && auto) || loc(st.caption) || auto;
+  U.caption.textContent = cap;
+  U.caption.classList.toggle('empty', !cap);
+  for (const [k, off] of [['btn-first', !P.idx], ['btn-prev', !P.idx], ['btn-next', P.idx >= n - 1], ['btn-last', P.idx >= n - 1]]) {
+    if (off) U[k].setAttribute('aria-disabled', 'true'); else U[k].removeAttribute('aria-disabled');
+  }
+  drawTopo(animate);
+  paintTimeline();
+  renderLog();
+  renderConv();
+  renderMsg();
+  renderExposure();
+  renderDns();
+}
+function go(i) {
+  i = Math.min(Math.max(0, Number(i) || 0), lastIdx());
+  const moved = i !== P.idx;
+  P.idx = i;
+  writeHash();
+  render(moved);
+}
+function userGo(i) { go(i); if (P.playing) schedule(); }
+
+/* ---------- playback ---------- */
+const envDur = () => (reduced.matches ? 0 : 1400 / P.speed);
+const pace = () => (2500 + 50 * loc(cur().caption).length) / P.speed + envDur();
+function schedule() {
+  clearTimeout(P.timer);
+  if (!P.playing) return;
+  if (P.idx >= lastIdx()) setPlay(false);
+  else P.timer = setTimeout(() => { go(P.idx + 1); schedule(); }, pace());
+}
+function setPlay(on) {
+  clearTimeout(P.timer);
+  P.playing = !!on && !!P.data;
+  paintPlay();
+  if (!P.playing) return;
+  if (P.idx >= lastIdx()) go(0);
+  schedule();
+}
+function paintPresent() { const t = tr(P.present ? 'leave' : 'present'); U.present.lastChild.textContent = t; U.present.setAttribute('aria-label', t); U.present.title = t; }
+function setPresent(on) {
+  if (!U.present) return;
+  P.present = on;
+  B.classList.toggle('presenting', on);
+  U.present.setAttribute('aria-pressed', String(on));
+  paintPresent();
+  drawTopo(false);
+  if (on) {
+    U.hint.textContent = tr('presentHint');
+    U.hint.classList.add('show');
+    setTimeout(() => U.hint && U.hint.classList.remove('show'), 3500);
+  }
+  setPlay(on);
+}
+
+/* ---------- topology ---------- */
+const r1 = v => Math.round(v * 10) / 10;
+const cubic = (p0, p3, c1, c2) => [p0, c1, c2, p3];
+const hsep = (A, Z, dir) => { const p0 = [dir > 0 ? A.x + A.w : A.x, A.y + A.h / 2], p3 = [dir > 0 ? Z.x - 2 : Z.x + Z.w + 2, Z.y + Z.h / 2], dx = (p3[0] - p0[0]) / 2; return cubic(p0, p3, [p0[0] + dx, p0[1]], [p3[0] - dx, p3[1]]); };
+const bulge = (A, Z, side, b) => { const x = side > 0 ? A.x + A.w : A.x, y0 = A.y + A.h / 2, y1 = Z.y + Z.h / 2; return cubic([x, y0], [x + 2 * side, y1], [x + b * side, y0], [x + b * side, y1]); };
+/* Wide screens: three lanes side by side, nodes stacked in each lane. */
+function layoutLanes(lanes, avail) {
+  const maxN = Math.max(1, ...lanes.map(a => a.length)), bh = maxN > 3 ? 46 : 52, gap = maxN > 3 ? 24 : 32, top = 50;
+  const H = top + maxN * (bh + gap) - gap + 16;
+  // presenter mode scales the drawing up until it takes about half the screen height
+  const W = Math.round(P.present ? Math.min(avail, Math.max(780, avail * H / (innerHeight * 0.5))) : Math.max(600, Math.min(avail, 900)));
+  const pad = 30, laneW = (W - 2 * pad) / 3, bw = Math.min(laneW - 52, 236), pos = new Map();
+  lanes.forEach((arr, li) => arr.forEach((n, k) => pos.set(n.name, { x: pad + li * laneW + (laneW - bw) / 2, y: top + (maxN - arr.length) * (bh + gap) / 2 + k * (bh + gap), w: bw, h: bh, li })));
+  const bgs = [0, 1, 2].map(li => ({ li, x: li ? pad + li * laneW : 0, y: 0, w: laneW + (li === 1 ? 0 : pad), h: H, tx: pad + li * laneW + laneW / 2, ty: 28, anchor: 'middle' }));
+  const geo = (A, Z) => (A.li === Z.li ? bulge(A, Z, A.li ? 1 : -1, 46) : hsep(A, Z, Z.li > A.li ? 1 : -1));
+  return { W, H, pos, geo, bgs, bh };
+}
+/* Phones: the lanes become bands from top to bottom, two nodes per row. */
+function layoutBands(lanes, avail) {
+  const W = Math.max(300, Math.round(avail)), bh = 48, gx = 18, gy = 36, pad = 12, bw = (W - 2 * pad - gx) / 2, pos = new Map(), bgs = [];
+  let y = 0;
+  lanes.forEach((arr, li) => {
+    arr.forEach((n, k) => {
+      const row = k >> 1, single = arr.length - row * 2 === 1;
+      pos.set(n.name, { x: single ? (W - bw) / 2 : pad + (k % 2) * (bw + gx), y: y + 34 + row * (bh + gy), w: bw, h: bh, li });
+    });
+    const h = 60 + (arr.length ? Math.ceil(arr.length / 2) * (bh + gy) - gy : 0);
+    bgs.push({ li, x: 0, y, w: W, h, tx: 10, ty: y + 20, anchor: 'start' });
+    y += h;
+  });
+  const all = [...pos.values()], cx = b => b.x + b.w / 2, cy = b => b.y + b.h / 2;
+  const geo = (A, Z) => {
+    // side by side: a U under both boxes, so the channel mark has room
+  if (Math.abs(cy(A) - cy(Z)) < 1) { const y = A.y + A.h; return cubic([cx(A), y], [cx(Z), y + 2], [cx(A), y + 30], [cx(Z), y + 30]); }
+    const dn = cy(Z) > cy(A) ? 1 : -1;
+    if (Math.abs(cx(A) - cx(Z)) < 1 && all.some(o => Math.abs(cx(o) - cx(A)) < 1 && (cy(o) - cy(A)) * dn > 1 && (cy(Z) - cy(o)) * dn > 1)) return bulge(A, Z, cx(A) < W / 2 ? -1 : 1, 40);
+    const p0 = [cx(A), dn > 0 ? A.y + A.h : A.y], p3 = [cx(Z), dn > 0 ? Z.y - 2 : Z.y + Z.h + 2], dy = (p3[1] - p0[1]) / 2;
+    return cubic(p0, p3, [p0[0], p0[1] + dy], [p3[0], p3[1] - dy]);
+  };
+  return { W, H: y, pos, geo, bgs, bh, compact: true };
+}
+const isDown = (name, t) => (P.data.downtime || []).some(w => w.node === name && t >= w.from && (w.until == null || t < w.until));
+const bez = (p, t) => { const u = 1 - t; return [0, 1].map(i => u * u * u * p[0][i] + 3 * u * u * t * p[1][i] + 3 * u * t * t * p[2][i] + t * t * t * p[3][i]); };
+const dOf = p => 'M' + p[0].map(r1) + 'C' + p.slice(1).map(q => q.map(r1)).join(' ');
+
+function drawTopo(animate) {
+  cancelAnimationFrame(P.raf);
+  const D = P.data, st = cur(), h = st.hop, wrap = U.topo;
+  if (!wrap) return;
+  const avail = wrap.clientWidth || 720, lanes = LANES.map(l => (D.nodes || []).filter(n => (LANES.includes(n.lane) ? n.lane : 'internet') === l));
+  const L = avail < 600 ? layoutBands(lanes, avail) : layoutLanes(lanes, avail), { W, H, pos, bh } = L;
+  const geo = (a, b) => (pos.get(a) && pos.get(b) && a !== b ? L.geo(pos.get(a), pos.get(b)) : null);
+  const svg = sv('svg.topo' + (L.compact ? '.compact' : ''), { tid: 'topology', viewBox: `0 0 ${W} ${H}`, role: 'group', 'aria-label': tr('topology') },
+    sv('defs', null, [...CHANNELS, 'past'].map(k => sv('marker.mk.mk-' + k, { id: 'mh-a-' + k, viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, sv('path', { d: 'M0 1L9 5L0 9z' })))),
+    L.bgs.map(g => [sv('rect.lane' + (g.li === 1 ? '.mid' : ''), { x: g.x, y: g.y, width: g.w, height: g.h }), sv('text.lane-title', { x: g.tx, y: g.ty, 'text-anchor': g.anchor }, raw('lanes')[g.li])]));
+
+  // hops already made, in grey; then failed connection attempts of this step
+  const done = new Set(h ? [h.from + '>' + h.to] : []);
+  for (const s of steps().slice(0, P.idx)) {
+    const k = s.hop && s.hop.from + '>' + s.hop.to, p = k && !done.has(k) && geo(s.hop.from, s.hop.to);
+    done.add(k);
+    if (p) svg.append(sv('path.edge-past', { d: dOf(p), 'marker-end': 'url(#mh-a-past)' }));
+  }
+  for (const e of st.events || []) {
+    const m = e.kind === 'connect_failed' && /connect to \[?([^\s:\]]+)/.exec(e.text || ''), p = m && !done.has(e.node + '!' + m[1]) && geo(e.node, m[1]);
+    if (!p) continue;
+    done.add(e.node + '!' + m[1]);
+    const [x, y] = bez(p, 0.8);
+    svg.append(sv('g.edge-fail', null, sv('title', null, tr('failed') + ': ' + e.text), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
+  }
+
+  const holders = new Map();
+  for (const x of st.holders || []) { const v = holders.get(x.node) || { r: 0, u: 0 }; v[x.readable ? 'r' : 'u']++; holders.set(x.node, v); }
+  for (const n of D.nodes || []) {
+    const p = pos.get(n.name), down = isDown(n.name, st.t || 0), hv = holders.get(n.name), rd = hv && hv.r, role = raw('roles')[n.role] || n.role || '';
+    const active = h && (h.from === n.name || h.to === n.name);
+    svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
+      sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ')),
+      sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
+      sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
+      sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': role }, n.address ? role + ' · ' + n.address : role),
+      down && pill('down', 'power', tr('down'), 10, 0),
+      hv && pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)));
+  }
+
+  const p = h && geo(h.from, h.to);
+  let env = null;
+  if (p) {
+    const ch = chKey(h.channel), d = dOf(p), [mx, my] = bez(p, 0.5);
+    svg.append(sv('g.edge.ch-' + ch, { tid: 'edge', 'data-channel': h.channel },
+      sv('path.edge-halo', { d }), sv('path.edge-line', { d, 'marker-end': `url(#mh-a-${ch})` }),
+      sv('g.edge-label', { transform: `translate(${r1(mx)},${r1(my)})` }, sv('circle.lab-bg', { r: 14 }), icon(ch, chText(h), { x: -9, y: -9, width: 18, height: 18 }))),
+    env = sv('g.envelope', { tid: 'envelope', role: 'img', 'aria-label': tr('envelope', { m: h.message || '' }) }, sv('rect', { x: -14, y: -10, width: 28, height: 20, rx: 3 }), sv('path', { d: 'M-11 -6L0 2L11 -6' })));
+  }
+  put(wrap, svg);
+  fitTexts(svg);
+  if (env) moveEnvelope(env, p, animate);
+}
+const pill = (cls, ic, text, x, end) => sv('g.pill.pill-' + cls, { 'data-x': x, 'data-end': end },
+  sv('rect', { y: -10, height: 20, rx: 10, width: 10 }), icon(ic, null, { x: 0, y: -6, width: 12, height: 12 }), sv('text', { y: 4 }, text));
+/* Once the SVG is in the document: shorten what does not fit, size the pills. */
+function fitTexts(svg) {
+  try {
+    for (const t of svg.querySelectorAll('text[data-fit]')) {
+      const max = Number(t.dataset.fit), long = () => t.getComputedTextLength() > max;
+      if (long() && t.dataset.alt) t.textContent = t.dataset.alt;
+      for (let fs = parseFloat(getComputedStyle(t).fontSize) || 12; fs > 10 && long();) { fs -= 0.5; t.style.fontSize = fs + 'px'; }
+      for (let s = t.textContent; s.length > 3 && long();) { s = s.slice(0, -1); t.textContent = s + '…'; }
+    }
+    for (const g of svg.querySelectorAll('.pill')) {
+      const [r, ic, tx] = g.children, w = tx.getComputedTextLength() + 32, x0 = Number(g.dataset.x) - (g.dataset.end === '1' ? w : 0);
+      r.setAttribute('x', x0); r.setAttribute('width', w); ic.setAttribute('x', x0 + 8); tx.setAttribute('x', x0 + 24);
+    }
+  } catch (e) { /* not rendered: keep the estimates */ }
+}
+function moveEnvelope(env, p, animate) {
+  const place = k => { const [x, y] = bez(p, 0.12 + 0.76 * k); env.setAttribute('transform', `translate(${r1(x)},${r1(y)})`); };
+  const dur = envDur();
+  let t0 = 0;
+  const tick = now => {
+    t0 = t0 || now;
+    const k = Math.min(1, (now - t0) / dur);
+    place(k < 0.5 ? 2 * k * k : 1 - (2 - 2 * k) ** 2 / 2);
+    if (k < 1) P.raf = requestAnimationFrame(tick);
+  };
+  place(animate && dur ? 0 : 1);
+  if (animate && dur) P.raf = requestAnimationFrame(tick);
+}
+
+/* ---------- timeline ---------- */
+function buildTimeline() {
+  const D = P.data, all = steps(), end = Math.max(1, D.end_t || 0, ...all.map(s => s.t || 0));
+  const keys = [...new Set([0, ...all.map(s => s.t || 0), end])].sort((a, b) => a - b), sum = a => a.reduce((x, y) => x + y, 0) || 1;
+  // Segmented scale: the gap between two consecutive step times gets a width that grows with
+  // the log of its length (so milliseconds and hours both show), and at least ~28 px.
+  let ws = keys.slice(1).map((k, i) => Math.max(0.5, Math.log1p((k - keys[i]) / 100)));
+  const trackW = Math.max(120, (U.tl.clientWidth || 600) - (innerWidth < 600 ? 110 : 150));
+  for (let k = 0; k < 3; k++) { const floor = sum(ws) * 28 / trackW; ws = ws.map(w => Math.max(w, floor)); }
+  const tot = sum(ws), cum = ws.reduce((a, w) => [...a, a[a.length - 1] + w], [0]);
+  const X = P.X = t => {
+    t = Math.min(end, Math.max(0, t || 0));
+    let i = 0;
+    while (i < ws.length - 1 && t > keys[i + 1]) i++;
+    const a = keys[i], b = keys[i + 1], f = b > a ? Math.log1p((t - a) / 100) / Math.log1p((b - a) / 100) : 0;
+    return ((cum[i] + f * ws[i]) / tot) * 100;
+  };
+  const labs = el('div.tl-labs', { 'aria-hidden': 'true' }), tracks = el('div.tl-tracks');
+  const row = (label, cls) => { labs.append(el('div.tl-lab.' + cls, { title: label }, label)); return tracks.appendChild(el('div.tl-row.' + cls)); };
+  const at = (e, t, w) => { e.style.left = X(t).toFixed(2) + '%'; if (w != null) e.style.width = Math.max(0.5, X(w) - X(t)).toFixed(2) + '%'; return e; };
+  const hopStep = new Map(all.map((s, i) => s.hop && [s.hop.hop, i]).filter(Boolean));
+  const tl = D.timeline && D.timeline.length ? D.timeline : all.filter(s => s.hop).map(s => ({ t: s.t, kind: 'hop', hop: s.hop.hop }));
+  const hopRow = row(tr('tlHops'), 'hops');
+  U.hopBtns = tl.filter(e => e.kind === 'hop').map(e => {
+    const i = hopStep.get(e.hop), label = tr('goHop', { n: e.hop, t: fmtT(e.t) }) + (e.text ? ' (' + e.text + ')' : '');
+    return hopRow.appendChild(at(el('button.tl-hop', { 'aria-label': label, title: label, 'data-step': i, disabled: i == null, onclick: () => userGo(i) }, e.hop), e.t));
+  });
+  const evs = tl.filter(e => e.kind !== 'hop'), evRow = evs.length && row(tr('tlEvents'), 'evs');
+  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}${e.node ? ' · ' + e.node : ''}: ${e.text || ''}` }), e.t));
+  const downRows = new Map();
+  for (const w of D.downtime || []) {
+    if (!downRows.has(w.node)) downRows.set(w.node, row(w.node, 'down'));
+    downRows.get(w.node).append(at(el('span.tl-band', { title: `${w.node} · ${tr('down')} · ${fmtT(w.from)} – ${w.until == null ? '…' : fmtT(w.until)}` }, tr('down')), w.from, w.until == null ? end : w.until));
+  }
+  const axis = row('', 'axis');
+  let lastX = -99;
+  for (const t of [0, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 3e4, 6e4, 6e5, 36e5, 72e5, 216e5, 432e5, 864e5, 1728e5, 6048e5]) {
+    if (t > end || X(t) - lastX < 8) continue;
+    lastX = X(t);
+    axis.append(at(el('span.tl-tick', null, fmtTick(t)), t));
+  }
+  tracks.append(U.now = el('div.tl-now'));
+  put(U.tl, labs, tracks);
+}
+function paintTimeline() {
+  U.now.style.left = P.X(cur().t || 0).toFixed(2) + '%';
+  for (const b of U.hopBtns) {
+    if (b.dataset.step === String(P.idx)) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
+  }
+}
+function renderLog() {
+  const evs = cur().events || [];
+  put(U.log, evs.length ? evs.map(e => el('li.k-' + e.kind, null, el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)),
+    el('span.what', null, e.node && [el('b', null, e.node), ': '], e.text || ''))) : el('li.empty', null, tr('noEvents')));
+}
+
+/* ---------- panels ---------- */
+const empty = k => el('p.empty', null, tr(k));
+function renderConv() {
+  const h = cur().hop;
+  U.wire.checked = P.wire;
+  if (!h) { put(U.convMeta); put(U.conv, empty('noConv')); return; }
+  put(U.convMeta, el('div', null, tr('convWho', { a: h.from, b: h.to })), el('div', null, [h.message, h.protocol, h.tls_version, h.cipher].filter(Boolean).join(' · ')),
+    h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })));
+  if (P.wire) {
+    put(U.conv, el('p.note', null, tr('wireIntro', { a: h.from, b: h.to })), el('ol.wire', null, (h.wire || []).map(w => {
+      const who = el('span.who', null, w.dir === 'c' ? 'C→S' : 'S→C'), dir = w.dir === 'c' ? 'c' : 's';
+      if (w.as !== 'text') return el('li.chunk.rec.' + dir, null, who, el('span.tx', null, icon('lock'), ' ', w.text || ''));
+      const parts = String(w.text || '').split('\r\n');
+      return el('li.chunk.text.' + dir, null, who, el('span.tx', null, parts.map((s, i) => [s, i < parts.length - 1 && [el('span.crlf', { 'aria-hidden': 'true' }, '↵'), '\n']])));
+    })));
+    return;
+  }
+  // consecutive lines inside TLS are grouped in a labelled block
+  const out = [];
+  let grp = null, inTls = null;
+  for (const l of h.conversation || []) {
+    const tls = !!l.tls, c = l.dir === 'c';
+    if (!grp || tls !== inTls) {
+      inTls = tls;
+      grp = el('ol.conv');
+      out.push(tls ? el('div.tls-group', null, el('div.tls-head', null, icon('lock'), el('span', null, tr('tlsBlock'))), grp) : grp);
+    }
+    grp.append(el('li.ln.' + (c ? 'c' : 's') + (tls ? '.tls' : ''), null, el('span.who', { title: c ? h.from : h.to }, c ? 'C:' : 'S:'),
+      l.text ? el('span.tx', null, l.text) : el('span.tx.blank', null, tr('emptyLine')),
+      tls && el('span.tls-mark', { title: tr('insideTls') }, icon('lock'), el('span.sr', null, tr('insideTls')))));
+  }
+  put(U.conv, out);
+}
+
+function renderMsg() {
+  let h = cur().hop;
+  const fresh = !!(h && h.stored);
+  for (let i = P.idx; !fresh && i >= 0; i--) { h = steps()[i].hop; if (h && h.stored) break; h = null; }
+  if (!h) { put(U.msgMeta); put(U.msg, empty('noMsg')); return; }
+  const st = h.stored, addedN = fresh ? Number(st.added_headers) || 0 : 0;
+  put(U.msgMeta, el('div', null, tr(fresh ? 'storedAt' : 'lastCopy', { node: st.node, place: st.place || '' }), ' · ',
+    el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
+  addedN > 0 && el('div.legend', null, el('span.swatch', { 'aria-hidden': 'true' }), tr('added')));
+  const lines = String(st.eml || '').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n'), box = el('div.eml');
+  // the first addedN header fields, with their folded continuation lines, are new on this hop
+  let field = 0, head = true;
+  for (const line of lines) {
+    let cls = '';
+    if (head && line === '') head = false;
+    else if (head) {
+      if (!/^[ \t]/.test(line)) field++;
+      cls = field <= addedN ? '.added' : '.hdr';
+      if (cls === '.added' && field === 1 && !box.firstChild) box.append(el('div.added-note', null, tr('added')));
+    }
+    box.append(el('div.ln' + cls, null, line || '\u00a0'));
+  }
+  put(U.msg, box);
+}
+
+function tally(now) {
+  const ex = P.data.exposure || {}, links = (ex.links || []).filter(l => l.hop <= now), nodes = (ex.nodes || []).filter(n => n.since_hop <= now);
+  return { links, nodes, a: new Set(nodes.filter(n => n.body || n.headers).map(n => n.node)).size, b: links.filter(l => l.body || l.headers).length };
+}
+function renderExposure() {
+  const T = tally(Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0)))), { links, nodes } = T;
+  if (!links.length && !nodes.length) { put(U.expo, empty('nothingYet')); return; }
+  const yn = v => el('td.' + (v ? 'yes' : 'no'), null, tr(v ? 'yes' : 'no'));
+  const multi = new Set(nodes.map(n => n.message)).size > 1;
+  const table = (cap, cols, rows) => el('div.scroll', null, el('table.grid', null, el('caption', null, tr(cap)),
+    el('thead', null, el('tr', null, cols.filter(Boolean).map(k => el('th', { scope: 'col' }, tr(k))))), el('tbody', null, rows)));
+  put(U.expo, el('p.summary', null, tr('summary', T)),
+    table('onWire', ['colLink', 'colEnv', 'colHeaders', 'colBody'], links.map(l => el('tr', null, el('td.link', null, el('b', null, l.hop), ' ', l.from, ' → ', l.to,
+      el('div.ch.ch-' + chKey(l.channel), null, icon(chKey(l.channel)), ' ', chName(l.channel))), yn(l.envelope), yn(l.headers), yn(l.body)))),
+    table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, n.node), multi && el('td', null, n.message),
+      el('td.num', null, n.since_hop), yn(n.envelope), yn(n.headers), yn(n.body)))));
+}
+
+function renderDns() {
+  const q = cur().dns || [];
+  put(U.dns, q.length ? el('ul.dns', null, q.map(d => el('li', null, el('span.when', null, fmtT(d.t)), ' ', el('b', null, d.node), ' ', tr('asks'), ' ', el('code', null, d.name + ' ' + d.rtype),
+    el('div.ans', null, d.answers && d.answers.length ? d.answers.map(a => el('div', null, a)) : [d.rcode || '', ' (', tr('noAnswer'), ')'])))) : empty('noDns'));
+}
+
+/* ---------- what if ---------- */
+const isOn = t => !!(P.sel && t.id in P.sel ? P.sel[t.id] : t.on);
+function buildWhatif(hd) {
+  const w = P.data.whatif;
+  if (isExport || !w) return null;
+  // the switches of the scenario as written, set as the student last asked (a changed world may lack some)
+  const toggles = (P.base || w.toggles || []).map((t, i) => el('label.toggle', { for: 'mh-tg-' + i },
+    el('input', { type: 'checkbox', id: 'mh-tg-' + i, tid: 'whatif-toggle', 'data-toggle': t.id, checked: isOn(t), onchange: () => submitWhatif() }), el('span', null, loc(t.label) || t.id)));
+  const dr = P.draft || {};
+  P.draft = null;
+  const compose = (w.subject != null || w.body != null) && el('fieldset.compose', null, el('legend', null, tr('compose')),
+    el('label', { for: 'mh-subj' }, tr('subject')), U.subject = el('input', { type: 'text', id: 'mh-subj', tid: 'compose-subject', autocomplete: 'off', onkeydown: e => { if (e.key === 'Enter') { e.preventDefault(); submitWhatif(); } } }),
+    el('label', { for: 'mh-body' }, tr('text')), U.body = el('textarea', { id: 'mh-body', rows: 6, tid: 'compose-body' }),
+    el('div.row', null, el('button.btn.primary', { tid: 'compose-apply', onclick: () => submitWhatif() }, tr('apply'))));
+  if (compose) { U.subject.value = dr.subject ?? w.subject ?? ''; U.body.value = dr.body ?? w.body ?? ''; }
+  return el('section.panel.whatif', { id: 'p-whatif', 'aria-labelledby': 'h-whatif' }, hd('whatif'), el('p.muted', null, tr('whatifIntro')),
+    toggles.length > 0 && el('div.toggles', null, toggles), compose, U.status = el('p.status', { role: 'status' }),
+    el('div.row', null, el('button.btn.small', { tid: 'whatif-reset', onclick: resetWhatif }, tr('reset'))));
+}
+function setStatus(text, isErr) {
+  if (!U.status) return;
+  U.status.textContent = text;
+  U.status.classList.toggle('error', !!isErr);
+  U.status.setAttribute('role', isErr ? 'alert' : 'status');
+}
+async function submitWhatif() {
+  if (P.busy) { P.again = true; return; }
+  const boxes = [...root.querySelectorAll('[data-testid="whatif-toggle"]')], toggles = {};
+  for (const cb of boxes) toggles[cb.dataset.toggle] = cb.checked;
+  const payload = U.subject ? { toggles, subject: U.subject.value, body: U.body.value } : { toggles };
+  P.busy = true;
+  root.setAttribute('aria-busy', 'true');
+  setStatus(tr('running'));
+  let res = null, err = null;
+  try {
+    const r = await fetch('/api/s/' + encodeURIComponent(sid()) + '/whatif', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(payload) });
+    const j = parse(await r.text());
+    if (r.ok && j && Array.isArray(j.steps)) res = j;
+    else err = (j && (Array.isArray(j.problems) && j.problems.length ? j.problems.join('; ') : j.error)) || 'HTTP ' + r.status;
+  } catch (e) { err = e.message; }
+  P.busy = false;
+  root.removeAttribute('aria-busy');
+  if (P.again) { P.again = false; submitWhatif(); return; }
+  if (res) { P.changed = true; P.sel = toggles; setData(res); setStatus(tr('done')); return; }
+  for (const cb of boxes) cb.checked = isOn((P.base || []).find(t => t.id === cb.dataset.toggle) || { id: cb.dataset.toggle, on: !cb.checked });
+  setStatus(tr('failedReq', { e: err }), true);
+}
+async function resetWhatif() {
+  if (P.busy) return;
+  setStatus(tr('running'));
+  try {
+    const res = await fetchData();
+    P.changed = false;
+    U.subject = null;
+    handle(res);
+  } catch (e) { setStatus(tr('failedReq', { e: e.message }), true); }
+}
+
+/* ---------- keyboard, hash, resize ---------- */
+function onKey(e) {
+  if (!P.data || !U.label || e.altKey || e.ctrlKey || e.metaKey) return;
+  const tg = e.target, tag = tg.tagName || '';
+  if (e.key === 'Escape' && P.present) { setPresent(false); e.preventDefault(); return; }
+  if (tg.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && !['checkbox', 'radio'].includes(tg.type))) return;
+  const keys = { ArrowRight: () => userGo(P.idx + 1), ArrowLeft: () => userGo(P.idx - 1), Home: () => userGo(0), End: () => userGo(lastIdx()), ' ': () => setPlay(!P.playing) };
+  // space keeps its own meaning on buttons, links and checkboxes
+  if (!keys[e.key] || (e.key === ' ' && ['BUTTON', 'A', 'SUMMARY', 'INPUT'].includes(tag))) return;
+  keys[e.key]();
+  e.preventDefault();
+}
+
+if (B.dataset.page === 'gallery') {
+  applyLang();
+  const b = doc.querySelector('[data-testid="lang"]');
+  if (b) { paintLang(b); b.hidden = false; b.addEventListener('click', () => { switchLang(); paintLang(b); }); }
+} else if (B.dataset.page === 'player') {
+  applyLang();
+  doc.addEventListener('keydown', onKey);
+  addEventListener('hashchange', () => { const n = readHash(); if (U.label && n != null && n !== P.idx) userGo(n); });
+  let rz = 0;
+  addEventListener('resize', () => { cancelAnimationFrame(rz); rz = requestAnimationFrame(() => { if (U.topo) { drawTopo(false); buildTimeline(); paintTimeline(); } }); });
+  load();
+}
+})();
