@@ -112,6 +112,10 @@ async fn player_data_steps_through_six_hops() {
         .map(|h| h["node"].as_str().unwrap())
         .collect();
     assert!(holders.contains(&"backup.friend.test"), "{holders:?}");
+    assert_eq!(
+        steps[4]["events"][0]["text_pt"],
+        "não conseguiu conectar a mx.friend.test:25: a conexão expirou"
+    );
     let stored = &steps[5]["hop"]["stored"];
     assert_eq!(
         stored["added_headers"], 3,

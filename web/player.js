@@ -76,6 +76,8 @@ const loc = o => (o == null ? '' : typeof o === 'string' ? o : o[lang] || o.en |
 const kindName = k => raw('kinds')[k] || k, chName = c => raw('ch')[c] || c, chKey = c => (CHANNELS.includes(c) ? c : 'plaintext');
 const chText = h => loc(h.channel_text) || chName(h.channel);
 
+/** An event's account in the page's language (server quotes stay as said). */
+function say(e) { return (lang === 'pt' && e.text_pt) || e.text || ''; }
 function applyLang() { doc.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en'; doc.documentElement.dataset.lang = lang; }
 function switchLang() {
   lang = lang === 'pt' ? 'en' : 'pt';
@@ -502,11 +504,11 @@ function buildTimeline() {
   const tl = D.timeline && D.timeline.length ? D.timeline : all.filter(s => s.hop).map(s => ({ t: s.t, kind: 'hop', hop: s.hop.hop }));
   const hopRow = row(tr('tlHops'), 'hops');
   U.hopBtns = tl.filter(e => e.kind === 'hop').map(e => {
-    const i = hopStep.get(e.hop), label = tr('goHop', { n: e.hop, t: fmtT(e.t) }) + (e.text ? ' (' + e.text + ')' : '');
+    const i = hopStep.get(e.hop), label = tr('goHop', { n: e.hop, t: fmtT(e.t) }) + (e.text ? ' (' + say(e) + ')' : '');
     return hopRow.appendChild(at(el('button.tl-hop', { 'aria-label': label, title: label, 'data-step': i, disabled: i == null, onclick: () => userGo(i) }, e.hop), e.t));
   });
   const evs = tl.filter(e => e.kind !== 'hop'), evRow = evs.length && row(tr('tlEvents'), 'evs');
-  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}${e.node ? ' · ' + e.node : ''}: ${e.text || ''}` }), e.t));
+  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}${e.node ? ' · ' + e.node : ''}: ${say(e)}` }), e.t));
   const downRows = new Map();
   for (const w of D.downtime || []) {
     if (!downRows.has(w.node)) downRows.set(w.node, row(w.node, 'down'));
@@ -531,7 +533,7 @@ function paintTimeline() {
 function renderLog() {
   const evs = cur().events || [];
   put(U.log, evs.length ? evs.map(e => el('li.k-' + e.kind, null, el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)),
-    el('span.what', null, e.node && [el('b', null, e.node), ': '], e.text || ''))) : el('li.empty', null, tr('noEvents')));
+    el('span.what', null, e.node && [el('b', null, e.node), ': '], say(e)))) : el('li.empty', null, tr('noEvents')));
 }
 
 /* ---------- panels ---------- */

@@ -127,6 +127,7 @@ pub struct LogLine {
     pub kind: &'static str,
     pub node: String,
     pub text: String,
+    pub text_pt: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +176,7 @@ pub struct Mark {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     pub text: String,
+    pub text_pt: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -552,77 +554,115 @@ fn log_lines(trace: &Trace, from: u64, to: u64) -> Vec<LogLine> {
     trace.events[lo..hi]
         .iter()
         .filter_map(|r| {
-            let (kind, node, text) = describe_event(&r.event)?;
+            let a = describe_event(&r.event)?;
             Some(LogLine {
                 t: r.t,
-                kind,
-                node,
-                text,
+                kind: a.kind,
+                node: a.node,
+                text: a.en,
+                text_pt: a.pt,
             })
         })
         .collect()
 }
 
-/// A one-line account of the events a student should notice.
-fn describe_event(event: &Event) -> Option<(&'static str, String, String)> {
+/// What happened, in a few words, in both languages.
+struct Account {
+    kind: &'static str,
+    node: String,
+    en: String,
+    pt: String,
+}
+
+/// A one-line account of the events a student should notice. Words quoted
+/// from a server (reply texts, reasons) stay as the server said them.
+fn describe_event(event: &Event) -> Option<Account> {
+    let account = |kind, node: &String, en: String, pt: String| Account {
+        kind,
+        node: node.clone(),
+        en,
+        pt,
+    };
     Some(match event {
-        Event::NodeDown { node, .. } => ("down", node.clone(), format!("{node} goes down")),
-        Event::NodeUp { node } => ("up", node.clone(), format!("{node} is back up")),
+        Event::NodeDown { node, .. } => account(
+            "down",
+            node,
+            format!("{node} goes down"),
+            format!("{node} sai do ar"),
+        ),
+        Event::NodeUp { node } => account(
+            "up",
+            node,
+            format!("{node} is back up"),
+            format!("{node} volta ao ar"),
+        ),
         Event::Composed {
             node,
             message,
             subject,
             to,
             ..
-        } => (
+        } => account(
             "composed",
-            node.clone(),
+            node,
             format!("{node} writes {message} to {}: {subject:?}", to.join(", ")),
+            format!(
+                "{node} escreve {message} para {}: {subject:?}",
+                to.join(", ")
+            ),
         ),
         Event::ConnectFailed {
             client,
             server,
             port,
             reason,
-        } => (
+        } => account(
             "connect_failed",
-            client.clone(),
+            client,
             format!("could not connect to {server}:{port}: {reason}"),
+            format!(
+                "não conseguiu conectar a {server}:{port}: {}",
+                reason_pt(reason)
+            ),
         ),
-        Event::TlsFailed { conn, error } => (
+        Event::TlsFailed { conn, error } => account(
             "tls_failed",
-            String::new(),
+            &String::new(),
             format!("TLS failed on {conn}: {error}"),
+            format!("o TLS falhou em {conn}: {error}"),
         ),
         Event::Deferred {
             node,
             message,
             reason,
             ..
-        } => (
+        } => account(
             "deferred",
-            node.clone(),
+            node,
             format!("{message} deferred: {reason}"),
+            format!("{message} adiada: {reason}"),
         ),
         Event::RetryScheduled {
             node,
             message,
             at,
             attempt,
-        } => (
+        } => account(
             "retry",
-            node.clone(),
+            node,
             format!("{message}: attempt {attempt} at {}", SimTime(*at)),
+            format!("{message}: tentativa {attempt} em {}", SimTime(*at)),
         ),
         Event::Delivered {
             node,
             message,
             recipient,
             folder,
-        } => (
+        } => account(
             "delivered",
-            node.clone(),
+            node,
             format!("{message} delivered to {recipient} ({folder})"),
+            format!("{message} entregue a {recipient} ({folder})"),
         ),
         Event::Bounced {
             node,
@@ -631,37 +671,50 @@ fn describe_event(event: &Event) -> Option<(&'static str, String, String)> {
             status,
             reason,
             ..
-        } => (
+        } => account(
             "bounced",
-            node.clone(),
+            node,
             format!("{message} for {recipient} bounced: {status} {reason}"),
+            format!("{message} para {recipient} devolvida: {status} {reason}"),
         ),
         Event::Dropped {
             node,
             message,
             reason,
             ..
-        } => (
+        } => account(
             "dropped",
-            node.clone(),
+            node,
             format!("{message} dropped: {reason}"),
+            format!("{message} descartada: {reason}"),
         ),
         Event::SubmissionFailed {
             node,
             message,
             reason,
-        } => (
+        } => account(
             "submission_failed",
-            node.clone(),
+            node,
             format!("{message} could not be submitted: {reason}"),
+            format!("{message} não pôde ser enviada: {reason}"),
         ),
-        Event::QueuedAtEnd { node, message, .. } => (
+        Event::QueuedAtEnd { node, message, .. } => account(
             "queued_at_end",
-            node.clone(),
+            node,
             format!("{message} is still queued"),
+            format!("{message} continua na fila"),
         ),
         _ => return None,
     })
+}
+
+/// The connection failures mailhop itself words, in Portuguese.
+fn reason_pt(reason: &str) -> String {
+    match reason {
+        "connection timed out" => "a conexão expirou".to_string(),
+        "connection refused" => "conexão recusada".to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView> {
@@ -741,11 +794,12 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                 hop: Some(hop.hop),
                 node: None,
                 text: format!("{} -> {}", hop.from, hop.to),
+                text_pt: format!("{} -> {}", hop.from, hop.to),
             }),
             event => {
-                let (kind, node, text) = describe_event(event)?;
+                let a = describe_event(event)?;
                 matches!(
-                    kind,
+                    a.kind,
                     "down"
                         | "up"
                         | "connect_failed"
@@ -757,10 +811,11 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                 )
                 .then_some(Mark {
                     t: r.t,
-                    kind,
+                    kind: a.kind,
                     hop: None,
-                    node: Some(node),
-                    text,
+                    node: Some(a.node),
+                    text: a.en,
+                    text_pt: a.pt,
                 })
             }
         })
