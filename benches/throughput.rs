@@ -6,7 +6,8 @@
 //! - wall time of `mailhop test scenarios/` (the whole shipped library,
 //!   run and checked in parallel);
 //! - SMTP transactions per second through an in-memory chain of relays,
-//!   with and without STARTTLS;
+//!   with and without STARTTLS, and the time to build player data of such a
+//!   run (tens of thousands of events);
 //! - the process's peak resident memory.
 //!
 //! Figures only: nothing here asserts a time, because a shared machine makes
@@ -60,6 +61,15 @@ fn main() {
             "relay chain, {label:<9}: {hops} SMTP transactions in {:.1} ms = {:.0} transactions/s",
             ms(best),
             hops as f64 / best.as_secs_f64()
+        );
+        let trace = mailhop::sim::run(&scenario).expect("runs");
+        let build = measure(3, || {
+            mailhop::player::build(&scenario, &trace);
+        });
+        println!(
+            "player data of that run ({} events): {}",
+            trace.events.len(),
+            summary(&build)
         );
     }
     web_budget(&six_hops);

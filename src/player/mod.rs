@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::clock::SimTime;
 use crate::exposure::{Ledger, describe};
-use crate::scenario::{Role, Scenario, StartTls, Text};
-use crate::trace::{Channel, Dir, Event, Hop, Observed, Record, Trace};
+use crate::scenario::{Role, Scenario, Text};
+use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -248,6 +248,8 @@ fn dir_code(dir: Dir) -> &'static str {
 /// Builds the player data of a run.
 pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
     let hops: Vec<(&Record, &Hop)> = trace.hops().collect();
+    let index = Index::of(trace);
+    let mut held = Holders::new(trace);
     let mut steps = Vec::with_capacity(hops.len() + 2);
     let caption_for = |on: &str| {
         scenario
@@ -298,8 +300,8 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
                 format!("Salto {}: {} → {}", hop.hop, hop.from, hop.to),
             ),
             caption: caption_for(&format!("hop:{}", hop.hop)),
-            hop: Some(hop_view(trace, record, hop)),
-            holders: holders(trace, holders_until),
+            hop: Some(hop_view(&index, record, hop)),
+            holders: held.after(holders_until),
             events: log_lines(trace, previous, record.seq),
             dns: dns_lines(trace, previous, record.seq, Some(&hop.from)),
         });
@@ -312,7 +314,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         title: text("Where everything ended up", "Onde tudo foi parar"),
         caption: caption_for("end"),
         hop: None,
-        holders: holders(trace, last_seq),
+        holders: held.after(last_seq),
         events: log_lines(trace, after_last, last_seq + 1),
         dns: dns_lines(trace, after_last, last_seq + 1, None),
     });
@@ -400,11 +402,60 @@ fn downtime(trace: &Trace) -> Vec<Downtime> {
     list
 }
 
-fn hop_view(trace: &Trace, record: &Record, hop: &Hop) -> HopView {
+/// The trace's events grouped once, so that building each step does not
+/// scan the whole trace again.
+struct Index<'a> {
+    /// Lines, wire chunks and handshakes, by connection.
+    conns: BTreeMap<&'a str, Vec<&'a Record>>,
+    /// Stored copies, by node then message, in trace order.
+    stored: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a Record>>>,
+}
+
+impl<'a> Index<'a> {
+    fn of(trace: &'a Trace) -> Self {
+        let mut index = Index {
+            conns: BTreeMap::new(),
+            stored: BTreeMap::new(),
+        };
+        for r in &trace.events {
+            match &r.event {
+                Event::Line { conn, .. }
+                | Event::Wire { conn, .. }
+                | Event::TlsHandshake { conn, .. } => {
+                    index.conns.entry(conn).or_default().push(r);
+                }
+                Event::Stored { node, message, .. } => {
+                    index
+                        .stored
+                        .entry(node)
+                        .or_default()
+                        .entry(message)
+                        .or_default()
+                        .push(r);
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn stored(&self, node: &str, message: &str) -> &[&'a Record] {
+        self.stored
+            .get(node)
+            .and_then(|by_message| by_message.get(message))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
     let mut conversation = Vec::new();
     let mut wire = Vec::new();
     let mut tls_reason = None;
-    for r in &trace.events {
+    for r in index
+        .conns
+        .get(hop.conn.as_str())
+        .map_or(&[][..], Vec::as_slice)
+    {
         match &r.event {
             Event::Line {
                 conn,
@@ -459,35 +510,36 @@ fn hop_view(trace: &Trace, record: &Record, hop: &Hop) -> HopView {
         recipients: hop.recipients.clone(),
         conversation,
         wire,
-        stored: stored_view(trace, record, hop),
+        stored: stored_view(index, record, hop),
     }
 }
 
 /// The copy a hop left at its destination, and how many header fields it
 /// gained compared with the copy it came from.
-fn stored_view(trace: &Trace, record: &Record, hop: &Hop) -> Option<StoredView> {
-    let (place, readable, eml) =
-        trace.events[record.seq as usize..]
-            .iter()
-            .find_map(|r| match &r.event {
-                Event::Stored {
-                    node,
-                    message,
-                    place,
-                    readable,
-                    eml,
-                } if *node == hop.to && *message == hop.message => Some((place, *readable, eml)),
-                _ => None,
-            })?;
-    let before = trace.events[..record.seq as usize]
+fn stored_view(index: &Index<'_>, record: &Record, hop: &Hop) -> Option<StoredView> {
+    fn eml_of(r: &Record) -> Option<(&Place, bool, &String)> {
+        match &r.event {
+            Event::Stored {
+                place,
+                readable,
+                eml,
+                ..
+            } => Some((place, *readable, eml)),
+            _ => None,
+        }
+    }
+    let (place, readable, eml) = index
+        .stored(&hop.to, &hop.message)
+        .iter()
+        .find(|r| r.seq > record.seq)
+        .and_then(|r| eml_of(r))?;
+    let before = index
+        .stored(&hop.from, &hop.message)
         .iter()
         .rev()
-        .find_map(|r| match &r.event {
-            Event::Stored {
-                node, message, eml, ..
-            } if *node == hop.from && *message == hop.message => Some(eml.as_str()),
-            _ => None,
-        });
+        .find(|r| r.seq < record.seq)
+        .and_then(|r| eml_of(r))
+        .map(|(_, _, eml)| eml.as_str());
     let added = trace_fields(eml).saturating_sub(before.map_or(0, trace_fields));
     Some(StoredView {
         node: hop.to.clone(),
@@ -512,39 +564,66 @@ fn trace_fields(eml: &str) -> usize {
         .count()
 }
 
-/// Copies at rest after the event with sequence number `until`.
-fn holders(trace: &Trace, until: u64) -> Vec<Holder> {
-    let mut held: Vec<Holder> = Vec::new();
-    let mut queue_ids: BTreeMap<(String, String), String> = BTreeMap::new();
-    for record in trace.events.iter().take_while(|r| r.seq <= until) {
-        match &record.event {
-            Event::Stored {
-                node,
-                message,
-                place,
-                readable,
-                ..
-            } => {
-                let place_text = describe(place);
-                if let crate::trace::Place::Queue { queue_id } = place {
-                    queue_ids.insert((node.clone(), queue_id.clone()), place_text.clone());
-                }
-                held.push(Holder {
-                    node: node.clone(),
-                    message: message.clone(),
-                    place: place_text,
-                    readable: *readable,
-                });
-            }
-            Event::Removed { node, queue_id, .. } => {
-                if let Some(place) = queue_ids.remove(&(node.clone(), queue_id.clone())) {
-                    held.retain(|h| !(h.node == *node && h.place == place));
-                }
-            }
-            _ => {}
+/// Copies at rest, followed through the trace once: each step asks for the
+/// state after a later event than the step before.
+struct Holders<'a> {
+    events: std::slice::Iter<'a, Record>,
+    held: Vec<Holder>,
+    /// Place text of each queue file, by (node, queue id).
+    queue_files: BTreeMap<(&'a str, &'a str), String>,
+    /// The last event applied.
+    done: Option<u64>,
+}
+
+impl<'a> Holders<'a> {
+    fn new(trace: &'a Trace) -> Self {
+        Holders {
+            events: trace.events.iter(),
+            held: Vec::new(),
+            queue_files: BTreeMap::new(),
+            done: None,
         }
     }
-    held
+
+    /// The copies at rest after the event with sequence number `until`.
+    fn after(&mut self, until: u64) -> Vec<Holder> {
+        while self.done.is_none_or(|done| done < until) {
+            let Some(record) = self.events.next() else {
+                break;
+            };
+            self.done = Some(record.seq);
+            match &record.event {
+                Event::Stored {
+                    node,
+                    message,
+                    place,
+                    readable,
+                    ..
+                } => {
+                    let place_text = describe(place);
+                    if let Place::Queue { queue_id } = place {
+                        self.queue_files
+                            .insert((node, queue_id), place_text.clone());
+                    }
+                    self.held.push(Holder {
+                        node: node.clone(),
+                        message: message.clone(),
+                        place: place_text,
+                        readable: *readable,
+                    });
+                }
+                Event::Removed { node, queue_id, .. } => {
+                    if let Some(place) =
+                        self.queue_files.remove(&(node.as_str(), queue_id.as_str()))
+                    {
+                        self.held.retain(|h| !(h.node == *node && h.place == place));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.held.clone()
+    }
 }
 
 /// Events worth a line in the step log, with sequence numbers in `[from, to)`.
@@ -744,12 +823,10 @@ fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView
 
 fn exposure(trace: &Trace) -> ExposureView {
     let ledger = Ledger::from_trace(trace);
+    // Hops come in time order: the last one at or before `t`.
     let hop_at = |t: u64| {
-        trace
-            .hops()
-            .filter(|(r, _)| r.t <= t)
-            .last()
-            .map_or(0, |(_, h)| h.hop)
+        let n = ledger.hops.partition_point(|h| h.t <= t);
+        n.checked_sub(1).map_or(0, |i| ledger.hops[i].hop)
     };
     ExposureView {
         links: ledger
@@ -820,9 +897,4 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
             }
         })
         .collect()
-}
-
-/// Whether a node uses STARTTLS at all (for the what-if toggles).
-pub(crate) fn starttls_on(policy: StartTls) -> bool {
-    policy != StartTls::None
 }

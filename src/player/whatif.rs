@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Toggle, WhatIfView, starttls_on, text};
+use super::{Toggle, WhatIfView, text};
 use crate::scenario::{Duration, Scenario, StartTls};
 
 /// The longest virtual time a what-if run may cover.
@@ -41,7 +41,7 @@ pub fn view(scenario: &Scenario) -> WhatIfView {
                 id: format!("starttls:{name}"),
                 node: name.clone(),
                 kind: "starttls",
-                on: starttls_on(node.starttls),
+                on: node.starttls != StartTls::None,
                 label: text(
                     format!("{name} uses STARTTLS"),
                     format!("{name} usa STARTTLS"),

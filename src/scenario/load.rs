@@ -165,6 +165,17 @@ struct Problems<'a> {
 impl Problems<'_> {
     fn at_offset(&mut self, offset: usize, path: &JsonPath, message: String, hint: Option<String>) {
         let (line, column) = locate::line_column(self.text, offset);
+        self.push(line, column, path, message, hint);
+    }
+
+    fn push(
+        &mut self,
+        line: usize,
+        column: usize,
+        path: &JsonPath,
+        message: String,
+        hint: Option<String>,
+    ) {
         self.list.push(Problem {
             file: self.file.to_string(),
             line,
@@ -211,14 +222,7 @@ impl Problems<'_> {
         } else {
             (inner.line(), inner.column().max(1))
         };
-        self.list.push(Problem {
-            file: self.file.to_string(),
-            line,
-            column,
-            path: path.to_string(),
-            message,
-            hint,
-        });
+        self.push(line, column, path, message, hint);
     }
 }
 
