@@ -226,6 +226,17 @@ pub enum Event {
         /// What the client found about the certificate, in one sentence.
         reason: String,
     },
+    /// A client tried to log in with SMTP AUTH. `tls` says whether the
+    /// credentials crossed the link encrypted: when false, anyone on the
+    /// link could read the password.
+    Auth {
+        conn: String,
+        user: String,
+        /// `PLAIN` or `LOGIN`.
+        mechanism: String,
+        accepted: bool,
+        tls: bool,
+    },
     /// A TLS handshake failed.
     TlsFailed { conn: String, error: String },
     /// The connection was closed.
@@ -321,6 +332,7 @@ impl Event {
             Event::Discarded { .. } => "discarded",
             Event::Wire { .. } => "wire",
             Event::TlsHandshake { .. } => "tls_handshake",
+            Event::Auth { .. } => "auth",
             Event::TlsFailed { .. } => "tls_failed",
             Event::Closed { .. } => "closed",
             Event::Hop(_) => "hop",

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
 use super::expect::Expectation;
+pub use crate::proto::smtp::server::Phase;
 
 /// A small world of mail clients, servers and DNS, and what happens in it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -217,6 +218,84 @@ pub struct Node {
     /// How this server retries mail it could not pass on.
     #[serde(default)]
     pub retry: Retry,
+    /// What listens on which port, for example `{"25": "smtp", "465": "submissions"}`.
+    /// Left out: 25 for every server, 587 for an msa or a server with accounts, and any port
+    /// a mail client submits to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<BTreeMap<u16, Service>>,
+    /// The largest message this server accepts, in bytes (advertised with SIZE; Postfix's
+    /// `message_size_limit`).
+    #[serde(default = "default_message_size_limit")]
+    pub message_size_limit: usize,
+    /// The mailbox that receives mail for `postmaster` (RFC 5321 section 4.5.1). Left out: the
+    /// first mailbox on this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postmaster: Option<String>,
+    /// On submission, refuse a MAIL FROM that is not the logged-in user's address (Postfix's
+    /// `reject_sender_login_mismatch`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reject_sender_login_mismatch: bool,
+    /// Bounce a message that already carries more Received headers than this: it is going
+    /// round in a loop (Postfix's `hopcount_limit`).
+    #[serde(default = "default_hop_limit")]
+    pub hop_limit: usize,
+    /// Tell the sender when a message has waited this long in the queue (an `Action: delayed`
+    /// notice, Postfix's `delay_warning_time`). Left out: no warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_warning: Option<Duration>,
+    /// Replies this server gives instead of its usual ones, during a time window: a 421 at the
+    /// greeting, a 451 to RCPT, a 552 to DATA. For teaching transient and permanent failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refuse: Vec<Refusal>,
+}
+
+/// What a port runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Service {
+    /// SMTP between servers (port 25): mail for local mailboxes and allowed relays, no AUTH.
+    Smtp,
+    /// Message submission (port 587, RFC 6409): STARTTLS, then AUTH is required.
+    Submission,
+    /// Submission over implicit TLS (port 465, RFC 8314): TLS from the first byte.
+    Submissions,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Smtp => "smtp",
+            Service::Submission => "submission",
+            Service::Submissions => "submissions",
+        }
+    }
+}
+
+/// A reply a server gives instead of its usual one, for a while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// When in the session: `connect` (the greeting), `helo`, `mail`, `rcpt`, `data`, or
+    /// `end_of_data` (after the message's final dot).
+    pub phase: Phase,
+    /// The reply, code first, for example `451 4.7.1 Try again later`. A 421 closes the
+    /// connection.
+    pub reply: String,
+    /// From this virtual time on.
+    #[serde(default)]
+    pub from: Duration,
+    /// Until this virtual time; left out, for the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Duration>,
+}
+
+impl Refusal {
+    /// Whether the refusal is in force at `ms`.
+    pub fn active_at(&self, ms: u64) -> bool {
+        self.from.as_millis() <= ms && self.until.is_none_or(|u| ms < u.as_millis())
+    }
 }
 
 /// Retry schedule of a queue: the delay doubles from `first` up to `max`; after `lifetime`
@@ -344,6 +423,12 @@ fn default_until() -> Duration {
 }
 fn default_latency() -> Duration {
     Duration::from_millis(20)
+}
+fn default_message_size_limit() -> usize {
+    crate::proto::smtp::MAX_SIZE
+}
+fn default_hop_limit() -> usize {
+    50
 }
 fn default_submit_port() -> u16 {
     587

@@ -12,6 +12,7 @@ pub mod dns;
 pub mod link;
 pub mod mta;
 pub mod mua;
+pub mod session;
 pub mod world;
 
 use std::rc::Rc;

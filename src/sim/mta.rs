@@ -16,10 +16,12 @@ use std::rc::Rc;
 
 use tokio::time::sleep_until;
 
+use super::session;
 use super::world::{Busy, SMTP_PORT, World};
+use crate::proto::smtp::client::{Envelope, Outcome, Plan};
+use crate::proto::smtp::{Reply, domain_of};
 use crate::scenario::Node;
-use crate::smtp::client::{self, Outcome, Plan};
-use crate::smtp::{Reply, domain_of};
+use crate::tls::ClientVerify;
 use crate::trace::{Channel, Event, Hop, Place};
 
 /// A message a server just accepted over SMTP.
@@ -347,10 +349,16 @@ async fn try_hosts(
             helo: entry.node.clone(),
             server_name: host.clone(),
             starttls: cfg.starttls,
-            verify: client::verify_mode(cfg.verify_tls.unwrap_or(false)),
+            implicit_tls: false,
             auth: None,
         };
-        match client::transact(world, conn, &plan, &entry.sender, &rcpts, &entry.data).await {
+        let envelope = Envelope {
+            sender: entry.sender.clone(),
+            recipients: rcpts.clone(),
+            data: entry.data.clone(),
+        };
+        let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(false));
+        match session::transact(world, conn, plan, verify, envelope).await {
             Outcome::Done(results) => {
                 return results
                     .into_iter()

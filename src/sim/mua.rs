@@ -9,9 +9,11 @@ use std::rc::Rc;
 
 use mail_builder::MessageBuilder;
 
+use super::session;
 use super::world::{Busy, World};
+use crate::proto::smtp::client::{Envelope, Outcome, Plan};
 use crate::scenario::Send;
-use crate::smtp::client::{self, Outcome, Plan};
+use crate::tls::ClientVerify;
 use crate::trace::Event;
 
 /// Runs one `send` step of the script.
@@ -22,7 +24,7 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         .clone();
     let user = cfg.user.clone().unwrap_or_default();
     let server = cfg.submit.clone().unwrap_or_default();
-    let domain = crate::smtp::domain_of(&user);
+    let domain = crate::proto::smtp::domain_of(&user);
     let seq = world.message_id_for(None);
     let message_id = format!(
         "{seq}.{}@{}",
@@ -73,10 +75,18 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         helo: format!("[{}]", world.zone.ip_of(&node)),
         server_name: server.clone(),
         starttls: cfg.starttls,
-        verify: client::verify_mode(cfg.verify_tls.unwrap_or(true)),
+        // Port 465 is submission over implicit TLS (RFC 8314), as mail
+        // clients assume when told to use it.
+        implicit_tls: cfg.submit_port == 465,
         auth: cfg.password.clone().map(|p| (user.clone(), p)),
     };
-    match client::transact(&world, conn, &plan, &user, &send.to, &data).await {
+    let envelope = Envelope {
+        sender: user.clone(),
+        recipients: send.to.clone(),
+        data,
+    };
+    let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(true));
+    match session::transact(&world, conn, plan, verify, envelope).await {
         Outcome::Done(results) => {
             let refused: Vec<String> = results
                 .iter()

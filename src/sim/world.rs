@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
-use crate::scenario::{Node, Role, Scenario, StartTls};
+use crate::scenario::{Node, Role, Scenario, Service, StartTls};
 use crate::tls::{Pki, VirtualTime};
 use crate::trace::{Event, Record};
 
@@ -193,28 +193,32 @@ impl World {
         self.server_tls.get(node).cloned()
     }
 
-    /// The ports a node listens on: 25 for every server; 587 for MSAs and
-    /// servers with accounts; and any port a mail client submits to.
-    pub fn listens_on(&self, node: &str, port: u16) -> bool {
-        let Some(n) = self.node(node) else {
-            return false;
-        };
+    /// What listens on `port` of `node`, if anything. A node's `listen`
+    /// map says it; without one, every server runs SMTP on 25, MSAs and
+    /// servers with accounts run submission on 587, and any port a mail
+    /// client submits to runs submission (implicit TLS on 465).
+    pub fn service_at(&self, node: &str, port: u16) -> Option<Service> {
+        let n = self.node(node)?;
         if !n.role.is_server() {
-            return false;
+            return None;
+        }
+        if let Some(listen) = &n.listen {
+            return listen.get(&port).copied();
         }
         let submission_target = self
             .scenario
             .nodes
             .values()
             .any(|c| c.submit.as_deref() == Some(node) && c.submit_port == port);
-        port == SMTP_PORT
-            || (port == 587 && (n.role == Role::Msa || !n.accounts.is_empty()))
-            || submission_target
-    }
-
-    /// Whether `port` on `node` is a submission port (AUTH required).
-    pub fn is_submission(&self, node: &str, port: u16) -> bool {
-        port != SMTP_PORT && self.listens_on(node, port)
+        match port {
+            SMTP_PORT => Some(Service::Smtp),
+            587 if n.role == Role::Msa || !n.accounts.is_empty() || submission_target => {
+                Some(Service::Submission)
+            }
+            465 if submission_target => Some(Service::Submissions),
+            _ if submission_target => Some(Service::Submission),
+            _ => None,
+        }
     }
 
     pub fn link_latency(&self, a: &str, b: &str) -> Duration {
@@ -251,7 +255,7 @@ impl World {
             });
             return Err(reason);
         }
-        if !self.listens_on(server, port) {
+        let Some(service) = self.service_at(server, port) else {
             sleep(latency * 2).await;
             let reason = "connection refused".to_string();
             self.emit(Event::ConnectFailed {
@@ -261,7 +265,7 @@ impl World {
                 reason: reason.clone(),
             });
             return Err(reason);
-        }
+        };
         sleep(latency).await;
         let id = format!("c{}", self.next_conn.get());
         self.next_conn.set(self.next_conn.get() + 1);
@@ -284,10 +288,11 @@ impl World {
         });
         let (client_end, server_end) = link::pair(self, id.clone(), latency);
         let busy = self.busy();
-        tokio::task::spawn_local(crate::smtp::server::serve(
+        tokio::task::spawn_local(super::session::serve_smtp(
             self.clone(),
             info,
             server_end,
+            service,
             busy,
         ));
         Ok(Connection {

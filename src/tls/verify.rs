@@ -36,6 +36,17 @@ pub enum ClientVerify {
     Opportunistic,
 }
 
+impl ClientVerify {
+    /// `Authenticate` when the node checks certificates, else `Opportunistic`.
+    pub fn checking(check: bool) -> Self {
+        if check {
+            ClientVerify::Authenticate
+        } else {
+            ClientVerify::Opportunistic
+        }
+    }
+}
+
 /// What the client learned about the server's identity during a handshake.
 ///
 /// This records the certificate check only. The handshake can still fail

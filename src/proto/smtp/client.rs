@@ -1,0 +1,563 @@
+//! The client side of SMTP as an engine: how mail clients submit and how
+//! MTAs relay, one connection at a time.
+//!
+//! ```text
+//! S: 220 mx.friend.test ESMTP mailhop
+//! C: EHLO mail.home.test                 S: 250-… STARTTLS …
+//! C: STARTTLS                            S: 220 2.0.0 Ready to start TLS
+//!    (the driver runs the TLS handshake, then calls `tls_started`)
+//! C: EHLO mail.home.test                 S: 250-…
+//! C: AUTH PLAIN …                        S: 235 …          (submission only)
+//! C: MAIL FROM:<a> SIZE=n / RCPT TO:<b> / DATA   (pipelined when offered)
+//! C: <message, dot-stuffed> .            S: 250 2.0.0 Ok: queued as …
+//! C: QUIT                                S: 221 2.0.0 Bye
+//! ```
+//!
+//! The engine is fed the server's bytes and answers with bytes to send;
+//! [`ClientOutput::Done`] carries, for each recipient, the server's final
+//! answer, or why the session failed before any recipient got one.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use super::{Reply, ReplyEvent, ReplyReader, dot_stuff};
+use crate::scenario::StartTls;
+
+/// How the client should behave on this connection.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The name to give in EHLO.
+    pub helo: String,
+    /// The server's host name, for messages (and the driver's certificate check).
+    pub server_name: String,
+    /// `none`: never STARTTLS; `offer`: when the server offers it;
+    /// `require`: give up if the server does not offer it.
+    pub starttls: StartTls,
+    /// TLS is already up (port 465): no STARTTLS.
+    pub implicit_tls: bool,
+    /// User and password for AUTH PLAIN (submission).
+    pub auth: Option<(String, String)>,
+}
+
+/// One message to hand over.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The transaction ran; the final reply for each recipient.
+    Done(Vec<(String, Reply)>),
+    /// The session failed before any recipient got an answer.
+    Failed { reason: String, permanent: bool },
+}
+
+/// What the engine wants done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientOutput {
+    /// Write these bytes.
+    Send(Vec<u8>),
+    /// The server said `220` to STARTTLS: run the handshake, then call
+    /// [`Client::tls_started`] or [`Client::tls_failed`].
+    StartTls,
+    /// The session is over: close the connection.
+    Done(Outcome),
+}
+
+#[derive(Debug)]
+enum State {
+    Greeting,
+    Ehlo {
+        after_tls: bool,
+    },
+    Helo {
+        after_tls: bool,
+    },
+    StartTls,
+    AwaitTls,
+    Auth,
+    /// Waiting for the replies to MAIL, RCPT… and DATA.
+    Envelope {
+        pipelined: bool,
+    },
+    Message,
+    Quit(Outcome),
+    Done,
+}
+
+/// One SMTP session, client side.
+pub struct Client {
+    plan: Plan,
+    envelope: Envelope,
+    state: State,
+    replies: ReplyReader,
+    caps: Vec<String>,
+    /// Replies to MAIL, each RCPT and DATA, in order.
+    answers: Vec<Reply>,
+    out: Vec<ClientOutput>,
+}
+
+impl Client {
+    pub fn new(plan: Plan, envelope: Envelope) -> Self {
+        Client {
+            plan,
+            envelope,
+            state: State::Greeting,
+            replies: ReplyReader::default(),
+            caps: Vec::new(),
+            answers: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Bytes from the server.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<ClientOutput> {
+        if !self.is_done() {
+            self.replies.push(bytes);
+        }
+        while !matches!(self.state, State::Done | State::AwaitTls) {
+            match self.replies.next_reply() {
+                None => break,
+                Some(ReplyEvent::Reply(reply)) => self.on_reply(reply),
+                Some(ReplyEvent::Garbage) => self.lost(),
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// The server closed the connection.
+    pub fn eof(&mut self) -> Vec<ClientOutput> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Done => {}
+            State::Quit(outcome) => self.out.push(ClientOutput::Done(outcome)),
+            _ => self.out.push(ClientOutput::Done(self.lost_outcome())),
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// TLS is up after STARTTLS: say EHLO again.
+    pub fn tls_started(&mut self) -> Vec<ClientOutput> {
+        self.replies.clear();
+        self.send(&format!("EHLO {}", self.plan.helo));
+        self.state = State::Ehlo { after_tls: true };
+        std::mem::take(&mut self.out)
+    }
+
+    /// The TLS handshake failed: the session is over.
+    pub fn tls_failed(&mut self, reason: String) -> Vec<ClientOutput> {
+        self.finish(Outcome::Failed {
+            reason,
+            permanent: false,
+        });
+        std::mem::take(&mut self.out)
+    }
+
+    fn host(&self) -> &str {
+        &self.plan.server_name
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Greeting if reply.code == 220 => self.ehlo(false),
+            State::Greeting => {
+                let reason = format!("host {} greeted us with: {}", self.host(), reply.summary());
+                self.quit(failed(reason, false));
+            }
+            State::Ehlo { after_tls } if reply.code == 250 => {
+                self.caps = reply.lines.into_iter().skip(1).collect();
+                self.after_hello(after_tls);
+            }
+            State::Ehlo { after_tls } => {
+                self.send(&format!("HELO {}", self.plan.helo));
+                self.state = State::Helo { after_tls };
+            }
+            State::Helo { after_tls } if reply.code == 250 => {
+                self.caps.clear();
+                self.after_hello(after_tls);
+            }
+            State::Helo { .. } => self.lost(),
+            State::StartTls if reply.code == 220 => {
+                self.out.push(ClientOutput::StartTls);
+                self.state = State::AwaitTls;
+            }
+            State::StartTls => {
+                let reason = format!("host {} refused STARTTLS: {}", self.host(), reply.summary());
+                self.quit(failed(reason, false));
+            }
+            State::Auth if reply.code == 235 => self.envelope(),
+            State::Auth => {
+                let reason = format!(
+                    "host {} refused our login: {}",
+                    self.host(),
+                    reply.summary()
+                );
+                self.quit(failed(reason, reply.code >= 500));
+            }
+            State::Envelope { pipelined } => self.envelope_reply(reply, pipelined),
+            State::Message => {
+                let results = self.results(Some(reply));
+                self.quit(Outcome::Done(results));
+            }
+            State::Quit(outcome) => self.finish(outcome),
+            State::AwaitTls | State::Done => {}
+        }
+    }
+
+    fn ehlo(&mut self, after_tls: bool) {
+        self.send(&format!("EHLO {}", self.plan.helo));
+        self.state = State::Ehlo { after_tls };
+    }
+
+    fn after_hello(&mut self, after_tls: bool) {
+        let offered = self.has("STARTTLS");
+        if !after_tls && !self.plan.implicit_tls {
+            if self.plan.starttls != StartTls::None && offered {
+                self.send("STARTTLS");
+                self.state = State::StartTls;
+                return;
+            }
+            if self.plan.starttls == StartTls::Require {
+                let reason = format!(
+                    "TLS is required, but host {} did not offer STARTTLS",
+                    self.host()
+                );
+                return self.quit(failed(reason, false));
+            }
+        }
+        if let Some((user, password)) = self.plan.auth.clone() {
+            let plain = self
+                .caps
+                .iter()
+                .any(|c| c.to_ascii_uppercase().starts_with("AUTH ") && c.contains("PLAIN"));
+            if !plain {
+                let reason = format!("host {} does not offer AUTH PLAIN here", self.host());
+                return self.quit(failed(reason, true));
+            }
+            let token = B64.encode(format!("\0{user}\0{password}"));
+            self.send(&format!("AUTH PLAIN {token}"));
+            self.state = State::Auth;
+            return;
+        }
+        self.envelope();
+    }
+
+    /// MAIL, RCPT and DATA: all at once when the server offers PIPELINING
+    /// (RFC 2920), one by one otherwise.
+    fn envelope(&mut self) {
+        let eight_bit = self.envelope.data.iter().any(|&b| b >= 0x80) && self.has("8BITMIME");
+        let mut mail = format!("MAIL FROM:<{}>", self.envelope.sender);
+        if self.has("SIZE") {
+            mail.push_str(&format!(" SIZE={}", self.envelope.data.len()));
+        }
+        if eight_bit {
+            mail.push_str(" BODY=8BITMIME");
+        }
+        let pipelined = self.has("PIPELINING");
+        if pipelined {
+            let mut batch = format!("{mail}\r\n");
+            for rcpt in &self.envelope.recipients {
+                batch.push_str(&format!("RCPT TO:<{rcpt}>\r\n"));
+            }
+            batch.push_str("DATA\r\n");
+            self.out.push(ClientOutput::Send(batch.into_bytes()));
+        } else {
+            self.send(&mail);
+        }
+        self.state = State::Envelope { pipelined };
+    }
+
+    fn envelope_reply(&mut self, reply: Reply, pipelined: bool) {
+        self.answers.push(reply);
+        let rcpts = self.envelope.recipients.len();
+        let mail_ok = self.answers[0].is_positive();
+        let got = self.answers.len();
+        if !pipelined {
+            if !mail_ok {
+                return self.after_envelope();
+            }
+            if got <= rcpts {
+                let next = format!("RCPT TO:<{}>", self.envelope.recipients[got - 1]);
+                self.send(&next);
+                self.state = State::Envelope { pipelined };
+                return;
+            }
+            if got == rcpts + 1 && self.answers[1..].iter().any(Reply::is_positive) {
+                self.send("DATA");
+                self.state = State::Envelope { pipelined };
+                return;
+            }
+            return self.after_envelope();
+        }
+        if got < rcpts + 2 {
+            self.state = State::Envelope { pipelined };
+            return;
+        }
+        self.after_envelope();
+    }
+
+    fn after_envelope(&mut self) {
+        let mail = self.answers[0].clone();
+        if !mail.is_positive() {
+            let results = self
+                .envelope
+                .recipients
+                .iter()
+                .map(|r| (r.clone(), mail.clone()))
+                .collect();
+            return self.quit(Outcome::Done(results));
+        }
+        let data_reply = self
+            .answers
+            .get(self.envelope.recipients.len() + 1)
+            .cloned();
+        match data_reply {
+            Some(reply) if reply.code == 354 => {
+                let bytes = dot_stuff(&self.envelope.data);
+                self.out.push(ClientOutput::Send(bytes));
+                self.state = State::Message;
+            }
+            other => {
+                let results = self.results(other);
+                self.quit(Outcome::Done(results));
+            }
+        }
+    }
+
+    /// Each recipient's final answer: its RCPT refusal, or the reply that
+    /// ended DATA (a lost connection when there was none).
+    fn results(&self, fin: Option<Reply>) -> Vec<(String, Reply)> {
+        self.envelope
+            .recipients
+            .iter()
+            .zip(&self.answers[1..])
+            .map(|(rcpt, reply)| match (&fin, reply.is_positive()) {
+                (Some(fin), true) => (rcpt.clone(), fin.clone()),
+                (None, true) => (rcpt.clone(), lost_reply()),
+                (_, false) => (rcpt.clone(), reply.clone()),
+            })
+            .collect()
+    }
+
+    fn quit(&mut self, outcome: Outcome) {
+        self.send("QUIT");
+        self.state = State::Quit(outcome);
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.out.push(ClientOutput::Done(outcome));
+        self.state = State::Done;
+    }
+
+    fn lost_outcome(&self) -> Outcome {
+        failed(format!("lost connection with {}", self.host()), false)
+    }
+
+    fn lost(&mut self) {
+        let outcome = self.lost_outcome();
+        self.finish(outcome);
+    }
+
+    fn send(&mut self, line: &str) {
+        self.out
+            .push(ClientOutput::Send(format!("{line}\r\n").into_bytes()));
+    }
+
+    fn has(&self, keyword: &str) -> bool {
+        self.caps.iter().any(|c| {
+            c.split_whitespace()
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+        })
+    }
+}
+
+fn failed(reason: String, permanent: bool) -> Outcome {
+    Outcome::Failed { reason, permanent }
+}
+
+fn lost_reply() -> Reply {
+    Reply::new(451, "4.4.2 lost connection during DATA")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Plan {
+        Plan {
+            helo: "mail.home.test".into(),
+            server_name: "mx.friend.test".into(),
+            starttls: StartTls::Offer,
+            implicit_tls: false,
+            auth: None,
+        }
+    }
+
+    fn envelope() -> Envelope {
+        Envelope {
+            sender: "alice@home.test".into(),
+            recipients: vec!["bob@friend.test".into(), "carol@friend.test".into()],
+            data: b"Subject: hi\r\n\r\n.dot\r\n".to_vec(),
+        }
+    }
+
+    fn sent(outputs: &[ClientOutput]) -> String {
+        outputs
+            .iter()
+            .map(|o| match o {
+                ClientOutput::Send(b) => String::from_utf8_lossy(b).into_owned(),
+                other => format!("<{other:?}>"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pipelined_transaction_with_one_refused_recipient() {
+        let mut c = Client::new(plan(), envelope());
+        assert_eq!(
+            sent(&c.feed(b"220 mx ESMTP\r\n")),
+            "EHLO mail.home.test\r\n"
+        );
+        assert_eq!(
+            sent(&c.feed(b"250-mx\r\n250-PIPELINING\r\n250 SIZE 100\r\n")),
+            "MAIL FROM:<alice@home.test> SIZE=21\r\nRCPT TO:<bob@friend.test>\r\nRCPT TO:<carol@friend.test>\r\nDATA\r\n"
+        );
+        let out = c.feed(b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 no\r\n354 go\r\n");
+        assert_eq!(sent(&out), "Subject: hi\r\n\r\n..dot\r\n.\r\n");
+        assert_eq!(sent(&c.feed(b"250 2.0.0 queued\r\n")), "QUIT\r\n");
+        let out = c.feed(b"221 Bye\r\n");
+        assert_eq!(
+            out,
+            vec![ClientOutput::Done(Outcome::Done(vec![
+                ("bob@friend.test".into(), Reply::new(250, "2.0.0 queued")),
+                ("carol@friend.test".into(), Reply::new(550, "5.1.1 no")),
+            ]))]
+        );
+        assert!(c.is_done());
+    }
+
+    #[test]
+    fn starttls_then_ehlo_again() {
+        let mut c = Client::new(plan(), envelope());
+        c.feed(b"220 mx\r\n");
+        assert_eq!(sent(&c.feed(b"250-mx\r\n250 STARTTLS\r\n")), "STARTTLS\r\n");
+        assert_eq!(c.feed(b"220 go ahead\r\n"), vec![ClientOutput::StartTls]);
+        assert_eq!(sent(&c.tls_started()), "EHLO mail.home.test\r\n");
+        assert_eq!(
+            sent(&c.feed(b"250 mx\r\n")),
+            "MAIL FROM:<alice@home.test>\r\n"
+        );
+    }
+
+    #[test]
+    fn required_tls_that_is_not_offered_gives_up_politely() {
+        let mut p = plan();
+        p.starttls = StartTls::Require;
+        let mut c = Client::new(p, envelope());
+        c.feed(b"220 mx\r\n");
+        assert_eq!(sent(&c.feed(b"250 mx\r\n")), "QUIT\r\n");
+        let out = c.eof();
+        assert!(
+            matches!(&out[..], [ClientOutput::Done(Outcome::Failed { reason, permanent: false })] if reason.contains("did not offer STARTTLS")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn a_server_hanging_up_during_data_is_a_lost_connection() {
+        let mut c = Client::new(plan(), envelope());
+        c.feed(b"220 mx\r\n");
+        c.feed(b"250 mx\r\n");
+        c.feed(b"250 ok\r\n");
+        c.feed(b"250 ok\r\n");
+        c.feed(b"250 ok\r\n");
+        let out = c.feed(b"354 go\r\n");
+        assert!(sent(&out).ends_with(".\r\n"));
+        let out = c.eof();
+        let [
+            ClientOutput::Done(Outcome::Failed {
+                reason,
+                permanent: false,
+            }),
+        ] = &out[..]
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(reason, "lost connection with mx.friend.test");
+    }
+
+    #[test]
+    fn garbage_instead_of_a_greeting_is_a_lost_connection() {
+        let mut c = Client::new(plan(), envelope());
+        let out = c.feed(b"HTTP/1.1 400 Bad Request\r\n");
+        assert!(matches!(
+            &out[..],
+            [ClientOutput::Done(Outcome::Failed { .. })]
+        ));
+    }
+
+    #[test]
+    fn random_replies_never_panic_and_every_session_ends() {
+        use rand::{Rng, SeedableRng};
+        let cases = std::env::var("MAILHOP_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300u64);
+        let pieces: &[&[u8]] = &[
+            b"220 mx\r\n",
+            b"250 ok\r\n",
+            b"250-mx\r\n",
+            b"250-PIPELINING\r\n",
+            b"250-STARTTLS\r\n",
+            b"250 AUTH PLAIN\r\n",
+            b"354 go\r\n",
+            b"221 bye\r\n",
+            b"451 4.7.1 later\r\n",
+            b"550 5.1.1 no\r\n",
+            b"235 ok\r\n",
+            b"999 what\r\n",
+            b"\r\n",
+            b"garbage",
+            b"\n",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xC11E);
+        for case in 0..cases {
+            let mut p = plan();
+            p.starttls =
+                [StartTls::None, StartTls::Offer, StartTls::Require][rng.random_range(0..3)];
+            if rng.random() {
+                p.auth = Some(("u".into(), "p".into()));
+            }
+            let mut c = Client::new(p, envelope());
+            let mut done = false;
+            for _ in 0..rng.random_range(1..40) {
+                let piece = pieces[rng.random_range(0..pieces.len())];
+                for output in c.feed(piece) {
+                    match output {
+                        ClientOutput::Send(bytes) => {
+                            assert!(bytes.ends_with(b"\r\n"), "case {case}")
+                        }
+                        ClientOutput::StartTls => {
+                            c.tls_started();
+                        }
+                        ClientOutput::Done(_) => done = true,
+                    }
+                }
+            }
+            let end = c.eof();
+            assert!(
+                done || matches!(&end[..], [ClientOutput::Done(_)]),
+                "case {case}: {end:?}"
+            );
+            assert!(c.is_done());
+        }
+    }
+}
