@@ -31,6 +31,38 @@ struct Cli {
     command: Command,
 }
 
+/// Caps on a run. A world can be built that never settles (two relays
+/// forwarding to each other, a flood of messages); these end such a run
+/// with a clear message instead of letting it grow.
+#[derive(Debug, clap::Args)]
+struct Caps {
+    /// Stop the run at this virtual time if the scenario's own `until` is
+    /// later (for example 2h or 3d).
+    #[arg(long, value_name = "DURATION", value_parser = scenario::Duration::parse)]
+    until: Option<scenario::Duration>,
+    /// Stop after recording this many events.
+    #[arg(long, value_name = "N", default_value_t = sim::Limits::default().max_events)]
+    max_events: usize,
+    /// Stop once this many messages (bounces included) exist.
+    #[arg(long, value_name = "N", default_value_t = sim::Limits::default().max_messages)]
+    max_messages: u64,
+}
+
+impl Caps {
+    fn limits(&self) -> sim::Limits {
+        sim::Limits {
+            max_events: self.max_events,
+            max_messages: self.max_messages,
+        }
+    }
+
+    fn apply(&self, scenario: &mut scenario::Scenario) {
+        if let Some(until) = self.until {
+            scenario.until = scenario.until.min(until);
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and print its hops, or its whole trace with --json.
@@ -54,6 +86,8 @@ enum Command {
         /// not the story).
         #[arg(long)]
         seed: Option<u64>,
+        #[command(flatten)]
+        caps: Caps,
     },
     /// Check scenario files; every problem names file:line:column and what
     /// would be valid.
@@ -90,6 +124,8 @@ enum Command {
         /// Scenarios to run at the same time (default: one per core).
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
+        #[command(flatten)]
+        caps: Caps,
     },
     /// Start the web player: step through scenarios hop by hop in a browser.
     ///
@@ -146,7 +182,12 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { file, json, seed } => run(&file, json, seed),
+        Command::Run {
+            file,
+            json,
+            seed,
+            caps,
+        } => run(&file, json, seed, &caps),
         Command::Validate { files } => validate(&files),
         Command::Test {
             paths,
@@ -154,7 +195,8 @@ fn main() -> ExitCode {
             junit,
             json,
             jobs,
-        } => test(paths, repeat, junit.as_deref(), json, jobs),
+            caps,
+        } => test(paths, repeat, junit.as_deref(), json, jobs, &caps),
         Command::Serve {
             port,
             bind,
@@ -181,7 +223,7 @@ fn print_problems(err: &LoadError) {
     }
 }
 
-fn run(file: &Path, json: bool, seed: Option<u64>) -> ExitCode {
+fn run(file: &Path, json: bool, seed: Option<u64>, caps: &Caps) -> ExitCode {
     let mut scenario = match scenario::load_file(file) {
         Ok(s) => s,
         Err(err) => {
@@ -192,7 +234,12 @@ fn run(file: &Path, json: bool, seed: Option<u64>) -> ExitCode {
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let trace = match sim::run(&scenario) {
+    caps.apply(&mut scenario);
+    let options = sim::Options {
+        limits: caps.limits(),
+        ..sim::Options::default()
+    };
+    let trace = match sim::run_with(&scenario, &options) {
         Ok(trace) => trace,
         Err(err) => {
             eprintln!("{}: cannot run: {err}", file.display());
@@ -203,6 +250,9 @@ fn run(file: &Path, json: bool, seed: Option<u64>) -> ExitCode {
         println!("{}", trace.to_json());
     } else {
         print!("{}", report::render(&scenario, &trace));
+    }
+    if let Some(why) = invariants::cut_short(&trace) {
+        eprintln!("{}: {why}", file.display());
     }
     let mut ok = true;
     if let Err(err) = invariants::check_shape(&trace) {
@@ -246,6 +296,7 @@ fn test(
     junit: Option<&Path>,
     json: bool,
     jobs: Option<usize>,
+    caps: &Caps,
 ) -> ExitCode {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("scenarios")]
@@ -266,6 +317,8 @@ fn test(
     }
     let mut options = suite::Options {
         repeat,
+        limits: caps.limits(),
+        until: caps.until,
         ..suite::Options::default()
     };
     if let Some(jobs) = jobs {

@@ -85,6 +85,10 @@ pub struct Options {
     pub repeat: u32,
     /// Scenarios run at the same time.
     pub jobs: usize,
+    /// Caps on each run.
+    pub limits: crate::sim::Limits,
+    /// Stop each run at this virtual time if its scenario says later.
+    pub until: Option<crate::scenario::Duration>,
 }
 
 impl Default for Options {
@@ -92,6 +96,8 @@ impl Default for Options {
         Options {
             repeat: 1,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            limits: crate::sim::Limits::default(),
+            until: None,
         }
     }
 }
@@ -140,7 +146,7 @@ pub fn run(files: &[PathBuf], options: &Options) -> SuiteReport {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };
-                    let report = run_one(file, options.repeat.max(1));
+                    let report = run_one(file, options);
                     *results[i].lock().expect("no worker panics holding it") = Some(report);
                 }
             });
@@ -166,7 +172,12 @@ pub fn run(files: &[PathBuf], options: &Options) -> SuiteReport {
 }
 
 /// Loads, runs and checks one file.
-pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
+pub fn run_one(file: &Path, options: &Options) -> ScenarioReport {
+    let repeat = options.repeat.max(1);
+    let run_options = crate::sim::Options {
+        limits: options.limits,
+        ..crate::sim::Options::default()
+    };
     let started = std::time::Instant::now();
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file);
@@ -183,7 +194,7 @@ pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
         problems: Vec::new(),
         millis: 0,
     };
-    let scenario = match loaded {
+    let mut scenario = match loaded {
         Ok(scenario) => scenario,
         Err(LoadError { problems }) => {
             report.problems = problems.iter().map(Problem::to_string).collect();
@@ -192,6 +203,9 @@ pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
         }
     };
     report.id = Some(scenario.id.clone());
+    if let Some(until) = options.until {
+        scenario.until = scenario.until.min(until);
+    }
     let text = text.unwrap_or_default();
     report.locations = (0..scenario.expect.len())
         .map(|i| {
@@ -201,7 +215,7 @@ pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
             format!("{name}:{line}:{column}")
         })
         .collect();
-    let trace = match sim::run(&scenario) {
+    let trace = match sim::run_with(&scenario, &run_options) {
         Ok(trace) => trace,
         Err(err) => {
             report.problems.push(format!("{name}: cannot run: {err}"));
@@ -209,6 +223,9 @@ pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
             return report;
         }
     };
+    if let Some(why) = invariants::cut_short(&trace) {
+        report.problems.push(why);
+    }
     if let Err(err) = invariants::check_shape(&trace) {
         report
             .problems
@@ -224,7 +241,7 @@ pub fn run_one(file: &Path, repeat: u32) -> ScenarioReport {
     if repeat > 1 {
         let first = trace.to_json();
         for run in 2..=repeat {
-            match sim::run(&scenario) {
+            match sim::run_with(&scenario, &run_options) {
                 Ok(again) => {
                     let again = again.to_json();
                     if again != first {

@@ -313,7 +313,9 @@ pub enum Event {
         message: String,
         recipients: Vec<String>,
     },
-    /// The run stopped: `quiescent` (nothing left to do) or `time_limit`.
+    /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
+    /// scenario's `until`), or cut short at a cap on the run: `event_limit`
+    /// or `message_limit` (see `sim::Limits`).
     End { reason: String },
 }
 

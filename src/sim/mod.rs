@@ -25,15 +25,19 @@ use crate::scenario::Scenario;
 use crate::trace::{Event, Trace};
 use world::World;
 
+pub use world::Limits;
+
 /// Knobs for a run that are not part of the scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Event kinds not to record. Only for tests that prove the invariant
     /// checks notice a missing event.
     pub suppress: Vec<&'static str>,
+    /// Caps on events and messages.
+    pub limits: Limits,
 }
 
-/// Runs a scenario to the end and returns its trace.
+/// Runs a scenario to the end (or to a limit) and returns its trace.
 pub fn run(scenario: &Scenario) -> Result<Trace, String> {
     run_with(scenario, &Options::default())
 }
@@ -79,7 +83,7 @@ where
         .map_err(|e| format!("cannot start the simulation runtime: {e}"))?;
     let local = LocalSet::new();
     let (events, value) = local.block_on(&runtime, async {
-        let world = World::new(scenario.clone())?;
+        let world = World::new(scenario.clone(), options.limits)?;
         world
             .suppress
             .borrow_mut()
@@ -90,11 +94,14 @@ where
             let _busy = world.busy();
             visit(world.clone()).await
         };
-        let reason = if !world.is_busy() {
+        let reason = if let Some(limit) = world.halted() {
+            limit
+        } else if !world.is_busy() {
             "quiescent"
         } else {
             tokio::select! {
                 biased;
+                _ = world.halt.notified() => world.halted().unwrap_or("halted"),
                 _ = world.idle.notified() => "quiescent",
                 _ = sleep_until(until) => "time_limit",
             }

@@ -19,7 +19,7 @@ use tokio::time::sleep_until;
 use super::session;
 use super::world::{Busy, SMTP_PORT, World};
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
-use crate::proto::smtp::{Reply, domain_of};
+use crate::proto::smtp::{Reply, domain_of, received_count};
 use crate::scenario::Node;
 use crate::tls::ClientVerify;
 use crate::trace::{Channel, Event, Hop, Place};
@@ -45,20 +45,27 @@ pub struct Arrival {
 /// their mailbox now, the others go to the queue.
 pub fn arrive(world: &Rc<World>, arrival: Arrival) {
     let message = world.message_id_for(message_id_header(&arrival.data).as_deref());
+    let hops = received_count(&arrival.data);
     let (tls_version, cipher) = arrival.tls.clone().unzip();
     world.emit(Event::Hop(Hop {
         hop: world.next_hop(),
         message: message.clone(),
-        from: arrival.from,
+        from: arrival.from.clone(),
         to: arrival.node.clone(),
-        conn: arrival.conn,
-        protocol: arrival.protocol,
+        conn: arrival.conn.clone(),
+        protocol: arrival.protocol.clone(),
         channel: arrival.channel,
         tls_version,
         cipher,
         sender: arrival.sender.clone(),
         recipients: arrival.recipients.clone(),
     }));
+    let limit = world
+        .node(&arrival.node)
+        .map_or(usize::MAX, |n| n.hop_limit);
+    if hops > limit {
+        return refuse_loop(world, arrival, &message, hops, limit);
+    }
     take_in(
         world,
         &arrival.node,
@@ -68,6 +75,44 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
         arrival.recipients,
         arrival.data,
     );
+}
+
+/// A message with more Received headers than the node's hop limit is going
+/// round in circles: it is queued, bounced with 5.4.6 (RFC 3463: routing
+/// loop detected) and removed, as Postfix does past its `hopcount_limit`.
+fn refuse_loop(world: &Rc<World>, arrival: Arrival, message: &str, hops: usize, limit: usize) {
+    world.emit(Event::Stored {
+        node: arrival.node.clone(),
+        message: message.into(),
+        place: Place::Queue {
+            queue_id: arrival.queue_id.clone(),
+        },
+        readable: true,
+        eml: String::from_utf8_lossy(&arrival.data).into_owned(),
+    });
+    let reason = format!(
+        "mail forwarding loop: the message already carries {hops} Received headers, more than the limit of {limit}"
+    );
+    let entry = Entry {
+        node: arrival.node,
+        message: message.into(),
+        queue_id: arrival.queue_id,
+        sender: arrival.sender,
+        pending: arrival.recipients,
+        data: arrival.data,
+    };
+    let failed: Vec<(String, String, String)> = entry
+        .pending
+        .iter()
+        .map(|r| (r.clone(), "5.4.6".to_string(), reason.clone()))
+        .collect();
+    bounce(world, &entry, &failed);
+    world.emit(Event::Removed {
+        node: entry.node.clone(),
+        message: entry.message.clone(),
+        queue_id: entry.queue_id.clone(),
+        reason: "bounced: mail forwarding loop".into(),
+    });
 }
 
 /// Files local recipients and queues the rest (also used for bounces a node

@@ -55,6 +55,32 @@ pub struct World {
     /// Test hook: events of these kinds are not recorded (to prove the
     /// invariant checks notice a gap).
     pub suppress: RefCell<Vec<&'static str>>,
+    limits: Limits,
+    /// Why the run was cut short, once a limit was reached.
+    halted: Cell<Option<&'static str>>,
+    /// Wakes the run's driver when a limit is reached.
+    pub halt: Notify,
+}
+
+/// Caps on one run, whatever the scenario says: a scenario (or a student's
+/// what-if) can describe a world that never settles, such as two relays
+/// forwarding to each other. Reaching a cap ends the run with an `end`
+/// event whose reason names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Events recorded.
+    pub max_events: usize,
+    /// Messages written (each composed message and each bounce counts).
+    pub max_messages: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: 4_000_000,
+            max_messages: 100_000,
+        }
+    }
 }
 
 /// Details of one connection, for the server side.
@@ -92,7 +118,7 @@ impl Drop for Busy {
 
 impl World {
     /// Builds the world: DNS zone, CA, and each server's certificate.
-    pub fn new(scenario: Scenario) -> Result<Rc<World>, String> {
+    pub fn new(scenario: Scenario, limits: Limits) -> Result<Rc<World>, String> {
         let epoch = crate::clock::parse_start(&scenario.start).ok_or_else(|| {
             format!(
                 "start {:?} is not a date like 2026-01-05T09:00:00Z",
@@ -133,6 +159,9 @@ impl World {
             message_ids: RefCell::new(BTreeMap::new()),
             queued: RefCell::new(BTreeMap::new()),
             suppress: RefCell::new(Vec::new()),
+            limits,
+            halted: Cell::new(None),
+            halt: Notify::new(),
         }))
     }
 
@@ -142,11 +171,35 @@ impl World {
         if self.suppress.borrow().contains(&kind) {
             return;
         }
+        let closing = matches!(event, Event::QueuedAtEnd { .. } | Event::End { .. });
+        if self.halted.get().is_some() && !closing {
+            return;
+        }
         let t = self.clock.now().as_millis();
         tracing::debug!(t, ?event, "event");
         let mut events = self.events.borrow_mut();
         let seq = events.len() as u64;
         events.push(Record { t, seq, event });
+        if events.len() >= self.limits.max_events && !closing {
+            self.stop("event_limit");
+        }
+    }
+
+    /// Ends the run early: nothing more is recorded but its closing events.
+    fn stop(&self, reason: &'static str) {
+        if self.halted.get().is_none() {
+            self.halted.set(Some(reason));
+            self.halt.notify_one();
+        }
+    }
+
+    /// Why the run was cut short, if it was.
+    pub fn halted(&self) -> Option<&'static str> {
+        self.halted.get()
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     pub fn take_events(&self) -> Vec<Record> {
@@ -310,8 +363,12 @@ impl World {
         {
             return id.clone();
         }
-        let id = format!("m{}", self.next_message.get());
-        self.next_message.set(self.next_message.get() + 1);
+        let n = self.next_message.get();
+        if n > self.limits.max_messages {
+            self.stop("message_limit");
+        }
+        let id = format!("m{n}");
+        self.next_message.set(n + 1);
         if let Some(h) = header {
             self.message_ids
                 .borrow_mut()

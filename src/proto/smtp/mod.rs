@@ -264,7 +264,10 @@ mod tests {
                 lines: vec!["mx.test".into(), "PIPELINING".into(), "SIZE 10".into()]
             }))
         );
-        assert_eq!(r.next_reply(), Some(ReplyEvent::Reply(Reply::new(220, "next"))));
+        assert_eq!(
+            r.next_reply(),
+            Some(ReplyEvent::Reply(Reply::new(220, "next")))
+        );
         r.push(b"hello there\r\n");
         assert_eq!(r.next_reply(), Some(ReplyEvent::Garbage));
     }
