@@ -357,6 +357,7 @@ fn the_no_loss_check_notices_a_missing_event() {
         &scenario,
         &Options {
             suppress: vec!["delivered"],
+            ..Options::default()
         },
     )
     .unwrap();
@@ -378,6 +379,7 @@ fn the_no_loss_check_notices_a_missing_event() {
         &stuck,
         &Options {
             suppress: vec!["queued_at_end"],
+            ..Options::default()
         },
     )
     .unwrap();
