@@ -83,6 +83,16 @@ impl Clock {
     pub fn rfc5322_now(&self) -> String {
         rfc5322_date(self.unix_now())
     }
+
+    /// A moment of the run as an RFC 5322 date.
+    pub fn rfc5322_at(&self, at: SimTime) -> String {
+        rfc5322_date(self.epoch_unix + (at.0 / 1000) as i64)
+    }
+
+    /// A moment of the run in Unix seconds.
+    pub fn unix_at(&self, at: SimTime) -> i64 {
+        self.epoch_unix + (at.0 / 1000) as i64
+    }
 }
 
 /// `Mon, 5 Jan 2026 09:00:00 +0000`.

@@ -224,8 +224,13 @@ fn print_problems(err: &LoadError) {
 }
 
 fn run(file: &Path, json: bool, seed: Option<u64>, caps: &Caps) -> ExitCode {
-    let mut scenario = match scenario::load_file(file) {
-        Ok(s) => s,
+    let mut scenario = match scenario::load_file_with_warnings(file) {
+        Ok((s, warnings)) => {
+            for warning in warnings {
+                eprintln!("{warning}");
+            }
+            s
+        }
         Err(err) => {
             print_problems(&err);
             return ExitCode::from(2);
@@ -275,8 +280,19 @@ fn run(file: &Path, json: bool, seed: Option<u64>, caps: &Caps) -> ExitCode {
 fn validate(files: &[PathBuf]) -> ExitCode {
     let mut all_valid = true;
     for file in files {
-        match scenario::load_file(file) {
-            Ok(_) => println!("{}: ok", file.display()),
+        match scenario::load_file_with_warnings(file) {
+            Ok((_, warnings)) if warnings.is_empty() => println!("{}: ok", file.display()),
+            Ok((_, warnings)) => {
+                for warning in &warnings {
+                    eprintln!("{warning}");
+                }
+                println!(
+                    "{}: ok, with {} warning{}",
+                    file.display(),
+                    warnings.len(),
+                    if warnings.len() == 1 { "" } else { "s" }
+                );
+            }
             Err(err) => {
                 print_problems(&err);
                 all_valid = false;

@@ -122,6 +122,7 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 message,
                 recipient,
                 folder,
+                ..
             } => format!("{message} delivered to {recipient} ({folder}) on {node}"),
             Event::Bounced {
                 node,

@@ -261,12 +261,17 @@ pub enum Event {
         queue_id: String,
         reason: String,
     },
-    /// A recipient's copy reached its mailbox.
+    /// A recipient's copy reached its mailbox: filed into `folder` of
+    /// `mailbox` (the address the recipient maps to: `postmaster` is filed
+    /// into the postmaster's mailbox) with IMAP `uid` under `uidvalidity`.
     Delivered {
         node: String,
         message: String,
         recipient: String,
         folder: String,
+        mailbox: String,
+        uid: u32,
+        uidvalidity: u32,
     },
     /// A delivery attempt failed temporarily; the message stays queued.
     Deferred {
@@ -292,6 +297,14 @@ pub enum Event {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         dsn: Option<String>,
+    },
+    /// A message has waited `delay_warning` in a queue: the sender was told
+    /// it is late but still being retried (`dsn` is the notice's id).
+    DelayWarned {
+        node: String,
+        message: String,
+        recipients: Vec<String>,
+        dsn: String,
     },
     /// A message was thrown away, with the reason (for example a bounce that
     /// itself could not be delivered).
@@ -344,6 +357,7 @@ impl Event {
             Event::Deferred { .. } => "deferred",
             Event::RetryScheduled { .. } => "retry_scheduled",
             Event::Bounced { .. } => "bounced",
+            Event::DelayWarned { .. } => "delay_warned",
             Event::Dropped { .. } => "dropped",
             Event::SubmissionFailed { .. } => "submission_failed",
             Event::QueuedAtEnd { .. } => "queued_at_end",

@@ -86,3 +86,207 @@ fn every_run_has_caps_on_events_and_messages() {
     let trace = sim::run_with(&scenario(RELAY_LOOP), &options).expect("runs");
     assert_eq!(end_reason(&trace), "message_limit");
 }
+
+/// Alice's server, Bob's primary (down for a while) and his backup MX,
+/// which forwards to the primary. The backup only knows friend.test.
+const BACKUP_MX: &str = r#"{
+  "id": "backup", "title": {"en": "Backup", "pt": "Reserva"}, "seed": 5,
+  "nodes": {
+    "alice-laptop": {"role": "mua", "user": "alice@home.test", "password": "pw", "submit": "mail.home.test"},
+    "mail.home.test": {"role": "msa", "accounts": {"alice@home.test": "pw"}, "mailboxes": ["alice@home.test"]},
+    "backup.friend.test": {"role": "secondary-mx", "relay_domains": ["friend.test"], "forward": ["mx.friend.test"],
+                           "retry": {"first": "10m", "max": "1h", "lifetime": "3h"}, "delay_warning": "1h"},
+    "mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"]}
+  },
+  "dns": {"home.test": {"MX": [{"preference": 10, "host": "mail.home.test"}]},
+          "friend.test": {"MX": [{"preference": 10, "host": "mx.friend.test"}, {"preference": 20, "host": "backup.friend.test"}]}},
+  "faults": [{"down": "mx.friend.test", "from": "0s"}],
+  "script": [{"at": "0s", "send": {"from": "alice-laptop", "to": ["bob@friend.test"]}}]
+}"#;
+
+fn eml_in_mailbox(trace: &Trace, mailbox: &str) -> Vec<String> {
+    trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Stored {
+                eml,
+                place: mailhop::trace::Place::Mailbox { mailbox: m, .. },
+                ..
+            } if m == mailbox => Some(eml.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn rfc3464_a_backup_mx_sends_its_notices_to_the_senders_domain_by_mx() {
+    let trace = sim::run(&scenario(BACKUP_MX)).expect("runs");
+    check_no_loss(&trace).expect("nothing lost");
+    let hops: Vec<(String, String, String)> = trace
+        .hops()
+        .map(|(_, h)| (h.message.clone(), h.from.clone(), h.to.clone()))
+        .collect();
+    let notices: Vec<&(String, String, String)> =
+        hops.iter().filter(|(m, _, _)| m != "m1").collect();
+    assert!(!notices.is_empty(), "{hops:?}");
+    for (_, from, to) in notices {
+        assert_eq!(
+            (from.as_str(), to.as_str()),
+            ("backup.friend.test", "mail.home.test"),
+            "notices go to home.test's MX, never to the forward host"
+        );
+    }
+    let mail = eml_in_mailbox(&trace, "alice@home.test");
+    let delayed = mail
+        .iter()
+        .find(|e| e.contains("Action: delayed"))
+        .expect("a delay warning after an hour");
+    assert!(delayed.contains("Status: 4.4.1"), "{delayed}");
+    assert!(delayed.contains("Will-Retry-Until: "), "{delayed}");
+    let failed = mail
+        .iter()
+        .find(|e| e.contains("Action: failed"))
+        .expect("a bounce after three hours");
+    assert!(
+        failed.contains("Arrival-Date: Mon, 5 Jan 2026 09:00:"),
+        "arrival, not the time of the bounce: {failed}"
+    );
+    assert!(
+        !failed.contains("Diagnostic-Code"),
+        "no reply was ever heard: {failed}"
+    );
+    assert!(
+        trace
+            .events
+            .iter()
+            .any(|r| matches!(&r.event, Event::DelayWarned { message, .. } if message == "m1"))
+    );
+}
+
+#[test]
+fn rfc3464_diagnostic_code_quotes_the_remote_reply_with_its_mta() {
+    let json = BACKUP_MX
+        .replace(
+            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+            "",
+        )
+        .replace(
+            r#""to": ["bob@friend.test"]"#,
+            r#""to": ["bbo@friend.test"]"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let mail = eml_in_mailbox(&trace, "alice@home.test");
+    let notice = mail.first().expect("a bounce");
+    assert!(notice.contains("Remote-MTA: dns; mx.friend.test\r\nDiagnostic-Code: smtp; 550 5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table\r\n"), "{notice}");
+}
+
+#[test]
+fn rfc7505_null_mx_bounces_at_once_with_5_1_10() {
+    let json = BACKUP_MX.replace(
+        r#""friend.test": {"MX": [{"preference": 10, "host": "mx.friend.test"}, {"preference": 20, "host": "backup.friend.test"}]}"#,
+        r#""friend.test": {"MX": [{"preference": 0, "host": "."}]}"#,
+    );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let (t, status) = trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::Bounced { status, .. } => Some((r.t, status.clone())),
+            _ => None,
+        })
+        .expect("bounced");
+    assert_eq!(status, "5.1.10");
+    assert!(t < 5_000, "at once, not after retries: {t}");
+}
+
+#[test]
+fn an_mx_host_without_address_is_deferred_then_bounced() {
+    let json = BACKUP_MX
+        .replace(
+            r#""friend.test": {"MX": [{"preference": 10, "host": "mx.friend.test"}, {"preference": 20, "host": "backup.friend.test"}]}"#,
+            r#""friend.test": {"MX": [{"preference": 10, "host": "mx.nowhere.test"}]}"#,
+        )
+        .replace(
+            r#""mail.home.test": {"role": "msa","#,
+            r#""mail.home.test": {"role": "msa", "retry": {"first": "10m", "max": "1h", "lifetime": "2h"},"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    assert!(trace.events.iter().any(
+        |r| matches!(&r.event, Event::Deferred { reason, .. } if reason.contains("mx.nowhere.test"))
+    ));
+    assert!(trace.events.iter().any(
+        |r| matches!(&r.event, Event::Bounced { recipient, .. } if recipient == "bob@friend.test")
+    ));
+}
+
+#[test]
+fn rfc5321_4_5_1_postmaster_reaches_the_configured_mailbox() {
+    let json = BACKUP_MX
+        .replace(r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#, "")
+        .replace(
+            r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"]}"#,
+            r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test", "admin@friend.test"], "postmaster": "admin@friend.test"}"#,
+        )
+        .replace(r#""to": ["bob@friend.test"]"#, r#""to": ["postmaster@friend.test"]"#);
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    check_no_loss(&trace).expect("nothing lost");
+    let filed = trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::Delivered {
+                recipient,
+                mailbox,
+                uid,
+                ..
+            } => Some((recipient.clone(), mailbox.clone(), *uid)),
+            _ => None,
+        })
+        .expect("delivered");
+    assert_eq!(
+        filed,
+        (
+            "postmaster@friend.test".into(),
+            "admin@friend.test".into(),
+            1
+        )
+    );
+}
+
+#[test]
+fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
+    let json = BACKUP_MX
+        .replace(r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#, "")
+        .replace(
+            r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"]}"#,
+            r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"],
+                "refuse": [{"phase": "rcpt", "reply": "451 4.7.1 Greylisted, try again later", "until": "5m"}]}"#,
+        )
+        .replace(
+            r#""mail.home.test": {"role": "msa","#,
+            r#""mail.home.test": {"role": "msa", "retry": {"first": "10m", "max": "1h", "lifetime": "2h"},"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let deferred = trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::Deferred { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("the first attempt was deferred");
+    assert!(
+        deferred.contains("451 host mx.friend.test said: 4.7.1 Greylisted"),
+        "{deferred}"
+    );
+    let delivered_at = trace
+        .events
+        .iter()
+        .find_map(|r| {
+            matches!(&r.event, Event::Delivered { recipient, .. } if recipient == "bob@friend.test")
+                .then_some(r.t)
+        })
+        .expect("delivered on a retry");
+    assert!(delivered_at >= 10 * 60_000, "{delivered_at}");
+}

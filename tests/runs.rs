@@ -280,7 +280,7 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
     );
     assert_eq!(
         (bounces[1].0.as_str(), bounces[1].1.as_str()),
-        ("zed@gone.test", "4.4.7")
+        ("zed@gone.test", "4.4.1")
     );
     // Both notices reach Alice's own mailbox, as multipart/report messages.
     for (_, status, dsn) in &bounces {
@@ -313,7 +313,7 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
     let expired_at = trace
         .events
         .iter()
-        .find(|r| matches!(&r.event, Event::Bounced { status, .. } if status == "4.4.7"))
+        .find(|r| matches!(&r.event, Event::Bounced { status, .. } if status == "4.4.1"))
         .unwrap()
         .t;
     assert!(

@@ -88,6 +88,7 @@ fn deliveries_to<'a>(trace: &'a Trace, to: &str) -> Vec<Delivered<'a>> {
                 message,
                 recipient,
                 folder,
+                ..
             } if same_address(recipient, to) => Some(Delivered {
                 record,
                 message,

@@ -737,6 +737,7 @@ fn describe_event(event: &Event) -> Option<Account> {
             message,
             recipient,
             folder,
+            ..
         } => account(
             "delivered",
             node,

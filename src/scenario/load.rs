@@ -24,7 +24,7 @@ use std::path::Path;
 
 use super::expect::Expectation;
 use super::locate::{self, JsonPath};
-use super::model::{Role, Scenario};
+use super::model::{Role, Scenario, StartTls};
 
 /// One thing wrong with a scenario file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,10 @@ pub struct Problem {
     pub message: String,
     /// What would be valid, or how to fix it.
     pub hint: Option<String>,
+    /// A warning does not stop the scenario from running: it points at
+    /// something a real system would get wrong too (an MX host without an
+    /// address), which an instructor may want to show on purpose.
+    pub warning: bool,
 }
 
 impl fmt::Display for Problem {
@@ -49,7 +53,7 @@ impl fmt::Display for Problem {
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.column)?;
         }
-        f.write_str(": error")?;
+        f.write_str(if self.warning { ": warning" } else { ": error" })?;
         if !self.path.is_empty() {
             write!(f, " at {}", self.path)?;
         }
@@ -81,17 +85,24 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Reads and checks a scenario file.
+/// Reads and checks a scenario file (warnings are dropped: see
+/// [`load_file_with_warnings`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
+    load_file_with_warnings(path).map(|(scenario, _)| scenario)
+}
+
+/// Reads and checks a scenario file, keeping the warnings.
+pub fn load_file_with_warnings(path: &Path) -> Result<(Scenario, Vec<Problem>), LoadError> {
     let name = path.display().to_string();
     match std::fs::read_to_string(path) {
-        Ok(text) => load_str(&name, &text),
+        Ok(text) => load_str_with_warnings(&name, &text),
         Err(err) => Err(LoadError {
             problems: vec![Problem {
                 file: name,
                 line: 0,
                 column: 0,
                 path: String::new(),
+                warning: false,
                 message: format!("cannot read the file: {err}"),
                 hint: Some(
                     "check the path; scenarios are JSON files such as scenarios/six-hops.json"
@@ -104,6 +115,15 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
 
 /// Checks scenario text; `file` is the name used in problems.
 pub fn load_str(file: &str, text: &str) -> Result<Scenario, LoadError> {
+    load_str_with_warnings(file, text).map(|(scenario, _)| scenario)
+}
+
+/// Checks scenario text; a scenario with only warnings loads, and they are
+/// returned beside it.
+pub fn load_str_with_warnings(
+    file: &str,
+    text: &str,
+) -> Result<(Scenario, Vec<Problem>), LoadError> {
     let mut problems = Problems {
         file,
         text,
@@ -140,8 +160,8 @@ pub fn load_str(file: &str, text: &str) -> Result<Scenario, LoadError> {
     }
     check_meaning(&scenario, &mut problems);
     problems.list.sort_by_key(|p| (p.line, p.column));
-    if problems.list.is_empty() {
-        Ok(scenario)
+    if problems.list.iter().all(|p| p.warning) {
+        Ok((scenario, problems.list))
     } else {
         Err(LoadError {
             problems: problems.list,
@@ -183,7 +203,16 @@ impl Problems<'_> {
             path: path.to_string(),
             message,
             hint,
+            warning: false,
         });
+    }
+
+    /// Like [`at`](Self::at), as a warning.
+    fn warn(&mut self, path: &JsonPath, message: impl Into<String>, hint: Option<String>) {
+        self.at(path, message, hint);
+        if let Some(last) = self.list.last_mut() {
+            last.warning = true;
+        }
     }
 
     /// A problem with the value at `path` (or, failing that, the nearest
@@ -223,6 +252,59 @@ impl Problems<'_> {
             (inner.line(), inner.column().max(1))
         };
         self.push(line, column, path, message, hint);
+    }
+}
+
+/// The settings of the second pass: listeners, postmaster, hop limit and
+/// imposed replies.
+fn check_server_settings(p: &mut Problems<'_>, at: &JsonPath, node: &super::model::Node) {
+    if let Some(postmaster) = &node.postmaster
+        && !node
+            .mailboxes
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(postmaster))
+    {
+        p.at(
+            &at.key("postmaster"),
+            format!("`{postmaster}` is not a mailbox on this server"),
+            Some("name one of this node's `mailboxes`, or add it there".into()),
+        );
+    }
+    if node.hop_limit == 0 {
+        p.at(
+            &at.key("hop_limit"),
+            "a hop limit of 0 would refuse every message",
+            Some("leave it out for Postfix's 50, or give a small number like 5 to show a loop quickly".into()),
+        );
+    }
+    if let Some(listen) = &node.listen
+        && listen.is_empty()
+    {
+        p.at(
+            &at.key("listen"),
+            "this server listens on no port, so nobody can reach it",
+            Some("for example `{\"25\": \"smtp\", \"587\": \"submission\"}`, or leave `listen` out for the defaults".into()),
+        );
+    }
+    for (i, refusal) in node.refuse.iter().enumerate() {
+        let here = at.key("refuse").index(i);
+        match crate::proto::smtp::Reply::parse_line(&refusal.reply) {
+            Some(reply) if reply.code >= 400 && !reply.lines[0].is_empty() => {}
+            _ => p.at(
+                &here.key("reply"),
+                format!("`{}` is not a refusal an SMTP server could send", refusal.reply),
+                Some("write a 4xx or 5xx code, a space and the text, like `451 4.7.1 Try again later`".into()),
+            ),
+        }
+        if let Some(until) = refusal.until
+            && until <= refusal.from
+        {
+            p.at(
+                &here.key("until"),
+                format!("`until` ({until}) is not after `from` ({})", refusal.from),
+                Some("the refusal holds from `from` up to `until`; leave `until` out for the whole run".into()),
+            );
+        }
     }
 }
 
@@ -373,13 +455,18 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                 Some("use letters, digits, dashes and dots, like `mail.home.test`".into()),
             );
         }
-        let server_fields: [(&str, bool); 6] = [
+        check_server_settings(p, &at, node);
+        let server_fields: [(&str, bool); 10] = [
             ("mailboxes", !node.mailboxes.is_empty()),
             ("accounts", !node.accounts.is_empty()),
             ("relay_domains", !node.relay_domains.is_empty()),
             ("relay_for", !node.relay_for.is_empty()),
             ("relay", node.relay.is_some()),
             ("forward", !node.forward.is_empty()),
+            ("listen", node.listen.is_some()),
+            ("postmaster", node.postmaster.is_some()),
+            ("refuse", !node.refuse.is_empty()),
+            ("delay_warning", node.delay_warning.is_some()),
         ];
         let client_fields: [(&str, bool); 3] = [
             ("user", node.user.is_some()),
@@ -562,6 +649,25 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         for (i, mx) in records.mx.iter().enumerate() {
             let host = mx.host.trim_end_matches('.').to_ascii_lowercase();
+            if host.is_empty() {
+                if records.mx.len() > 1 || mx.preference != 0 {
+                    p.at(
+                        &at.key("MX").index(i).key("host"),
+                        "a null MX (`.`) says the domain takes no mail: it must be the only MX record, with preference 0",
+                        Some("RFC 7505: write `\"MX\": [{\"preference\": 0, \"host\": \".\"}]` alone, or name a real host".into()),
+                    );
+                }
+                continue;
+            }
+            if let Some(node) = s.nodes.get(&host)
+                && node.starttls == StartTls::Require
+            {
+                p.warn(
+                    &at.key("MX").index(i).key("host"),
+                    format!("`{host}` is a public MX but requires STARTTLS: servers that cannot do TLS will never get mail through"),
+                    Some("RFC 3207 section 4: a publicly referenced SMTP server must not require STARTTLS; use `\"starttls\": \"offer\"` unless that failure is the lesson".into()),
+                );
+            }
             if !a_names.contains(&host) {
                 let path = at.key("MX").index(i).key("host");
                 let hint = match nearest(&host, servers.iter().copied()) {
@@ -571,9 +677,9 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                         servers.join(", ")
                     ),
                 };
-                p.at(
+                p.warn(
                     &path,
-                    format!("`{}` has no address: no server node has this name and the zone gives it no A record", mx.host),
+                    format!("`{}` has no address: no server node has this name and the zone gives it no A record; mail for this domain will be deferred, then bounced", mx.host),
                     Some(hint),
                 );
             }
@@ -1016,14 +1122,70 @@ mod tests {
     }
 
     #[test]
-    fn mx_host_without_address_is_caught() {
+    fn mx_host_without_address_is_a_warning_with_a_hint() {
         let text = GOOD.replace(
             r#""script""#,
             r#""dns": {"x.test": {"MX": [{"preference": 10, "host": "mail.x.tset"}]}}, "script""#,
         );
-        let p = one(&text);
+        let (_, warnings) = load_str_with_warnings("t.json", &text).expect("still loads");
+        let [p] = &warnings[..] else {
+            panic!("{warnings:#?}");
+        };
+        assert!(p.warning);
         assert_eq!(p.path, r#"dns."x.test".MX[0].host"#);
         assert_eq!(p.hint.as_deref(), Some("did you mean `mail.x.test`?"));
+        assert!(p.to_string().contains(": warning at dns."), "{p}");
+    }
+
+    #[test]
+    fn imposed_replies_must_be_refusals_in_a_window() {
+        let text = GOOD.replace(
+            r#""role": "mta","#,
+            r#""role": "mta", "refuse": [{"phase": "rcpt", "reply": "250 fine", "from": "1h", "until": "5m"}],"#,
+        );
+        let list = problems(&text);
+        assert_eq!(list.len(), 2, "{list:#?}");
+        assert_eq!(list[0].path, r#"nodes."mail.x.test".refuse[0].reply"#);
+        assert!(list[0].hint.as_deref().unwrap().contains("451 4.7.1"));
+        assert_eq!(list[1].path, r#"nodes."mail.x.test".refuse[0].until"#);
+        let postmaster = GOOD.replace(
+            r#""role": "mta","#,
+            r#""role": "mta", "postmaster": "nobody@x.test","#,
+        );
+        assert!(
+            one(&postmaster)
+                .message
+                .contains("not a mailbox on this server")
+        );
+    }
+
+    #[test]
+    fn rfc7505_null_mx_must_stand_alone() {
+        let alone = GOOD.replace(
+            r#""script""#,
+            r#""dns": {"x.test": {"MX": [{"preference": 0, "host": "."}]}}, "script""#,
+        );
+        let (_, warnings) = load_str_with_warnings("t.json", &alone).expect("loads");
+        assert!(warnings.is_empty(), "{warnings:#?}");
+        let mixed = GOOD.replace(
+            r#""script""#,
+            r#""dns": {"x.test": {"MX": [{"preference": 0, "host": "."}, {"preference": 10, "host": "mail.x.test"}]}}, "script""#,
+        );
+        let p = one(&mixed);
+        assert!(p.message.contains("null MX"), "{p}");
+    }
+
+    #[test]
+    fn rfc3207_a_public_mx_that_requires_starttls_is_a_warning() {
+        let text = GOOD
+            .replace(r#""role": "mta","#, r#""role": "mta", "starttls": "require","#)
+            .replace(
+                r#""script""#,
+                r#""dns": {"x.test": {"MX": [{"preference": 10, "host": "mail.x.test"}]}}, "script""#,
+            );
+        let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads");
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].hint.as_deref().unwrap().contains("RFC 3207"));
     }
 
     #[test]

@@ -9,5 +9,8 @@ pub mod model;
 
 pub use duration::Duration;
 pub use expect::*;
-pub use load::{LoadError, Problem, load_file, load_str, schema_json};
+pub use load::{
+    LoadError, Problem, load_file, load_file_with_warnings, load_str, load_str_with_warnings,
+    schema_json,
+};
 pub use model::*;

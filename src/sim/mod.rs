@@ -13,6 +13,7 @@ pub mod link;
 pub mod mta;
 pub mod mua;
 pub mod session;
+pub mod store;
 pub mod world;
 
 use std::rc::Rc;

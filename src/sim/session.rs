@@ -270,6 +270,7 @@ pub async fn transact(
         return Outcome::Failed {
             reason,
             permanent: false,
+            reply: None,
         };
     }
     let outcome = loop {
@@ -329,6 +330,7 @@ impl ClientSide<'_> {
         Outcome::Failed {
             reason: format!("lost connection with {}: {err}", self.host),
             permanent: false,
+            reply: None,
         }
     }
 

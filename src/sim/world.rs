@@ -56,6 +56,8 @@ pub struct World {
     /// invariant checks notice a gap).
     pub suppress: RefCell<Vec<&'static str>>,
     limits: Limits,
+    /// What the mailbox servers hold.
+    pub store: RefCell<super::store::MailStore>,
     /// Why the run was cut short, once a limit was reached.
     halted: Cell<Option<&'static str>>,
     /// Wakes the run's driver when a limit is reached.
@@ -160,6 +162,7 @@ impl World {
             queued: RefCell::new(BTreeMap::new()),
             suppress: RefCell::new(Vec::new()),
             limits,
+            store: RefCell::new(Default::default()),
             halted: Cell::new(None),
             halt: Notify::new(),
         }))

@@ -52,8 +52,13 @@ pub struct Envelope {
 pub enum Outcome {
     /// The transaction ran; the final reply for each recipient.
     Done(Vec<(String, Reply)>),
-    /// The session failed before any recipient got an answer.
-    Failed { reason: String, permanent: bool },
+    /// The session failed before any recipient got an answer; `reply` is
+    /// the server's refusal when there was one (a 421 greeting).
+    Failed {
+        reason: String,
+        permanent: bool,
+        reply: Option<Reply>,
+    },
 }
 
 /// What the engine wants done.
@@ -153,10 +158,7 @@ impl Client {
 
     /// The TLS handshake failed: the session is over.
     pub fn tls_failed(&mut self, reason: String) -> Vec<ClientOutput> {
-        self.finish(Outcome::Failed {
-            reason,
-            permanent: false,
-        });
+        self.finish(failed(reason, false));
         std::mem::take(&mut self.out)
     }
 
@@ -169,7 +171,7 @@ impl Client {
             State::Greeting if reply.code == 220 => self.ehlo(false),
             State::Greeting => {
                 let reason = format!("host {} greeted us with: {}", self.host(), reply.summary());
-                self.quit(failed(reason, false));
+                self.quit(refused(reason, reply));
             }
             State::Ehlo { after_tls } if reply.code == 250 => {
                 self.caps = reply.lines.into_iter().skip(1).collect();
@@ -190,7 +192,7 @@ impl Client {
             }
             State::StartTls => {
                 let reason = format!("host {} refused STARTTLS: {}", self.host(), reply.summary());
-                self.quit(failed(reason, false));
+                self.quit(refused(reason, reply));
             }
             State::Auth if reply.code == 235 => self.envelope(),
             State::Auth => {
@@ -380,7 +382,19 @@ impl Client {
 }
 
 fn failed(reason: String, permanent: bool) -> Outcome {
-    Outcome::Failed { reason, permanent }
+    Outcome::Failed {
+        reason,
+        permanent,
+        reply: None,
+    }
+}
+
+fn refused(reason: String, reply: Reply) -> Outcome {
+    Outcome::Failed {
+        reason,
+        permanent: reply.code >= 500,
+        reply: Some(reply),
+    }
 }
 
 fn lost_reply() -> Reply {
@@ -466,7 +480,7 @@ mod tests {
         assert_eq!(sent(&c.feed(b"250 mx\r\n")), "QUIT\r\n");
         let out = c.eof();
         assert!(
-            matches!(&out[..], [ClientOutput::Done(Outcome::Failed { reason, permanent: false })] if reason.contains("did not offer STARTTLS")),
+            matches!(&out[..], [ClientOutput::Done(Outcome::Failed { reason, permanent: false, .. })] if reason.contains("did not offer STARTTLS")),
             "{out:?}"
         );
     }
@@ -486,6 +500,7 @@ mod tests {
             ClientOutput::Done(Outcome::Failed {
                 reason,
                 permanent: false,
+                ..
             }),
         ] = &out[..]
         else {

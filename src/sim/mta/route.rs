@@ -1,0 +1,328 @@
+//! Where a queued message goes next, and one attempt to take it there.
+//!
+//! Routing, for each recipient, in this order:
+//! 1. the node's `forward` hosts, tried in order, for recipients in its
+//!    `relay_domains` (a hosted filter or a backup MX handing mail to the
+//!    real server; every recipient when `relay_domains` is empty);
+//! 2. the node's `relay` (a smarthost);
+//! 3. the recipient domain's MX records, by preference, skipping this node
+//!    and every less preferred host (RFC 5321 section 5.1); hosts of equal
+//!    preference in an order drawn from the scenario seed, so they share
+//!    the load while runs stay identical; the domain's A record when it has
+//!    no MX; a null MX (RFC 7505, `MX 0 .`) bounces at once with 5.1.10.
+//!
+//! Bounces a node writes itself go through the same routes: they are mail
+//! to the sender's domain, so a backup MX's notice for alice@home.test goes
+//! to home.test's MX, never to the `forward` host of another domain.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+
+use super::Entry;
+use super::dsn::Problem;
+use crate::proto::smtp::client::{Envelope, Outcome, Plan};
+use crate::proto::smtp::{Reply, domain_of};
+use crate::scenario::Node;
+use crate::sim::session;
+use crate::sim::world::{CONNECT_TIMEOUT, SMTP_PORT, World};
+use crate::tls::ClientVerify;
+use crate::trace::Event;
+
+/// What one attempt decided for a recipient.
+pub enum Fate {
+    Done,
+    Temporary(Problem),
+    Permanent(Problem),
+}
+
+/// Where a group of recipients goes next.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Route {
+    Forward,
+    Relay(String),
+    Mx(String),
+}
+
+fn route_of(cfg: &Node, rcpt: &str) -> Route {
+    let domain = domain_of(rcpt);
+    let forwards_domain = cfg.relay_domains.is_empty()
+        || cfg
+            .relay_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&domain));
+    if !cfg.forward.is_empty() && forwards_domain {
+        Route::Forward
+    } else if let Some(relay) = &cfg.relay {
+        Route::Relay(relay.clone())
+    } else {
+        Route::Mx(domain)
+    }
+}
+
+/// One delivery attempt for every pending recipient, grouped by route.
+pub async fn attempt_delivery(world: &Rc<World>, cfg: &Node, entry: &Entry) -> Vec<(String, Fate)> {
+    let mut groups: BTreeMap<Route, Vec<String>> = BTreeMap::new();
+    for rcpt in &entry.pending {
+        groups
+            .entry(route_of(cfg, rcpt))
+            .or_default()
+            .push(rcpt.clone());
+    }
+    let mut fates = Vec::new();
+    for (route, rcpts) in groups {
+        let hosts = match route {
+            Route::Forward => Ok(cfg.forward.clone()),
+            Route::Relay(host) => Ok(vec![host]),
+            Route::Mx(domain) => mx_hosts(world, entry, &domain),
+        };
+        match hosts {
+            Ok(hosts) => fates.extend(try_hosts(world, cfg, entry, &hosts, rcpts).await),
+            Err(problem) => fates.extend(
+                rcpts
+                    .into_iter()
+                    .map(|r| (r, Fate::Permanent(problem.clone()))),
+            ),
+        }
+    }
+    fates
+}
+
+fn permanent(status: &str, reason: String) -> Problem {
+    Problem {
+        status: status.into(),
+        reason,
+        remote: None,
+    }
+}
+
+/// The hosts to try for a domain, best first, from its MX records (or its A
+/// record), as RFC 5321 section 5.1 says.
+fn mx_hosts(world: &Rc<World>, entry: &Entry, domain: &str) -> Result<Vec<String>, Problem> {
+    let node = entry.node.as_str();
+    let not_found = || {
+        permanent(
+            "5.4.4",
+            format!("Host or domain name not found: {domain} has no MX or A record"),
+        )
+    };
+    let Some(mx) = world.lookup_mx(node, domain) else {
+        return Err(not_found());
+    };
+    if mx.is_empty() {
+        return match world.lookup_a(node, domain) {
+            Some(a) if !a.is_empty() => Ok(vec![domain.to_string()]),
+            _ => Err(not_found()),
+        };
+    }
+    if mx
+        .iter()
+        .any(|(_, host)| host.trim_end_matches('.').is_empty())
+    {
+        return Err(permanent(
+            "5.1.10",
+            format!("Domain {domain} does not accept mail (null MX, RFC 7505)"),
+        ));
+    }
+    let me = mx
+        .iter()
+        .filter(|(_, host)| host.trim_end_matches('.').eq_ignore_ascii_case(node))
+        .map(|(p, _)| *p)
+        .min();
+    let mut usable: Vec<(u16, String)> = mx
+        .into_iter()
+        .filter(|(p, _)| me.is_none_or(|mine| *p < mine))
+        .map(|(p, h)| (p, h.trim_end_matches('.').to_string()))
+        .collect();
+    if usable.is_empty() {
+        return Err(permanent(
+            "5.4.6",
+            format!("mail for {domain} loops back to myself: {node} is its best MX"),
+        ));
+    }
+    usable.sort_by_key(|(p, _)| *p);
+    shuffle_equal_preferences(&mut usable, world.scenario.seed, &entry.queue_id);
+    Ok(usable.into_iter().map(|(_, h)| h).collect())
+}
+
+/// RFC 5321 section 5.1: hosts of equal preference are tried in random
+/// order. The draw comes from the scenario seed and the queue id, so each
+/// message may pick another host while every run of a scenario is the same.
+fn shuffle_equal_preferences(hosts: &mut [(u16, String)], seed: u64, queue_id: &str) {
+    let mut mix = seed ^ 0xcbf2_9ce4_8422_2325;
+    for byte in queue_id.bytes() {
+        mix = (mix ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix);
+    let mut start = 0;
+    while start < hosts.len() {
+        let pref = hosts[start].0;
+        let end = start
+            + hosts[start..]
+                .iter()
+                .take_while(|(p, _)| *p == pref)
+                .count();
+        hosts[start..end].shuffle(&mut rng);
+        start = end;
+    }
+}
+
+/// Tries each host in order until one of them takes a decision on the
+/// recipients; recipients left undecided get the last temporary problem.
+async fn try_hosts(
+    world: &Rc<World>,
+    cfg: &Node,
+    entry: &Entry,
+    hosts: &[String],
+    rcpts: Vec<String>,
+) -> Vec<(String, Fate)> {
+    let mut last = Problem {
+        status: "4.4.7".into(),
+        reason: format!("no host to try for {}", rcpts.join(", ")),
+        remote: None,
+    };
+    for host in hosts {
+        let Some(target) = resolve_host(world, &entry.node, host).await else {
+            last = Problem {
+                status: "4.4.4".into(),
+                reason: format!("{host}: host not found or not answering"),
+                remote: None,
+            };
+            continue;
+        };
+        let conn = match world.connect(&entry.node, &target, SMTP_PORT).await {
+            Ok(conn) => conn,
+            Err(reason) => {
+                last = Problem {
+                    status: "4.4.1".into(),
+                    reason: format!("connect to {host}: {reason}"),
+                    remote: None,
+                };
+                continue;
+            }
+        };
+        let plan = Plan {
+            helo: entry.node.clone(),
+            server_name: host.clone(),
+            starttls: cfg.starttls,
+            implicit_tls: false,
+            auth: None,
+        };
+        let envelope = Envelope {
+            sender: entry.sender.clone(),
+            recipients: rcpts.clone(),
+            data: entry.data.clone(),
+        };
+        let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(false));
+        match session::transact(world, conn, plan, verify, envelope).await {
+            Outcome::Done(results) => {
+                return results
+                    .into_iter()
+                    .map(|(rcpt, reply)| {
+                        let fate = fate_of(host, reply);
+                        (rcpt, fate)
+                    })
+                    .collect();
+            }
+            Outcome::Failed { reason, reply, .. } => {
+                last = Problem {
+                    status: reply
+                        .as_ref()
+                        .and_then(Reply::enhanced_status)
+                        .unwrap_or("4.4.2")
+                        .to_string(),
+                    reason,
+                    remote: reply.map(|r| (host.clone(), r)),
+                };
+            }
+        }
+    }
+    rcpts
+        .into_iter()
+        .map(|r| (r, Fate::Temporary(last.clone())))
+        .collect()
+}
+
+/// What a server's final answer for a recipient means.
+fn fate_of(host: &str, reply: Reply) -> Fate {
+    if reply.is_positive() {
+        return Fate::Done;
+    }
+    let transient = reply.is_transient();
+    let fallback = if transient { "4.0.0" } else { "5.0.0" };
+    let problem = Problem {
+        status: reply
+            .enhanced_status()
+            .filter(|s| s.starts_with(if transient { '4' } else { '5' }))
+            .unwrap_or(fallback)
+            .to_string(),
+        reason: format!("{} host {host} said: {}", reply.code, reply.text()),
+        remote: Some((host.to_string(), reply)),
+    };
+    if transient {
+        Fate::Temporary(problem)
+    } else {
+        Fate::Permanent(problem)
+    }
+}
+
+/// The node behind a host name, by its A record. A name that resolves to an
+/// address where nobody listens waits out the connect timeout, as a real
+/// client would; a name with no address at all is a temporary failure.
+async fn resolve_host(world: &Rc<World>, node: &str, host: &str) -> Option<String> {
+    let ips = world.lookup_a(node, host).unwrap_or_default();
+    for ip in &ips {
+        if let Some(target) = world.zone.node_at(ip) {
+            return Some(target.to_string());
+        }
+    }
+    if !ips.is_empty() {
+        tokio::time::sleep(CONNECT_TIMEOUT).await;
+        world.emit(Event::ConnectFailed {
+            client: node.into(),
+            server: host.into(),
+            port: SMTP_PORT,
+            reason: format!("connection to {} timed out", ips.join(", ")),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc5321_5_1_equal_preferences_are_shuffled_by_the_seed_only() {
+        let hosts = |seed, qid: &str| {
+            let mut h: Vec<(u16, String)> = vec![
+                (10, "a".into()),
+                (10, "b".into()),
+                (10, "c".into()),
+                (20, "z".into()),
+            ];
+            shuffle_equal_preferences(&mut h, seed, qid);
+            h.into_iter().map(|(_, n)| n).collect::<String>()
+        };
+        assert_eq!(hosts(1, "Q1"), hosts(1, "Q1"), "same seed, same order");
+        assert!(hosts(1, "Q1").ends_with('z'), "preference still rules");
+        let orders: std::collections::BTreeSet<String> =
+            (0..40).map(|i| hosts(7, &format!("Q{i}"))).collect();
+        assert!(orders.len() > 1, "messages share the load: {orders:?}");
+    }
+
+    #[test]
+    fn forward_applies_only_to_relay_domains() {
+        let cfg: Node = serde_json::from_str(
+            r#"{"role": "secondary-mx", "relay_domains": ["friend.test"], "forward": ["mx.friend.test"]}"#,
+        )
+        .unwrap();
+        assert_eq!(route_of(&cfg, "bob@friend.test"), Route::Forward);
+        assert_eq!(
+            route_of(&cfg, "alice@home.test"),
+            Route::Mx("home.test".into())
+        );
+    }
+}

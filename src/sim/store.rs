@@ -1,0 +1,144 @@
+//! The mailbox store: what each mailbox server holds, as IMAP and POP3 will
+//! see it.
+//!
+//! Every mailbox has folders (`INBOX`, `Junk`, `Sent` from the start, more
+//! on demand), and every folder has messages with a UID that only grows
+//! (RFC 9051 section 2.3.1.1), flags, a size and an internal date (when the
+//! message arrived). UIDVALIDITY is the mailbox's creation time in virtual
+//! seconds, as Dovecot does, so it is the same in every run. Changes are
+//! made by the simulation and told in the trace by whoever makes them
+//! (`delivered` carries the UID a delivery got).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Folders every mailbox has from the start.
+pub const DEFAULT_FOLDERS: [&str; 3] = ["INBOX", "Junk", "Sent"];
+
+/// Every mailbox of the world, by (node, address).
+#[derive(Debug, Default)]
+pub struct MailStore {
+    mailboxes: BTreeMap<(String, String), Mailbox>,
+}
+
+/// One person's mailbox on one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub uidvalidity: u32,
+    pub folders: BTreeMap<String, Folder>,
+}
+
+/// A folder and its messages, in UID order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    pub uidnext: u32,
+    pub messages: Vec<StoredMessage>,
+}
+
+/// One message in a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub uid: u32,
+    /// The run-local message id (`m1`).
+    pub message: String,
+    /// IMAP flags (`\Seen`, `\Deleted`, …).
+    pub flags: BTreeSet<String>,
+    /// Size in octets, as RFC822.SIZE reports it.
+    pub size: usize,
+    /// When it arrived, Unix seconds of virtual time.
+    pub internal_date: i64,
+    /// The message as stored, CRLF line ends.
+    pub eml: Vec<u8>,
+}
+
+/// Where a new message was filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filed {
+    pub uidvalidity: u32,
+    pub uid: u32,
+}
+
+impl MailStore {
+    /// Files a message into `folder` of `mailbox` on `node`, creating what
+    /// does not exist yet.
+    pub fn append(
+        &mut self,
+        node: &str,
+        mailbox: &str,
+        folder: &str,
+        message: &str,
+        eml: Vec<u8>,
+        now_unix: i64,
+    ) -> Filed {
+        let mb = self
+            .mailboxes
+            .entry((node.to_string(), mailbox.to_ascii_lowercase()))
+            .or_insert_with(|| Mailbox::new(now_unix));
+        let f = mb
+            .folders
+            .entry(folder.to_string())
+            .or_default();
+        let uid = f.uidnext;
+        f.uidnext += 1;
+        f.messages.push(StoredMessage {
+            uid,
+            message: message.to_string(),
+            flags: BTreeSet::new(),
+            size: eml.len(),
+            internal_date: now_unix,
+            eml,
+        });
+        Filed {
+            uidvalidity: mb.uidvalidity,
+            uid,
+        }
+    }
+
+    /// A mailbox, if anything was ever filed into it.
+    pub fn mailbox(&self, node: &str, mailbox: &str) -> Option<&Mailbox> {
+        self.mailboxes
+            .get(&(node.to_string(), mailbox.to_ascii_lowercase()))
+    }
+}
+
+impl Mailbox {
+    fn new(now_unix: i64) -> Self {
+        Mailbox {
+            uidvalidity: u32::try_from(now_unix.max(1)).unwrap_or(u32::MAX),
+            folders: DEFAULT_FOLDERS
+                .iter()
+                .map(|f| (f.to_string(), Folder::default()))
+                .collect(),
+        }
+    }
+}
+
+impl Default for Folder {
+    /// An empty folder; UIDs start at 1.
+    fn default() -> Self {
+        Folder {
+            uidnext: 1,
+            messages: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9051_uids_grow_per_folder_and_uidvalidity_stays() {
+        let mut store = MailStore::default();
+        let a = store.append("mx", "Bob@x.test", "INBOX", "m1", b"a".to_vec(), 100);
+        let b = store.append("mx", "bob@x.test", "INBOX", "m2", b"bb".to_vec(), 200);
+        let c = store.append("mx", "bob@x.test", "Junk", "m3", b"c".to_vec(), 300);
+        assert_eq!((a.uid, b.uid, c.uid), (1, 2, 1));
+        assert_eq!(a.uidvalidity, 100);
+        assert_eq!(b.uidvalidity, 100);
+        let mb = store.mailbox("mx", "BOB@x.test").expect("exists");
+        assert_eq!(mb.folders["INBOX"].uidnext, 3);
+        assert_eq!(mb.folders["INBOX"].messages[1].size, 2);
+        assert!(mb.folders.contains_key("Sent"));
+        assert!(store.mailbox("other", "bob@x.test").is_none());
+    }
+}
