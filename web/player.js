@@ -416,7 +416,7 @@ function drawTopo(animate) {
     if (!p) continue;
     done.add(k);
     const [x, y] = bez(p, 0.8);
-    svg.append(sv('g.edge-fail', null, sv('title', null, tr('failed') + ': ' + say(e)), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
+    svg.append(sv('g.edge-fail', { tid: 'edge-fail', 'data-node': e.node, 'data-peer': e.peer }, sv('title', null, tr('failed') + ': ' + say(e)), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
   }
 
   const holders = new Map();
