@@ -4,12 +4,13 @@
 //! [`scenario`] file describes a world; [`sim::run`] runs it with real SMTP
 //! and TLS over in-memory links on a virtual clock; the result is a
 //! [`trace::Trace`], which every view reads ([`exposure`], [`report`],
-//! [`invariants`]).
+//! [`invariants`]); [`narrate`] tells its events in words.
 
 pub mod check;
 pub mod clock;
 pub mod exposure;
 pub mod invariants;
+pub mod narrate;
 pub mod player;
 pub mod policy;
 pub mod proto;

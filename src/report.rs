@@ -1,20 +1,13 @@
-//! The terminal view of a trace: what `mailhop run` prints.
+//! The terminal view of a trace: what `mailhop run` prints. Events are told
+//! in the words of [`crate::narrate`].
 
 use std::fmt::Write;
 
 use crate::clock::SimTime;
 use crate::exposure::{Ledger, describe};
+use crate::narrate::{channel_text, narrate};
 use crate::scenario::Scenario;
-use crate::trace::{Channel, Event, Trace};
-
-/// A channel in words.
-pub fn channel_text(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Plaintext => "plaintext",
-        Channel::Tls => "TLS, server not authenticated",
-        Channel::TlsAuthenticated => "TLS, server authenticated",
-    }
-}
+use crate::trace::{Event, Trace};
 
 /// The report: hops table, notable events, outcome, and who could read what.
 pub fn render(scenario: &Scenario, trace: &Trace) -> String {
@@ -50,7 +43,7 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 hop.message.clone(),
                 format!("{} -> {}", hop.from, hop.to),
                 hop.protocol.clone(),
-                channel_text(hop.channel).to_string(),
+                channel_text(hop.channel).en.to_string(),
                 rests,
             ]
         })
@@ -91,82 +84,13 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
 
     let _ = writeln!(out, "\nWhat else happened:");
     for record in &trace.events {
-        let t = SimTime(record.t);
-        let text = match &record.event {
-            Event::NodeDown { node, .. } => format!("{node} goes down"),
-            Event::NodeUp { node } => format!("{node} is back up"),
-            Event::ConnectFailed {
-                client,
-                server,
-                port,
-                reason,
-            } => format!("{client} could not connect to {server}:{port}: {reason}"),
-            Event::TlsFailed { conn, error } => format!("TLS failed on {conn}: {error}"),
-            Event::Deferred {
-                node,
-                message,
-                reason,
-                ..
-            } => format!("{node} deferred {message}: {reason}"),
-            Event::RetryScheduled {
-                node,
-                message,
-                at,
-                attempt,
-            } => format!(
-                "{node} will try {message} again at {} (attempt {attempt})",
-                SimTime(*at)
-            ),
-            Event::Delivered {
-                node,
-                message,
-                recipient,
-                folder,
-                ..
-            } => format!("{message} delivered to {recipient} ({folder}) on {node}"),
-            Event::Bounced {
-                node,
-                message,
-                recipient,
-                status,
-                reason,
-                dsn,
-            } => format!(
-                "{node} bounced {message} for {recipient}: {status} {reason}{}",
-                dsn.as_ref()
-                    .map(|d| format!(" (notice {d} sent to the sender)"))
-                    .unwrap_or_default()
-            ),
-            Event::Dropped {
-                node,
-                message,
-                reason,
-                ..
-            } => format!("{node} dropped {message}: {reason}"),
-            Event::SubmissionFailed {
-                node,
-                message,
-                reason,
-            } => format!("{node} could not submit {message}: {reason}"),
-            Event::QueuedAtEnd {
-                node,
-                message,
-                recipients,
-            } => format!(
-                "{message} still queued on {node} for {}",
-                recipients.join(", ")
-            ),
-            Event::End { reason } => format!(
-                "end of run ({})",
-                if reason == "quiescent" {
-                    "nothing left to do"
-                } else {
-                    "time limit reached"
-                }
-            ),
-            _ => continue,
-        };
-        let _ = writeln!(out, "  {:>14}  {text}", t.to_string());
+        // Hops and the messages they carry are in the table above.
+        if matches!(record.event, Event::Hop(_) | Event::Composed { .. }) {
+            continue;
+        }
+        if let Some(told) = narrate(&record.event) {
+            let _ = writeln!(out, "  {:>14}  {}", SimTime(record.t).to_string(), told.en);
+        }
     }
 
     let mut messages: Vec<&str> = ledger.at_rest.iter().map(|r| r.message.as_str()).collect();

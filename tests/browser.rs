@@ -235,6 +235,15 @@ async fn the_player_works_in_a_real_browser() {
     .await;
     wait_text(&c, "[data-testid=step-label]", "5").await;
     wait_text(&c, "[data-testid=conversation]", "EHLO filter.spamco.test").await;
+    // The filter's failed attempt to reach the down MX is drawn from the
+    // event's node and peer, not read out of a sentence.
+    wait_attr(&c, "[data-testid=edge-fail]", "data-peer", "mx.friend.test").await;
+    assert_eq!(
+        attr(&c, "[data-testid=edge-fail]", "data-node")
+            .await
+            .as_deref(),
+        Some("filter.spamco.test")
+    );
     screenshot(&c, "six-hops-step4.png").await;
 
     // Keyboard stepping and the permalink.

@@ -101,7 +101,7 @@ async fn player_data_steps_through_six_hops() {
             .map(|e| e["kind"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(kinds(0), ["down"], "the fault is there from the start");
+    assert_eq!(kinds(0), ["node_down"], "the fault is there from the start");
     assert_eq!(kinds(1), ["composed"], "no event is told twice");
     assert_eq!(hop_channel(&data, 4), "plaintext");
     assert_eq!(steps[4]["hop"]["from"], "filter.spamco.test");
@@ -112,9 +112,15 @@ async fn player_data_steps_through_six_hops() {
         .map(|h| h["node"].as_str().unwrap())
         .collect();
     assert!(holders.contains(&"backup.friend.test"), "{holders:?}");
+    let failed = &steps[4]["events"][0];
     assert_eq!(
-        steps[4]["events"][0]["text_pt"],
-        "não conseguiu conectar a mx.friend.test:25: a conexão expirou"
+        failed["text_pt"],
+        "filter.spamco.test não conseguiu se conectar a mx.friend.test:25: tempo de conexão esgotado"
+    );
+    assert_eq!(
+        (&failed["node"], &failed["peer"]),
+        (&"filter.spamco.test".into(), &"mx.friend.test".into()),
+        "the page draws the failed attempt from these, not from the sentence"
     );
     let stored = &steps[5]["hop"]["stored"];
     assert_eq!(

@@ -9,15 +9,13 @@ const STR = {
   en: {
     lanes: ['Sender side', 'Internet', 'Recipient side'],
     roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server' },
-    ch: { plaintext: 'plaintext', tls: 'TLS, server not authenticated', 'tls-authenticated': 'TLS, server authenticated' },
-    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', down: 'down', up: 'back up' },
+    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up' },
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
     envelope: 'message {m} on its way', failed: 'failed attempt', step: 'Step {n} of {m}', virtual: 'virtual time since the start', controls: 'Step controls',
     first: 'First step', prev: 'Previous', next: 'Next', last: 'Last step', play: 'Play', pause: 'Pause', speed: 'Speed',
     present: 'Present', leave: 'Leave presenter mode', presentHint: 'Presenter mode: press Esc to leave',
-    autoHop: '{from} hands message {m} to {to}: {ch}.',
     conversation: 'Conversation', wireToggle: 'What someone on the wire sees', convWho: 'C: client {a} · S: server {b}', certCheck: 'Certificate check: {r}',
     insideTls: 'inside TLS', tlsBlock: 'inside TLS: only the two ends can read these lines',
     wireIntro: 'The bytes between {a} and {b} as someone watching the link sees them: plain text as it is, TLS records only by type and size.',
@@ -38,15 +36,13 @@ const STR = {
   pt: {
     lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
     roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais' },
-    ch: { plaintext: 'texto claro', tls: 'TLS, servidor não autenticado', 'tls-authenticated': 'TLS, servidor autenticado' },
-    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', down: 'fora do ar', up: 'de volta' },
+    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta' },
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
     envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou', step: 'Passo {n} de {m}', virtual: 'tempo virtual desde o início', controls: 'Controles dos passos',
     first: 'Primeiro passo', prev: 'Anterior', next: 'Próximo', last: 'Último passo', play: 'Reproduzir', pause: 'Pausar', speed: 'Velocidade',
     present: 'Apresentar', leave: 'Sair do modo apresentação', presentHint: 'Modo apresentação: aperte Esc para sair',
-    autoHop: '{from} entrega a mensagem {m} para {to}: {ch}.',
     conversation: 'Conversa', wireToggle: 'O que alguém na rede vê', convWho: 'C: cliente {a} · S: servidor {b}', certCheck: 'Verificação do certificado: {r}',
     insideTls: 'dentro do TLS', tlsBlock: 'dentro do TLS: só as duas pontas leem estas linhas',
     wireIntro: 'Os bytes entre {a} e {b} como quem observa o enlace os vê: texto puro como está, registros TLS só com tipo e tamanho.',
@@ -73,10 +69,11 @@ let lang = isLang(query.get('lang')) ? query.get('lang') : isLang(store()) ? sto
 const raw = k => STR[lang][k] ?? STR.en[k];
 const tr = (k, v) => String(raw(k) ?? k).replace(/\{(\w+)\}/g, (_, x) => (v && v[x] != null ? v[x] : ''));
 const loc = o => (o == null ? '' : typeof o === 'string' ? o : o[lang] || o.en || '');
-const kindName = k => raw('kinds')[k] || k, chName = c => raw('ch')[c] || c, chKey = c => (CHANNELS.includes(c) ? c : 'plaintext');
-const chText = h => loc(h.channel_text) || chName(h.channel);
+const kindName = k => raw('kinds')[k] || k, chKey = c => (CHANNELS.includes(c) ? c : 'plaintext');
+/** A hop's or link's channel in words, as the player data tells it. */
+const chText = h => loc(h.channel_text) || h.channel;
 
-/** An event's account in the page's language (server quotes stay as said). */
+/** An event or hop told in the page's language (server quotes stay as said). */
 function say(e) { return (lang === 'pt' && e.text_pt) || e.text || ''; }
 function applyLang() { doc.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en'; doc.documentElement.dataset.lang = lang; }
 function switchLang() {
@@ -294,7 +291,7 @@ function render(animate) {
     U.hopMeta.textContent = [h.protocol, h.tls_version].filter(Boolean).join(' · ');
   }
   // captions describe the scenario as written; in a what-if world hops and the end speak for themselves
-  const auto = h ? tr('autoHop', { from: h.from, to: h.to, m: h.message, ch: chText(h) }) : st.kind === 'end' ? tr('summary', tally(Infinity)) : '';
+  const auto = h ? say(h) + '.' : st.kind === 'end' ? tr('summary', tally(Infinity)) : '';
   const cap = (P.changed && auto) || loc(st.caption) || auto;
   U.caption.textContent = cap;
   U.caption.classList.toggle('empty', !cap);
@@ -415,11 +412,11 @@ function drawTopo(animate) {
     if (p) svg.append(sv('path.edge-past', { d: dOf(p), 'marker-end': 'url(#mh-a-past)' }));
   }
   for (const e of st.events || []) {
-    const m = e.kind === 'connect_failed' && /connect to \[?([^\s:\]]+)/.exec(e.text || ''), p = m && !done.has(e.node + '!' + m[1]) && geo(e.node, m[1]);
+    const k = e.kind === 'connect_failed' && e.node + '!' + e.peer, p = k && !done.has(k) && geo(e.node, e.peer);
     if (!p) continue;
-    done.add(e.node + '!' + m[1]);
+    done.add(k);
     const [x, y] = bez(p, 0.8);
-    svg.append(sv('g.edge-fail', null, sv('title', null, tr('failed') + ': ' + e.text), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
+    svg.append(sv('g.edge-fail', { tid: 'edge-fail', 'data-node': e.node, 'data-peer': e.peer }, sv('title', null, tr('failed') + ': ' + say(e)), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
   }
 
   const holders = new Map();
@@ -508,7 +505,7 @@ function buildTimeline() {
     return hopRow.appendChild(at(el('button.tl-hop', { 'aria-label': label, title: label, 'data-step': i, disabled: i == null, onclick: () => userGo(i) }, e.hop), e.t));
   });
   const evs = tl.filter(e => e.kind !== 'hop'), evRow = evs.length && row(tr('tlEvents'), 'evs');
-  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}${e.node ? ' · ' + e.node : ''}: ${say(e)}` }), e.t));
+  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}: ${say(e)}` }), e.t));
   const downRows = new Map();
   for (const w of D.downtime || []) {
     if (!downRows.has(w.node)) downRows.set(w.node, row(w.node, 'down'));
@@ -533,7 +530,7 @@ function paintTimeline() {
 function renderLog() {
   const evs = cur().events || [];
   put(U.log, evs.length ? evs.map(e => el('li.k-' + e.kind, null, el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)),
-    el('span.what', null, e.node && [el('b', null, e.node), ': '], say(e)))) : el('li.empty', null, tr('noEvents')));
+    el('span.what', null, say(e)))) : el('li.empty', null, tr('noEvents')));
 }
 
 /* ---------- panels ---------- */
@@ -608,7 +605,7 @@ function renderExposure() {
     el('thead', null, el('tr', null, cols.filter(Boolean).map(k => el('th', { scope: 'col' }, tr(k))))), el('tbody', null, rows)));
   put(U.expo, el('p.summary', null, tr('summary', T)),
     table('onWire', ['colLink', 'colEnv', 'colHeaders', 'colBody'], links.map(l => el('tr', null, el('td.link', null, el('b', null, l.hop), ' ', l.from, ' → ', l.to,
-      el('div.ch.ch-' + chKey(l.channel), null, icon(chKey(l.channel)), ' ', chName(l.channel))), yn(l.envelope), yn(l.headers), yn(l.body)))),
+      el('div.ch.ch-' + chKey(l.channel), null, icon(chKey(l.channel)), ' ', chText(l))), yn(l.envelope), yn(l.headers), yn(l.body)))),
     table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, n.node), multi && el('td', null, n.message),
       el('td.num', null, n.since_hop), yn(n.envelope), yn(n.headers), yn(n.body)))));
 }

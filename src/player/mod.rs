@@ -5,7 +5,8 @@
 //! hop's conversation as the endpoints saw it and as a wire observer saw it,
 //! the copy it left on disk with the headers it added, the DNS lookups that
 //! led to it, and which machines hold a copy at that moment. It is a view:
-//! it reads a [`Trace`] and never simulates. The JSON shape is documented in
+//! it reads a [`Trace`] and never simulates, and tells events in the words
+//! of [`crate::narrate`]. The JSON shape is documented in
 //! `docs/player.md`. [`whatif`] changes a scenario for a re-run.
 
 pub mod whatif;
@@ -14,8 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::clock::SimTime;
 use crate::exposure::{Ledger, describe};
+use crate::narrate::{Narration, Words, channel_text, narrate, narrate_hop};
 use crate::scenario::{Role, Scenario, Text};
 use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
 
@@ -76,6 +77,9 @@ pub struct HopView {
     pub protocol: String,
     pub channel: Channel,
     pub channel_text: Text,
+    /// The hop in one sentence.
+    pub text: String,
+    pub text_pt: String,
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
     pub tls_reason: Option<String>,
@@ -121,11 +125,15 @@ pub struct Holder {
     pub readable: bool,
 }
 
+/// One event told in the step log.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogLine {
     pub t: u64,
+    /// The trace's `kind` of the event.
     pub kind: &'static str,
-    pub node: String,
+    pub node: Option<String>,
+    pub peer: Option<String>,
+    pub code: Option<String>,
     pub text: String,
     pub text_pt: String,
 }
@@ -152,6 +160,7 @@ pub struct LinkExposure {
     pub from: String,
     pub to: String,
     pub channel: Channel,
+    pub channel_text: Text,
     pub envelope: bool,
     pub headers: bool,
     pub body: bool,
@@ -227,14 +236,9 @@ fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
     }
 }
 
-fn channel_text(channel: Channel) -> Text {
-    match channel {
-        Channel::Plaintext => text("plaintext", "texto claro"),
-        Channel::Tls => text(
-            "TLS, server not authenticated",
-            "TLS, servidor não autenticado",
-        ),
-        Channel::TlsAuthenticated => text("TLS, server authenticated", "TLS, servidor autenticado"),
+impl From<Words> for Text {
+    fn from(words: Words) -> Text {
+        text(words.en, words.pt)
     }
 }
 
@@ -494,6 +498,7 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
             _ => {}
         }
     }
+    let told = narrate_hop(hop);
     HopView {
         hop: hop.hop,
         message: hop.message.clone(),
@@ -502,7 +507,9 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         conn: hop.conn.clone(),
         protocol: hop.protocol.clone(),
         channel: hop.channel,
-        channel_text: channel_text(hop.channel),
+        channel_text: channel_text(hop.channel).into(),
+        text: told.en,
+        text_pt: told.pt,
         tls_version: hop.tls_version.clone(),
         cipher: hop.cipher.clone(),
         tls_reason,
@@ -626,175 +633,34 @@ impl<'a> Holders<'a> {
     }
 }
 
-/// Events worth a line in the step log, with sequence numbers in `[from, to)`.
+/// Events worth a line in the step log, with sequence numbers in `[from, to)`:
+/// every event told in words, except hops and the end of the run, which
+/// are steps of their own.
 fn log_lines(trace: &Trace, from: u64, to: u64) -> Vec<LogLine> {
     let lo = (from as usize).min(trace.events.len());
     let hi = (to as usize).min(trace.events.len()).max(lo);
     trace.events[lo..hi]
         .iter()
+        .filter(|r| !matches!(r.event, Event::Hop(_) | Event::End { .. }))
         .filter_map(|r| {
-            let a = describe_event(&r.event)?;
+            let Narration {
+                node,
+                peer,
+                code,
+                en,
+                pt,
+            } = narrate(&r.event)?;
             Some(LogLine {
                 t: r.t,
-                kind: a.kind,
-                node: a.node,
-                text: a.en,
-                text_pt: a.pt,
+                kind: r.event.kind(),
+                node,
+                peer,
+                code,
+                text: en,
+                text_pt: pt,
             })
         })
         .collect()
-}
-
-/// What happened, in a few words, in both languages.
-struct Account {
-    kind: &'static str,
-    node: String,
-    en: String,
-    pt: String,
-}
-
-/// A one-line account of the events a student should notice. Words quoted
-/// from a server (reply texts, reasons) stay as the server said them.
-fn describe_event(event: &Event) -> Option<Account> {
-    let account = |kind, node: &String, en: String, pt: String| Account {
-        kind,
-        node: node.clone(),
-        en,
-        pt,
-    };
-    Some(match event {
-        Event::NodeDown { node, .. } => account(
-            "down",
-            node,
-            format!("{node} goes down"),
-            format!("{node} sai do ar"),
-        ),
-        Event::NodeUp { node } => account(
-            "up",
-            node,
-            format!("{node} is back up"),
-            format!("{node} volta ao ar"),
-        ),
-        Event::Composed {
-            node,
-            message,
-            subject,
-            to,
-            ..
-        } => account(
-            "composed",
-            node,
-            format!("{node} writes {message} to {}: {subject:?}", to.join(", ")),
-            format!(
-                "{node} escreve {message} para {}: {subject:?}",
-                to.join(", ")
-            ),
-        ),
-        Event::ConnectFailed {
-            client,
-            server,
-            port,
-            reason,
-        } => account(
-            "connect_failed",
-            client,
-            format!("could not connect to {server}:{port}: {reason}"),
-            format!(
-                "não conseguiu conectar a {server}:{port}: {}",
-                reason_pt(reason)
-            ),
-        ),
-        Event::TlsFailed { conn, error } => account(
-            "tls_failed",
-            &String::new(),
-            format!("TLS failed on {conn}: {error}"),
-            format!("o TLS falhou em {conn}: {error}"),
-        ),
-        Event::Deferred {
-            node,
-            message,
-            reason,
-            ..
-        } => account(
-            "deferred",
-            node,
-            format!("{message} deferred: {reason}"),
-            format!("{message} adiada: {reason}"),
-        ),
-        Event::RetryScheduled {
-            node,
-            message,
-            at,
-            attempt,
-        } => account(
-            "retry",
-            node,
-            format!("{message}: attempt {attempt} at {}", SimTime(*at)),
-            format!("{message}: tentativa {attempt} em {}", SimTime(*at)),
-        ),
-        Event::Delivered {
-            node,
-            message,
-            recipient,
-            folder,
-            ..
-        } => account(
-            "delivered",
-            node,
-            format!("{message} delivered to {recipient} ({folder})"),
-            format!("{message} entregue a {recipient} ({folder})"),
-        ),
-        Event::Bounced {
-            node,
-            message,
-            recipient,
-            status,
-            reason,
-            ..
-        } => account(
-            "bounced",
-            node,
-            format!("{message} for {recipient} bounced: {status} {reason}"),
-            format!("{message} para {recipient} devolvida: {status} {reason}"),
-        ),
-        Event::Dropped {
-            node,
-            message,
-            reason,
-            ..
-        } => account(
-            "dropped",
-            node,
-            format!("{message} dropped: {reason}"),
-            format!("{message} descartada: {reason}"),
-        ),
-        Event::SubmissionFailed {
-            node,
-            message,
-            reason,
-        } => account(
-            "submission_failed",
-            node,
-            format!("{message} could not be submitted: {reason}"),
-            format!("{message} não pôde ser enviada: {reason}"),
-        ),
-        Event::QueuedAtEnd { node, message, .. } => account(
-            "queued_at_end",
-            node,
-            format!("{message} is still queued"),
-            format!("{message} continua na fila"),
-        ),
-        _ => return None,
-    })
-}
-
-/// The connection failures mailhop itself words, in Portuguese.
-fn reason_pt(reason: &str) -> String {
-    match reason {
-        "connection timed out" => "a conexão expirou".to_string(),
-        "connection refused" => "conexão recusada".to_string(),
-        other => other.to_string(),
-    }
 }
 
 fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView> {
@@ -840,6 +706,7 @@ fn exposure(trace: &Trace) -> ExposureView {
                     from: h.from.clone(),
                     to: h.to.clone(),
                     channel: h.channel,
+                    channel_text: channel_text(h.channel).into(),
                     envelope: open,
                     headers: open,
                     body: open,
@@ -861,41 +728,38 @@ fn exposure(trace: &Trace) -> ExposureView {
     }
 }
 
+/// The marks on the time axis: hops, faults, and what befell each message.
 fn timeline(trace: &Trace) -> Vec<Mark> {
     trace
         .events
         .iter()
-        .filter_map(|r| match &r.event {
-            Event::Hop(hop) => Some(Mark {
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::Hop(_)
+                    | Event::NodeDown { .. }
+                    | Event::NodeUp { .. }
+                    | Event::ConnectFailed { .. }
+                    | Event::Deferred { .. }
+                    | Event::RetryScheduled { .. }
+                    | Event::Delivered { .. }
+                    | Event::Bounced { .. }
+                    | Event::Dropped { .. }
+            )
+        })
+        .filter_map(|r| {
+            let told = narrate(&r.event)?;
+            Some(Mark {
                 t: r.t,
-                kind: "hop",
-                hop: Some(hop.hop),
-                node: None,
-                text: format!("{} -> {}", hop.from, hop.to),
-                text_pt: format!("{} -> {}", hop.from, hop.to),
-            }),
-            event => {
-                let a = describe_event(event)?;
-                matches!(
-                    a.kind,
-                    "down"
-                        | "up"
-                        | "connect_failed"
-                        | "deferred"
-                        | "retry"
-                        | "delivered"
-                        | "bounced"
-                        | "dropped"
-                )
-                .then_some(Mark {
-                    t: r.t,
-                    kind: a.kind,
-                    hop: None,
-                    node: Some(a.node),
-                    text: a.en,
-                    text_pt: a.pt,
-                })
-            }
+                kind: r.event.kind(),
+                hop: match &r.event {
+                    Event::Hop(hop) => Some(hop.hop),
+                    _ => None,
+                },
+                node: told.node,
+                text: told.en,
+                text_pt: told.pt,
+            })
         })
         .collect()
 }

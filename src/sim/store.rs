@@ -73,10 +73,7 @@ impl MailStore {
             .mailboxes
             .entry((node.to_string(), mailbox.to_ascii_lowercase()))
             .or_insert_with(|| Mailbox::new(now_unix));
-        let f = mb
-            .folders
-            .entry(folder.to_string())
-            .or_default();
+        let f = mb.folders.entry(folder.to_string()).or_default();
         let uid = f.uidnext;
         f.uidnext += 1;
         f.messages.push(StoredMessage {

@@ -1,0 +1,802 @@
+//! Events in words: the one place that tells a trace event in English and in
+//! Brazilian Portuguese.
+//!
+//! A run's trace is data; people read sentences. Every view that tells what
+//! happened (the terminal report of `mailhop run`, the web player's log,
+//! timeline and captions) takes its sentences from [`narrate`], and a view
+//! that needs to know which host, machine or code an event is about reads
+//! the fields of [`Narration`], never the sentences.
+//!
+//! Reasons come in two kinds. Those mailhop words itself ("connection timed
+//! out", "connect to mx.friend.test: ...") have a known shape, listed in
+//! `reasons.rs` beside their Portuguese. Text quoted from elsewhere (a
+//! server's SMTP reply, the TLS library's error) stays as it was said in both
+//! languages: a student comparing it with a real log should find the same
+//! words. A reason of no known shape is shown as it is.
+//!
+//! This module knows only the trace and the clock's formatting: it never runs
+//! anything, so any view can use it.
+
+mod reasons;
+
+use crate::clock::SimTime;
+use crate::trace::{Channel, Event, Hop};
+
+/// One event told in words, with the facts a view may want to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Narration {
+    /// The machine where it happened (the one that acted or failed), when
+    /// the event names one.
+    pub node: Option<String>,
+    /// The other machine involved: the server a connection went to, the
+    /// receiving end of a hop.
+    pub peer: Option<String>,
+    /// The status or reply code that decided it (`5.1.1`, `451`), when the
+    /// event or its reason carries one.
+    pub code: Option<String>,
+    /// One line in English, without a final full stop.
+    pub en: String,
+    /// The same line in Brazilian Portuguese.
+    pub pt: String,
+}
+
+/// A fixed phrase in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    pub en: &'static str,
+    pub pt: &'static str,
+}
+
+/// A channel in words.
+pub fn channel_text(channel: Channel) -> Words {
+    match channel {
+        Channel::Plaintext => Words {
+            en: "plaintext",
+            pt: "texto claro",
+        },
+        Channel::Tls => Words {
+            en: "TLS, server not authenticated",
+            pt: "TLS, servidor não autenticado",
+        },
+        Channel::TlsAuthenticated => Words {
+            en: "TLS, server authenticated",
+            pt: "TLS, servidor autenticado",
+        },
+    }
+}
+
+/// The event in words, or `None` for the events no view tells as a sentence
+/// (each view shows those in its own way: the conversation, the wire, DNS).
+///
+/// There is deliberately no catch-all arm: a new kind of event does not
+/// compile until someone decides how it is told.
+pub fn narrate(event: &Event) -> Option<Narration> {
+    Some(match event {
+        Event::NodeDown { node, until } => match until {
+            Some(at) => Narration::at(
+                node,
+                format!("{node} goes down until {}", SimTime(*at)),
+                format!("{node} sai do ar até {}", SimTime(*at)),
+            ),
+            None => Narration::at(
+                node,
+                format!("{node} goes down"),
+                format!("{node} sai do ar"),
+            ),
+        },
+        Event::NodeUp { node } => Narration::at(
+            node,
+            format!("{node} is back up"),
+            format!("{node} volta ao ar"),
+        ),
+        Event::Composed {
+            node,
+            message,
+            to,
+            subject,
+            ..
+        } => {
+            let to = to.join(", ");
+            Narration::at(
+                node,
+                format!("{node} writes {message} to {to}: {subject:?}"),
+                format!("{node} escreve {message} para {to}: {subject:?}"),
+            )
+        }
+        Event::ConnectFailed {
+            client,
+            server,
+            port,
+            reason,
+        } => Narration {
+            peer: Some(server.clone()),
+            ..Narration::at(
+                client,
+                format!("{client} could not connect to {server}:{port}"),
+                format!("{client} não conseguiu se conectar a {server}:{port}"),
+            )
+        }
+        .because(reason),
+        Event::TlsFailed { conn, error } => Narration::new(
+            format!("TLS failed on {conn}"),
+            format!("o TLS falhou na conexão {conn}"),
+        )
+        .because(error),
+        Event::Hop(hop) => narrate_hop(hop),
+        Event::Deferred {
+            node,
+            message,
+            reason,
+            ..
+        } => Narration::at(
+            node,
+            format!("{node} deferred {message}"),
+            format!("{node} adiou a entrega de {message}"),
+        )
+        .because(reason),
+        Event::RetryScheduled {
+            node,
+            message,
+            at,
+            attempt,
+        } => {
+            let at = SimTime(*at);
+            Narration::at(
+                node,
+                format!("{node} will try {message} again at {at} (attempt {attempt})"),
+                format!("{node} vai tentar {message} de novo em {at} (tentativa {attempt})"),
+            )
+        }
+        Event::Delivered {
+            node,
+            message,
+            recipient,
+            folder,
+            mailbox,
+            uid,
+            ..
+        } if !mailbox.eq_ignore_ascii_case(recipient) => Narration::at(
+            node,
+            format!(
+                "{message} for {recipient} delivered to {mailbox} ({folder}, UID {uid}) on {node}"
+            ),
+            format!(
+                "{message} para {recipient} entregue a {mailbox} ({folder}, UID {uid}) em {node}"
+            ),
+        ),
+        Event::Delivered {
+            node,
+            message,
+            recipient,
+            folder,
+            uid,
+            ..
+        } => Narration::at(
+            node,
+            format!("{message} delivered to {recipient} ({folder}, UID {uid}) on {node}"),
+            format!("{message} entregue a {recipient} ({folder}, UID {uid}) em {node}"),
+        ),
+        Event::Auth {
+            conn,
+            user,
+            mechanism,
+            accepted,
+            tls,
+        } => {
+            let (en_result, pt_result) = if *accepted {
+                ("logged in", "entrou")
+            } else {
+                ("failed to log in", "não conseguiu entrar")
+            };
+            let (en_link, pt_link) = if *tls {
+                ("inside TLS", "dentro do TLS")
+            } else {
+                (
+                    "in plaintext: anyone on the link could read the password",
+                    "em texto claro: qualquer um no caminho podia ler a senha",
+                )
+            };
+            Narration::new(
+                format!("{user} {en_result} with AUTH {mechanism} on {conn}, {en_link}"),
+                format!("{user} {pt_result} com AUTH {mechanism} em {conn}, {pt_link}"),
+            )
+        }
+        Event::DelayWarned {
+            node,
+            message,
+            recipients,
+            dsn,
+        } => {
+            let recipients = recipients.join(", ");
+            Narration::at(
+                node,
+                format!(
+                    "{node} told the sender that {message} for {recipients} is late but still being retried (notice {dsn})"
+                ),
+                format!(
+                    "{node} avisou o remetente que {message} para {recipients} está atrasada, mas segue sendo tentada (aviso {dsn})"
+                ),
+            )
+        }
+        Event::Bounced {
+            node,
+            message,
+            recipient,
+            status,
+            reason,
+            dsn,
+        } => bounced(node, message, recipient, status, reason, dsn.as_deref()),
+        Event::Dropped {
+            node,
+            message,
+            reason,
+            ..
+        } => Narration::at(
+            node,
+            format!("{node} dropped {message}"),
+            format!("{node} descartou {message}"),
+        )
+        .because(reason),
+        Event::SubmissionFailed {
+            node,
+            message,
+            reason,
+        } => Narration::at(
+            node,
+            format!("{node} could not submit {message}"),
+            format!("{node} não conseguiu enviar {message}"),
+        )
+        .because(reason),
+        Event::QueuedAtEnd {
+            node,
+            message,
+            recipients,
+        } => {
+            let recipients = recipients.join(", ");
+            Narration::at(
+                node,
+                format!("{message} still queued on {node} for {recipients}"),
+                format!("{message} ainda está na fila de {node}, para {recipients}"),
+            )
+        }
+        Event::End { reason } => {
+            let (en, pt) = match reason.as_str() {
+                "quiescent" => ("nothing left to do", "nada mais a fazer"),
+                "time_limit" => ("time limit reached", "limite de tempo atingido"),
+                "event_limit" => (
+                    "cut short: too many events, look for a loop",
+                    "interrompida: eventos demais, procure um laço",
+                ),
+                "message_limit" => (
+                    "cut short: too many messages, look for a loop",
+                    "interrompida: mensagens demais, procure um laço",
+                ),
+                other => (other, other),
+            };
+            Narration::new(
+                format!("end of run ({en})"),
+                format!("fim da execução ({pt})"),
+            )
+        }
+        // Shown in their own panels (conversation, wire view, DNS, copies at
+        // rest), or part of a hop's story rather than a line of their own.
+        Event::DnsQuery { .. }
+        | Event::DnsAnswer { .. }
+        | Event::Connect { .. }
+        | Event::Line { .. }
+        | Event::Discarded { .. }
+        | Event::Wire { .. }
+        | Event::TlsHandshake { .. }
+        | Event::Closed { .. }
+        | Event::Stored { .. }
+        | Event::Removed { .. } => return None,
+    })
+}
+
+/// A hop in words: who handed which message to whom, and over what channel.
+pub fn narrate_hop(hop: &Hop) -> Narration {
+    let Hop {
+        from, to, message, ..
+    } = hop;
+    let channel = channel_text(hop.channel);
+    Narration {
+        peer: Some(to.clone()),
+        ..Narration::at(
+            from,
+            format!("{from} hands message {message} to {to}: {}", channel.en),
+            format!(
+                "{from} entrega a mensagem {message} para {to}: {}",
+                channel.pt
+            ),
+        )
+    }
+}
+
+/// A bounce: the status, the reason, and the notice sent back, if any.
+fn bounced(
+    node: &str,
+    message: &str,
+    recipient: &str,
+    status: &str,
+    reason: &str,
+    dsn: Option<&str>,
+) -> Narration {
+    let (reason_pt, _) = reasons::translate(reason);
+    let (notice_en, notice_pt) = match dsn {
+        Some(dsn) => (
+            format!(" (notice {dsn} sent to the sender)"),
+            format!(" (aviso {dsn} enviado ao remetente)"),
+        ),
+        None => Default::default(),
+    };
+    Narration {
+        code: Some(status.to_string()),
+        ..Narration::at(
+            node,
+            format!("{node} bounced {message} for {recipient}: {status} {reason}{notice_en}"),
+            format!(
+                "{node} devolveu {message}, destinada a {recipient}: {status} {reason_pt}{notice_pt}"
+            ),
+        )
+    }
+}
+
+impl Narration {
+    /// A narration that names no machine.
+    fn new(en: String, pt: String) -> Self {
+        Narration {
+            node: None,
+            peer: None,
+            code: None,
+            en,
+            pt,
+        }
+    }
+
+    /// A narration about what happened on `node`.
+    fn at(node: &str, en: String, pt: String) -> Self {
+        Narration {
+            node: Some(node.to_string()),
+            ..Narration::new(en, pt)
+        }
+    }
+
+    /// The narration followed by `: reason`, translated when mailhop worded
+    /// it, with the reason's code when it has one.
+    fn because(self, reason: &str) -> Self {
+        let (reason_pt, code) = reasons::translate(reason);
+        Narration {
+            code: code.or(self.code),
+            en: format!("{}: {reason}", self.en),
+            pt: format!("{}: {reason_pt}", self.pt),
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Dir, Observed, Place};
+
+    fn s(text: &str) -> String {
+        text.to_string()
+    }
+
+    fn hop() -> Hop {
+        Hop {
+            hop: 3,
+            message: s("m1"),
+            from: s("smarthost.isp.test"),
+            to: s("filter.spamco.test"),
+            conn: s("c4"),
+            protocol: s("ESMTP"),
+            channel: Channel::Plaintext,
+            tls_version: None,
+            cipher: None,
+            sender: s("alice@home.test"),
+            recipients: vec![s("bob@friend.test")],
+        }
+    }
+
+    /// What an event should be told as: (en, pt, node, peer, code).
+    type Told = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+
+    /// One example of each kind of event, and how it is told.
+    fn examples() -> Vec<(Event, Option<Told>)> {
+        vec![
+            (
+                Event::NodeDown {
+                    node: s("mx.friend.test"),
+                    until: Some(7_200_000),
+                },
+                Some((
+                    "mx.friend.test goes down until +2h00m00.000s",
+                    "mx.friend.test sai do ar até +2h00m00.000s",
+                    Some("mx.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::NodeUp {
+                    node: s("mx.friend.test"),
+                },
+                Some((
+                    "mx.friend.test is back up",
+                    "mx.friend.test volta ao ar",
+                    Some("mx.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::Composed {
+                    node: s("alice-laptop"),
+                    message: s("m1"),
+                    message_id: s("<1@home.test>"),
+                    from: s("alice@home.test"),
+                    to: vec![s("bob@friend.test"), s("carol@friend.test")],
+                    subject: s("Lunch on Friday?"),
+                },
+                Some((
+                    "alice-laptop writes m1 to bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
+                    "alice-laptop escreve m1 para bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
+                    Some("alice-laptop"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::DnsQuery {
+                    node: s("smarthost.isp.test"),
+                    name: s("friend.test"),
+                    rtype: s("MX"),
+                },
+                None,
+            ),
+            (
+                Event::DnsAnswer {
+                    node: s("smarthost.isp.test"),
+                    name: s("friend.test"),
+                    rtype: s("MX"),
+                    rcode: s("NOERROR"),
+                    answers: vec![s("friend.test. MX 10 filter.spamco.test.")],
+                },
+                None,
+            ),
+            (
+                Event::Connect {
+                    conn: s("c4"),
+                    client: s("smarthost.isp.test"),
+                    server: s("filter.spamco.test"),
+                    port: 25,
+                    client_ip: s("198.51.100.20"),
+                    server_ip: s("198.51.100.30"),
+                },
+                None,
+            ),
+            (
+                Event::ConnectFailed {
+                    client: s("filter.spamco.test"),
+                    server: s("mx.friend.test"),
+                    port: 25,
+                    reason: s("connection timed out"),
+                },
+                Some((
+                    "filter.spamco.test could not connect to mx.friend.test:25: connection timed out",
+                    "filter.spamco.test não conseguiu se conectar a mx.friend.test:25: tempo de conexão esgotado",
+                    Some("filter.spamco.test"),
+                    Some("mx.friend.test"),
+                    None,
+                )),
+            ),
+            (
+                Event::Line {
+                    conn: s("c4"),
+                    dir: Dir::ClientToServer,
+                    text: s("EHLO smarthost.isp.test"),
+                    tls: false,
+                },
+                None,
+            ),
+            (
+                Event::Discarded {
+                    conn: s("c4"),
+                    bytes: 12,
+                },
+                None,
+            ),
+            (
+                Event::Wire {
+                    conn: s("c4"),
+                    dir: Dir::ClientToServer,
+                    len: 25,
+                    data: s("RUhMTyBzbWFydGhvc3QuaXNwLnRlc3QNCg=="),
+                    observed: Observed::Text {
+                        text: s("EHLO smarthost.isp.test\r\n"),
+                    },
+                },
+                None,
+            ),
+            (
+                Event::TlsHandshake {
+                    conn: s("c2"),
+                    version: s("TLSv1_3"),
+                    cipher: s("TLS13_AES_256_GCM_SHA384"),
+                    server_authenticated: false,
+                    reason: s("opportunistic STARTTLS: the certificate was not checked"),
+                },
+                None,
+            ),
+            (
+                Event::TlsFailed {
+                    conn: s("c2"),
+                    error: s(
+                        "TLS handshake with smarthost.isp.test failed: invalid peer certificate: \
+                               certificate expired: verification time 1767603600 (UNIX), but certificate \
+                               is not valid after 1764579600 (3024000 seconds ago) \
+                               (certificate expired on 2025-12-01 (simulated date: 2026-01-05))",
+                    ),
+                },
+                Some((
+                    "TLS failed on c2: TLS handshake with smarthost.isp.test failed: invalid peer certificate: \
+                     certificate expired: verification time 1767603600 (UNIX), but certificate \
+                     is not valid after 1764579600 (3024000 seconds ago) \
+                     (certificate expired on 2025-12-01 (simulated date: 2026-01-05))",
+                    "o TLS falhou na conexão c2: a negociação TLS com smarthost.isp.test falhou: invalid peer certificate: \
+                     certificate expired: verification time 1767603600 (UNIX), but certificate \
+                     is not valid after 1764579600 (3024000 seconds ago) \
+                     (certificado vencido em 2025-12-01 (data simulada: 2026-01-05))",
+                    None,
+                    None,
+                    None,
+                )),
+            ),
+            (Event::Closed { conn: s("c4") }, None),
+            (
+                Event::Hop(hop()),
+                Some((
+                    "smarthost.isp.test hands message m1 to filter.spamco.test: plaintext",
+                    "smarthost.isp.test entrega a mensagem m1 para filter.spamco.test: texto claro",
+                    Some("smarthost.isp.test"),
+                    Some("filter.spamco.test"),
+                    None,
+                )),
+            ),
+            (
+                Event::Stored {
+                    node: s("filter.spamco.test"),
+                    message: s("m1"),
+                    place: Place::Queue {
+                        queue_id: s("004B1D05D9"),
+                    },
+                    readable: true,
+                    eml: s("Subject: Lunch\r\n\r\nHi\r\n"),
+                },
+                None,
+            ),
+            (
+                Event::Removed {
+                    node: s("smarthost.isp.test"),
+                    message: s("m1"),
+                    queue_id: s("004B1D03E6"),
+                    reason: s("passed on"),
+                },
+                None,
+            ),
+            (
+                Event::Delivered {
+                    node: s("mx.friend.test"),
+                    message: s("m1"),
+                    recipient: s("bob@friend.test"),
+                    folder: s("INBOX"),
+                    mailbox: s("bob@friend.test"),
+                    uid: 1,
+                    uidvalidity: 1_767_603_600,
+                },
+                Some((
+                    "m1 delivered to bob@friend.test (INBOX, UID 1) on mx.friend.test",
+                    "m1 entregue a bob@friend.test (INBOX, UID 1) em mx.friend.test",
+                    Some("mx.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::Auth {
+                    conn: s("c1"),
+                    user: s("alice@home.test"),
+                    mechanism: s("PLAIN"),
+                    accepted: true,
+                    tls: false,
+                },
+                Some((
+                    "alice@home.test logged in with AUTH PLAIN on c1, in plaintext: anyone on the link could read the password",
+                    "alice@home.test entrou com AUTH PLAIN em c1, em texto claro: qualquer um no caminho podia ler a senha",
+                    None,
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::DelayWarned {
+                    node: s("backup.friend.test"),
+                    message: s("m1"),
+                    recipients: vec![s("bob@friend.test")],
+                    dsn: s("m2"),
+                },
+                Some((
+                    "backup.friend.test told the sender that m1 for bob@friend.test is late but still being retried (notice m2)",
+                    "backup.friend.test avisou o remetente que m1 para bob@friend.test está atrasada, mas segue sendo tentada (aviso m2)",
+                    Some("backup.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::Deferred {
+                    node: s("backup.friend.test"),
+                    message: s("m1"),
+                    recipients: vec![s("bob@friend.test")],
+                    reason: s("connect to mx.friend.test: connection timed out; \
+                               451 host mx2.friend.test said: 4.7.1 Try again later"),
+                },
+                Some((
+                    "backup.friend.test deferred m1: connect to mx.friend.test: connection timed out; \
+                     451 host mx2.friend.test said: 4.7.1 Try again later",
+                    "backup.friend.test adiou a entrega de m1: ao conectar a mx.friend.test: tempo de conexão esgotado; \
+                     451 o host mx2.friend.test respondeu: 4.7.1 Try again later",
+                    Some("backup.friend.test"),
+                    None,
+                    Some("451"),
+                )),
+            ),
+            (
+                Event::RetryScheduled {
+                    node: s("backup.friend.test"),
+                    message: s("m1"),
+                    at: 360_840,
+                    attempt: 2,
+                },
+                Some((
+                    "backup.friend.test will try m1 again at +6m00.840s (attempt 2)",
+                    "backup.friend.test vai tentar m1 de novo em +6m00.840s (tentativa 2)",
+                    Some("backup.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::Bounced {
+                    node: s("mail.home.test"),
+                    message: s("m1"),
+                    recipient: s("bbo@friend.test"),
+                    status: s("5.1.1"),
+                    reason: s("550 host mx.friend.test said: 5.1.1 <bbo@friend.test>: \
+                               Recipient address rejected: User unknown in local recipient table"),
+                    dsn: Some(s("m2")),
+                },
+                Some((
+                    "mail.home.test bounced m1 for bbo@friend.test: 5.1.1 550 host mx.friend.test said: \
+                     5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table \
+                     (notice m2 sent to the sender)",
+                    "mail.home.test devolveu m1, destinada a bbo@friend.test: 5.1.1 550 o host mx.friend.test respondeu: \
+                     5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table \
+                     (aviso m2 enviado ao remetente)",
+                    Some("mail.home.test"),
+                    None,
+                    Some("5.1.1"),
+                )),
+            ),
+            (
+                Event::Dropped {
+                    node: s("mail.home.test"),
+                    message: s("m2"),
+                    recipients: vec![s("alice@gone.test")],
+                    reason: s("undeliverable bounce: a bounce has no sender to return to \
+                               (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)"),
+                },
+                Some((
+                    "mail.home.test dropped m2: undeliverable bounce: a bounce has no sender to return to \
+                     (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)",
+                    "mail.home.test descartou m2: devolução impossível de entregar: uma devolução não tem remetente \
+                     para onde voltar (alice@gone.test: 5.4.4 host ou domínio não encontrado: gone.test não tem \
+                     registro MX nem A)",
+                    Some("mail.home.test"),
+                    None,
+                    Some("5.4.4"),
+                )),
+            ),
+            (
+                Event::SubmissionFailed {
+                    node: s("alice-laptop"),
+                    message: s("m1"),
+                    reason: s("cannot reach mail.home.test:587: connection refused"),
+                },
+                Some((
+                    "alice-laptop could not submit m1: cannot reach mail.home.test:587: connection refused",
+                    "alice-laptop não conseguiu enviar m1: não foi possível alcançar mail.home.test:587: conexão recusada",
+                    Some("alice-laptop"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::QueuedAtEnd {
+                    node: s("mail.home.test"),
+                    message: s("m1"),
+                    recipients: vec![s("bob@friend.test")],
+                },
+                Some((
+                    "m1 still queued on mail.home.test for bob@friend.test",
+                    "m1 ainda está na fila de mail.home.test, para bob@friend.test",
+                    Some("mail.home.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::End {
+                    reason: s("quiescent"),
+                },
+                Some((
+                    "end of run (nothing left to do)",
+                    "fim da execução (nada mais a fazer)",
+                    None,
+                    None,
+                    None,
+                )),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_kind_of_event_is_told_as_expected() {
+        let examples = examples();
+        let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), 26, "one example of each kind of event");
+        for (event, expected) in &examples {
+            let told = narrate(event);
+            let expected = expected.map(|(en, pt, node, peer, code)| Narration {
+                node: node.map(s),
+                peer: peer.map(s),
+                code: code.map(s),
+                en: s(en),
+                pt: s(pt),
+            });
+            assert_eq!(told, expected, "{}", event.kind());
+        }
+    }
+
+    #[test]
+    fn no_narration_is_empty_or_left_in_english() {
+        for (event, _) in examples() {
+            let Some(told) = narrate(&event) else {
+                continue;
+            };
+            assert!(!told.en.trim().is_empty(), "{}: English", event.kind());
+            assert!(!told.pt.trim().is_empty(), "{}: Portuguese", event.kind());
+            assert_ne!(told.en, told.pt, "{}: translated", event.kind());
+            for text in [&told.en, &told.pt] {
+                assert!(
+                    !text.ends_with('.'),
+                    "{}: no full stop: {text}",
+                    event.kind()
+                );
+            }
+        }
+        for channel in [Channel::Plaintext, Channel::Tls, Channel::TlsAuthenticated] {
+            let words = channel_text(channel);
+            assert!(!words.en.is_empty() && !words.pt.is_empty() && words.en != words.pt);
+        }
+    }
+}
