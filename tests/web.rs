@@ -102,7 +102,7 @@ async fn player_data_steps_through_six_hops() {
             .collect()
     };
     assert_eq!(kinds(0), ["node_down"], "the fault is there from the start");
-    assert_eq!(kinds(1), ["composed"], "no event is told twice");
+    assert_eq!(kinds(1), ["composed", "auth"], "no event is told twice");
     assert_eq!(hop_channel(&data, 4), "plaintext");
     assert_eq!(steps[4]["hop"]["from"], "filter.spamco.test");
     let holders: Vec<&str> = steps[4]["holders"]
