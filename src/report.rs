@@ -93,14 +93,24 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
         }
     }
 
-    let mut messages: Vec<&str> = ledger.at_rest.iter().map(|r| r.message.as_str()).collect();
-    messages.dedup();
-    let mut seen = Vec::new();
-    for message in messages {
-        if seen.contains(&message) {
-            continue;
-        }
-        seen.push(message);
+    who_could_read(&mut out, &ledger);
+    out
+}
+
+/// Per message: the machines that held a readable copy and what an
+/// observer read on the wire, hops and content that was not accepted alike;
+/// then content no message of the run can be tied to, and passwords.
+fn who_could_read(out: &mut String, ledger: &Ledger) {
+    let link = |conn: &str, from: &str, to: &str| format!("{conn}, {from} -> {to}");
+    let read_unaccepted = |message: Option<&str>| -> Vec<String> {
+        ledger
+            .unaccepted
+            .iter()
+            .filter(|u| u.observer_reads && u.message.as_deref() == message)
+            .map(|u| format!("{}: {}", link(&u.conn, &u.from, &u.to), u.account().en))
+            .collect()
+    };
+    for message in ledger.messages() {
         let readers: Vec<String> = ledger
             .at_rest
             .iter()
@@ -116,17 +126,52 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
         for reader in &readers {
             let _ = writeln!(out, "  - {reader}");
         }
-        let on_wire: Vec<String> = ledger
+        let hops: Vec<_> = ledger
             .hops
             .iter()
-            .filter(|h| h.message == message && h.observer_reads)
+            .filter(|h| h.message == message)
+            .collect();
+        let on_wire: Vec<String> = hops
+            .iter()
+            .filter(|h| h.observer_reads)
             .map(|h| format!("hop {} ({} -> {})", h.hop, h.from, h.to))
             .collect();
-        if on_wire.is_empty() {
+        let encrypted = ledger.every_hop_encrypted(message);
+        if hops.is_empty() {
+            let _ = writeln!(out, "On the wire: {message} made no hop.");
+        } else if encrypted {
             let _ = writeln!(out, "On the wire: every hop of {message} was encrypted.");
         } else {
             let _ = writeln!(out, "On the wire, in plaintext: {}", on_wire.join(", "));
         }
+        let refused = read_unaccepted(Some(message));
+        if !refused.is_empty() {
+            let but = if encrypted { "But read" } else { "Read" };
+            let _ = writeln!(out, "{but} on the wire where it was not accepted:");
+            for item in &refused {
+                let _ = writeln!(out, "  - {item}");
+            }
+        }
     }
-    out
+    let unknown = read_unaccepted(None);
+    if !unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRead on the wire where it was not accepted, no message of this run:"
+        );
+        for item in &unknown {
+            let _ = writeln!(out, "  - {item}");
+        }
+    }
+    if !ledger.passwords.is_empty() {
+        let _ = writeln!(out, "\nPasswords read on the wire (AUTH outside TLS):");
+        for p in &ledger.passwords {
+            let _ = writeln!(
+                out,
+                "  - {}: {}",
+                link(&p.conn, &p.from, &p.to),
+                p.account().en
+            );
+        }
+    }
 }

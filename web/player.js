@@ -27,6 +27,9 @@ const STR = {
     colLink: 'hop and channel', colEnv: 'envelope', colHeaders: 'headers', colBody: 'body', colMachine: 'machine', colMsg: 'message', colSince: 'since hop',
     yes: 'yes', no: 'no', nothingYet: 'Nothing has travelled yet.',
     summary: 'Machines that kept a copy their operators could read: {a}. Hops that could be read on the wire: {b}.',
+    summaryC: 'Messages read on the wire where they were not accepted: {c}.', summaryD: 'Passwords read on the wire: {d}.',
+    notAccepted: 'On the wire, not accepted: content the server refused or never finished receiving', passwords: 'On the wire: passwords sent with AUTH outside TLS',
+    colConn: 'connection and channel', colPassword: 'what crossed',
     timeline: 'Timeline', tlHops: 'hops', tlEvents: 'events', goHop: 'Go to hop {n}, {t}',
     events: 'What happened since the previous step', noEvents: 'Nothing else happened.',
     whatif: 'What if…', whatifIntro: 'Change the world and run it again; you stay at the same step.',
@@ -54,6 +57,9 @@ const STR = {
     colLink: 'salto e canal', colEnv: 'envelope', colHeaders: 'cabeçalhos', colBody: 'corpo', colMachine: 'máquina', colMsg: 'mensagem', colSince: 'desde o salto',
     yes: 'sim', no: 'não', nothingYet: 'Nada viajou ainda.',
     summary: 'Máquinas que guardaram uma cópia que o operador podia ler: {a}. Saltos que podiam ser lidos na rede: {b}.',
+    summaryC: 'Mensagens lidas na rede onde não foram aceitas: {c}.', summaryD: 'Senhas lidas na rede: {d}.',
+    notAccepted: 'Na rede, sem ser aceito: conteúdo que o servidor recusou ou não terminou de receber', passwords: 'Na rede: senhas enviadas com AUTH fora do TLS',
+    colConn: 'conexão e canal', colPassword: 'o que passou',
     timeline: 'Linha do tempo', tlHops: 'saltos', tlEvents: 'eventos', goHop: 'Ir para o salto {n}, {t}',
     events: 'O que aconteceu desde o passo anterior', noEvents: 'Nada mais aconteceu.',
     whatif: 'E se…?', whatifIntro: 'Mude o mundo e rode de novo; você continua no mesmo passo.',
@@ -291,7 +297,7 @@ function render(animate) {
     U.hopMeta.textContent = [h.protocol, h.tls_version].filter(Boolean).join(' · ');
   }
   // captions describe the scenario as written; in a what-if world hops and the end speak for themselves
-  const auto = h ? say(h) + '.' : st.kind === 'end' ? tr('summary', tally(Infinity)) : '';
+  const auto = h ? say(h) + '.' : st.kind === 'end' ? summary(tally(Infinity, Infinity)) : '';
   const cap = (P.changed && auto) || loc(st.caption) || auto;
   U.caption.textContent = cap;
   U.caption.classList.toggle('empty', !cap);
@@ -592,20 +598,29 @@ function renderMsg() {
   put(U.msg, box);
 }
 
-function tally(now) {
+/* Rows that have happened by hop `now` (hops, copies at rest) or by step `idx` (what crossed without a hop). */
+function tally(now, idx) {
   const ex = P.data.exposure || {}, links = (ex.links || []).filter(l => l.hop <= now), nodes = (ex.nodes || []).filter(n => n.since_hop <= now);
-  return { links, nodes, a: new Set(nodes.filter(n => n.body || n.headers).map(n => n.node)).size, b: links.filter(l => l.body || l.headers).length };
+  const unaccepted = (ex.unaccepted || []).filter(u => u.step <= idx), passwords = (ex.passwords || []).filter(p => p.step <= idx);
+  return { links, nodes, unaccepted, passwords, a: new Set(nodes.filter(n => n.body || n.headers).map(n => n.node)).size, b: links.filter(l => l.body || l.headers).length,
+    c: unaccepted.filter(u => u.body || u.headers).length, d: passwords.length };
 }
+function summary(T) { return [tr('summary', T), T.c && tr('summaryC', T), T.d && tr('summaryD', T)].filter(Boolean).join(' '); }
 function renderExposure() {
-  const T = tally(Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0)))), { links, nodes } = T;
-  if (!links.length && !nodes.length) { put(U.expo, empty('nothingYet')); return; }
+  const T = tally(Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0))), P.idx), { links, nodes, unaccepted, passwords } = T;
+  if (!links.length && !nodes.length && !unaccepted.length && !passwords.length) { put(U.expo, empty('nothingYet')); return; }
   const yn = v => el('td.' + (v ? 'yes' : 'no'), null, tr(v ? 'yes' : 'no'));
+  const ch = o => el('div.ch.ch-' + chKey(o.channel), null, icon(chKey(o.channel)), ' ', chText(o));
   const multi = new Set(nodes.map(n => n.message)).size > 1;
-  const table = (cap, cols, rows) => el('div.scroll', null, el('table.grid', null, el('caption', null, tr(cap)),
+  const table = (cap, cols, rows, tid) => el('div.scroll', null, el('table.grid', { tid }, el('caption', null, tr(cap)),
     el('thead', null, el('tr', null, cols.filter(Boolean).map(k => el('th', { scope: 'col' }, tr(k))))), el('tbody', null, rows)));
-  put(U.expo, el('p.summary', null, tr('summary', T)),
+  put(U.expo, el('p.summary', null, summary(T)),
     table('onWire', ['colLink', 'colEnv', 'colHeaders', 'colBody'], links.map(l => el('tr', null, el('td.link', null, el('b', null, l.hop), ' ', l.from, ' → ', l.to,
-      el('div.ch.ch-' + chKey(l.channel), null, icon(chKey(l.channel)), ' ', chText(l))), yn(l.envelope), yn(l.headers), yn(l.body)))),
+      ch(l)), yn(l.envelope), yn(l.headers), yn(l.body)))),
+    unaccepted.length > 0 && table('notAccepted', ['colConn', 'colEnv', 'colHeaders', 'colBody'], unaccepted.map(u => el('tr', null, el('td.link', null, el('b', null, u.conn), ' ', u.from, ' → ', u.to,
+      ch(u), el('div.what', null, loc(u.text))), yn(u.envelope), yn(u.headers), yn(u.body))), 'exposure-unaccepted'),
+    passwords.length > 0 && table('passwords', ['colConn', 'colPassword'], passwords.map(p => el('tr', null, el('td.link', null, el('b', null, p.conn), ' ', p.from, ' → ', p.to,
+      ch({ channel: 'plaintext', channel_text: p.channel_text })), el('td.what', null, loc(p.text)))), 'exposure-passwords'),
     table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, n.node), multi && el('td', null, n.message),
       el('td.num', null, n.since_hop), yn(n.envelope), yn(n.headers), yn(n.body)))));
 }

@@ -9,13 +9,18 @@
 //! of [`crate::narrate`]. The JSON shape is documented in
 //! `docs/player.md`. [`whatif`] changes a scenario for a re-run.
 
+mod exposure;
 pub mod whatif;
+
+pub use exposure::{
+    ExposureView, LinkExposure, NodeExposure, PasswordExposure, UnacceptedExposure,
+};
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::exposure::{Ledger, describe};
+use crate::exposure::describe;
 use crate::narrate::{Narration, Words, channel_text, narrate, narrate_hop};
 use crate::scenario::{Role, Scenario, Text};
 use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
@@ -146,34 +151,6 @@ pub struct DnsView {
     pub rtype: String,
     pub rcode: String,
     pub answers: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ExposureView {
-    pub links: Vec<LinkExposure>,
-    pub nodes: Vec<NodeExposure>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LinkExposure {
-    pub hop: u32,
-    pub from: String,
-    pub to: String,
-    pub channel: Channel,
-    pub channel_text: Text,
-    pub envelope: bool,
-    pub headers: bool,
-    pub body: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeExposure {
-    pub node: String,
-    pub message: String,
-    pub since_hop: u32,
-    pub envelope: bool,
-    pub headers: bool,
-    pub body: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -333,7 +310,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         nodes: nodes(scenario, trace),
         downtime: downtime(trace),
         steps,
-        exposure: exposure(trace),
+        exposure: exposure::view(trace, &hops),
         timeline: timeline(trace),
         whatif: whatif::view(scenario),
     }
@@ -688,47 +665,6 @@ fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView
         .collect()
 }
 
-fn exposure(trace: &Trace) -> ExposureView {
-    let ledger = Ledger::from_trace(trace);
-    // Hops come in time order: the last one at or before `t`.
-    let hop_at = |t: u64| {
-        let n = ledger.hops.partition_point(|h| h.t <= t);
-        n.checked_sub(1).map_or(0, |i| ledger.hops[i].hop)
-    };
-    ExposureView {
-        links: ledger
-            .hops
-            .iter()
-            .map(|h| {
-                let open = h.observer_reads;
-                LinkExposure {
-                    hop: h.hop,
-                    from: h.from.clone(),
-                    to: h.to.clone(),
-                    channel: h.channel,
-                    channel_text: channel_text(h.channel).into(),
-                    envelope: open,
-                    headers: open,
-                    body: open,
-                }
-            })
-            .collect(),
-        nodes: ledger
-            .at_rest
-            .iter()
-            .map(|a| NodeExposure {
-                node: a.node.clone(),
-                message: a.message.clone(),
-                since_hop: hop_at(a.since),
-                envelope: a.readable,
-                headers: a.readable,
-                body: a.readable,
-            })
-            .collect(),
-    }
-}
-
-/// The marks on the time axis: hops, faults, and what befell each message.
 fn timeline(trace: &Trace) -> Vec<Mark> {
     trace
         .events

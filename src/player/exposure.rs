@@ -1,0 +1,160 @@
+//! The player's "who could read it" view: the exposure ledger, with each
+//! row tagged by the step from which the page shows it.
+
+use serde::Serialize;
+
+use crate::exposure::Ledger;
+use crate::narrate::channel_text;
+use crate::scenario::Text;
+use crate::trace::{Channel, Hop, Record, Trace};
+
+/// Everything the exposure panel draws, for the whole run; the page keeps
+/// the rows that have happened by the current step.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExposureView {
+    pub links: Vec<LinkExposure>,
+    /// Message content that crossed a link but was not accepted there.
+    pub unaccepted: Vec<UnacceptedExposure>,
+    /// Passwords that crossed a link outside TLS.
+    pub passwords: Vec<PasswordExposure>,
+    pub nodes: Vec<NodeExposure>,
+}
+
+/// A hop, as its link's observer saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkExposure {
+    pub hop: u32,
+    pub from: String,
+    pub to: String,
+    pub channel: Channel,
+    /// The channel in words (from `narrate`).
+    pub channel_text: Text,
+    pub envelope: bool,
+    pub headers: bool,
+    pub body: bool,
+}
+
+/// Content that crossed a link in a DATA phase no hop followed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnacceptedExposure {
+    /// The step whose log covers the moment it crossed; shown from there on.
+    pub step: usize,
+    pub conn: String,
+    pub from: String,
+    pub to: String,
+    /// The run's id of the message, or `None` when it cannot be told.
+    pub message: Option<String>,
+    pub channel: Channel,
+    /// The channel in words (from `narrate`).
+    pub channel_text: Text,
+    pub envelope: bool,
+    pub headers: bool,
+    pub body: bool,
+    /// What happened to it, such as "m1 crossed in full and was not
+    /// accepted: 554 5.7.1 Rejected".
+    pub text: Text,
+}
+
+/// A password an observer of the link read.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordExposure {
+    /// The step whose log covers the login; shown from there on.
+    pub step: usize,
+    pub conn: String,
+    pub from: String,
+    pub to: String,
+    pub user: String,
+    pub accepted: bool,
+    /// Always plaintext, in words (from `narrate`).
+    pub channel_text: Text,
+    /// "the password of alice@home.test, sent with AUTH PLAIN (accepted)".
+    pub text: Text,
+}
+
+/// A machine that held a copy of a message at rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeExposure {
+    pub node: String,
+    pub message: String,
+    pub since_hop: u32,
+    pub envelope: bool,
+    pub headers: bool,
+    pub body: bool,
+}
+
+/// The exposure view of a run whose hops are `hops`.
+pub fn view(trace: &Trace, hops: &[(&Record, &Hop)]) -> ExposureView {
+    let ledger = Ledger::from_trace(trace);
+    // Hops come in time order: the last one at or before `t`.
+    let hop_at = |t: u64| {
+        let n = ledger.hops.partition_point(|h| h.t <= t);
+        n.checked_sub(1).map_or(0, |i| ledger.hops[i].hop)
+    };
+    // Step i + 1 shows hop i and logs the events since hop i - 1; what
+    // follows the last hop is in the end step.
+    let step_of = |seq: u64| 1 + hops.partition_point(|(r, _)| r.seq < seq);
+    ExposureView {
+        links: ledger
+            .hops
+            .iter()
+            .map(|h| {
+                let open = h.observer_reads;
+                LinkExposure {
+                    hop: h.hop,
+                    from: h.from.clone(),
+                    to: h.to.clone(),
+                    channel: h.channel,
+                    channel_text: channel_text(h.channel).into(),
+                    envelope: open,
+                    headers: open,
+                    body: open,
+                }
+            })
+            .collect(),
+        unaccepted: ledger
+            .unaccepted
+            .iter()
+            .map(|u| UnacceptedExposure {
+                step: step_of(u.seq),
+                conn: u.conn.clone(),
+                from: u.from.clone(),
+                to: u.to.clone(),
+                message: u.message.clone(),
+                channel: u.channel,
+                channel_text: channel_text(u.channel).into(),
+                // MAIL FROM and RCPT TO went in the same channel as DATA:
+                // STARTTLS starts a session afresh.
+                envelope: u.observer_reads,
+                headers: u.observer_reads,
+                body: u.observer_reads && u.body,
+                text: u.account(),
+            })
+            .collect(),
+        passwords: ledger
+            .passwords
+            .iter()
+            .map(|p| PasswordExposure {
+                step: step_of(p.seq),
+                conn: p.conn.clone(),
+                from: p.from.clone(),
+                to: p.to.clone(),
+                user: p.user.clone(),
+                accepted: p.accepted,
+                channel_text: channel_text(Channel::Plaintext).into(),
+                text: p.account(),
+            })
+            .collect(),
+        nodes: ledger
+            .at_rest
+            .iter()
+            .map(|a| NodeExposure {
+                node: a.node.clone(),
+                message: a.message.clone(),
+                since_hop: hop_at(a.since),
+                envelope: a.readable,
+                headers: a.readable,
+                body: a.readable,
+            })
+            .collect(),
+    }
+}
