@@ -9,6 +9,7 @@
 pub mod check;
 pub mod clock;
 pub mod exposure;
+pub mod harness;
 pub mod invariants;
 pub mod narrate;
 pub mod player;

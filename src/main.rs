@@ -382,7 +382,7 @@ fn serve(options: mailhop::web::ServeOptions) -> ExitCode {
 }
 
 fn export(file: &Path, html: Option<&Path>, data: Option<&Path>) -> ExitCode {
-    let run = match mailhop::check::Run::file(file) {
+    let run = match mailhop::harness::Run::file(file) {
         Ok(run) => run,
         Err(err) => {
             eprintln!("{err}");

@@ -326,7 +326,7 @@ async fn the_player_works_in_a_real_browser() {
     screenshot(&c, "six-hops-presenter.png").await;
 
     // The exported file plays with no server.
-    let run = mailhop::check::Run::file(concat!(
+    let run = mailhop::harness::Run::file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/six-hops.json"
     ))

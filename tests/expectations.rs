@@ -2,7 +2,8 @@
 //! with a readable message, once the world is changed: none of them can
 //! pass whatever happens.
 
-use mailhop::check::{Outcome, Run};
+use mailhop::check::Outcome;
+use mailhop::harness::Run;
 
 /// A shipped scenario with some text replaced, run.
 fn world(name: &str, edits: &[(&str, &str)]) -> Run {

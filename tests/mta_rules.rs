@@ -290,3 +290,92 @@ fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
         .expect("delivered on a retry");
     assert!(delivered_at >= 10 * 60_000, "{delivered_at}");
 }
+
+#[test]
+fn rfc8314_submission_on_465_is_tls_from_the_first_byte() {
+    let json = BACKUP_MX
+        .replace(
+            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+            "",
+        )
+        .replace(
+            r#""submit": "mail.home.test"}"#,
+            r#""submit": "mail.home.test", "submit_port": 465}"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    check_no_loss(&trace).expect("nothing lost");
+    let (_, first) = trace.hops().next().expect("a hop");
+    assert_eq!(first.channel, mailhop::trace::Channel::TlsAuthenticated);
+    assert_eq!(first.protocol, "ESMTPSA");
+    let conn = &first.conn;
+    assert!(
+        trace.events.iter().all(|r| match &r.event {
+            Event::Line { conn: c, tls, .. } if c == conn => *tls,
+            _ => true,
+        }),
+        "even the greeting travelled inside TLS"
+    );
+    assert!(!trace.events.iter().any(|r| matches!(&r.event,
+        Event::Line { conn: c, text, .. } if c == conn && text == "STARTTLS")));
+}
+
+#[test]
+fn services_by_port_a_port_nobody_listens_on_is_refused() {
+    let json = BACKUP_MX
+        .replace(
+            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+            "",
+        )
+        .replace(
+            r#""mail.home.test": {"role": "msa","#,
+            r#""mail.home.test": {"role": "msa", "listen": {"25": "smtp", "465": "submissions"},"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let failed = trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("587 is closed");
+    assert!(
+        failed.contains("mail.home.test:587: connection refused"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn rfc1870_an_oversized_message_is_refused_at_mail_before_its_body_crosses() {
+    let json = BACKUP_MX
+        .replace(
+            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+            "",
+        )
+        .replace(
+            r#""mail.home.test": {"role": "msa","#,
+            r#""mail.home.test": {"role": "msa", "message_size_limit": 100,"#,
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let lines: Vec<&str> = trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Line { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mail = lines
+        .iter()
+        .position(|l| l.starts_with("MAIL FROM:<alice@home.test> SIZE="))
+        .expect("the client announced the size");
+    assert_eq!(
+        lines[mail + 1],
+        "552 5.3.4 Message size exceeds fixed limit"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("Subject:")),
+        "the body never crossed: {lines:?}"
+    );
+    assert_eq!(trace.hops().count(), 0);
+}
