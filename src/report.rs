@@ -147,6 +147,26 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 message,
                 reason,
             } => format!("{node} could not submit {message}: {reason}"),
+            Event::Typed {
+                node,
+                server,
+                text,
+                reply,
+                ..
+            } => match reply {
+                Some(reply) => format!("{node} types to {server}: {text:?} -> {reply:?}"),
+                None => format!("{node} types to {server}: {text:?}"),
+            },
+            Event::TypingStopped {
+                node,
+                conn,
+                reason,
+                untyped,
+            } => format!(
+                "{node} stops typing on {conn}: {}, {untyped} line{} left untyped",
+                reason.en(),
+                if *untyped == 1 { "" } else { "s" }
+            ),
             Event::QueuedAtEnd {
                 node,
                 message,

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::clock::SimTime;
 use crate::exposure::{Ledger, describe};
-use crate::scenario::{Role, Scenario, Text};
+use crate::scenario::{Action, Role, Scenario, Text};
 use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
 
 /// Everything the player draws, for one run.
@@ -206,7 +206,11 @@ fn text(en: impl Into<String>, pt: impl Into<String>) -> Text {
 /// Which side of the picture a node is drawn on.
 fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
     let node = &scenario.nodes[name];
-    let sends = scenario.script.iter().any(|s| s.send.from == name);
+    let sends = scenario.script.iter().any(|s| match s.action() {
+        Some(Action::Send(send)) => send.from == name,
+        Some(Action::Type(typing)) => typing.by == name,
+        None => false,
+    });
     match node.role {
         Role::Mua if sends => "sender",
         Role::Mua => "recipient",
@@ -777,6 +781,53 @@ fn describe_event(event: &Event) -> Option<Account> {
             format!("{message} could not be submitted: {reason}"),
             format!("{message} não pôde ser enviada: {reason}"),
         ),
+        Event::Typed {
+            node,
+            server,
+            text,
+            reply,
+            ..
+        } => {
+            let (line_en, line_pt) = if text.is_empty() {
+                ("an empty line".to_string(), "uma linha vazia".to_string())
+            } else {
+                (format!("{text:?}"), format!("{text:?}"))
+            };
+            let (en, pt) = match reply {
+                Some(reply) => (
+                    format!("{node} types {line_en} to {server}, which answers {reply:?}"),
+                    format!("{node} digita {line_pt} para {server}, que responde {reply:?}"),
+                ),
+                None => (
+                    format!("{node} types {line_en} to {server}"),
+                    format!("{node} digita {line_pt} para {server}"),
+                ),
+            };
+            account("typed", node, en, pt)
+        }
+        Event::TypingStopped {
+            node,
+            reason,
+            untyped,
+            ..
+        } => {
+            let (left_en, left_pt) = match untyped {
+                1 => (
+                    "1 line left untyped".to_string(),
+                    "1 linha ficou sem digitar".to_string(),
+                ),
+                n => (
+                    format!("{n} lines left untyped"),
+                    format!("{n} linhas ficaram sem digitar"),
+                ),
+            };
+            account(
+                "typing_stopped",
+                node,
+                format!("{node} stops typing: {} ({left_en})", reason.en()),
+                format!("{node} para de digitar: {} ({left_pt})", reason.pt()),
+            )
+        }
         Event::QueuedAtEnd { node, message, .. } => account(
             "queued_at_end",
             node,
