@@ -121,6 +121,38 @@ pub struct TlsRecord {
     pub length: u16,
 }
 
+/// Why a person typing SMTP stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// The server closed the connection.
+    Closed,
+    /// No complete reply came within five minutes.
+    NoReply,
+    /// What came back was not an SMTP reply.
+    NotSmtp,
+}
+
+impl Stop {
+    /// The reason in English words.
+    pub fn en(self) -> &'static str {
+        match self {
+            Stop::Closed => "the server closed the connection",
+            Stop::NoReply => "no reply came within 5 minutes",
+            Stop::NotSmtp => "the answer was not SMTP",
+        }
+    }
+
+    /// The reason in Brazilian Portuguese.
+    pub fn pt(self) -> &'static str {
+        match self {
+            Stop::Closed => "o servidor fechou a conexão",
+            Stop::NoReply => "nenhuma resposta chegou em 5 minutos",
+            Stop::NotSmtp => "a resposta não era SMTP",
+        }
+    }
+}
+
 /// One message moving from one node to the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hop {
@@ -320,6 +352,28 @@ pub enum Event {
         message: String,
         reason: String,
     },
+    /// A person typed a line by hand on a connection (a `type` step of the
+    /// script). `reply` is the first line of the reply they read before
+    /// typing on, code included (`554 5.7.1 <x@third.test>: Relay access
+    /// denied`); it is absent for the lines of a message after 354, which
+    /// get none, and when no reply came.
+    Typed {
+        node: String,
+        conn: String,
+        /// The server typed to.
+        server: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<String>,
+    },
+    /// The person stopped before the end of their lines; `untyped` lines were
+    /// never typed.
+    TypingStopped {
+        node: String,
+        conn: String,
+        reason: Stop,
+        untyped: usize,
+    },
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd {
         node: String,
@@ -360,6 +414,8 @@ impl Event {
             Event::DelayWarned { .. } => "delay_warned",
             Event::Dropped { .. } => "dropped",
             Event::SubmissionFailed { .. } => "submission_failed",
+            Event::Typed { .. } => "typed",
+            Event::TypingStopped { .. } => "typing_stopped",
             Event::QueuedAtEnd { .. } => "queued_at_end",
             Event::End { .. } => "end",
         }

@@ -36,6 +36,7 @@ fn shipped_scenarios_keep_all_their_promises() {
         "direct-mx.json",
         "mx-fallback.json",
         "bounces.json",
+        "open-relay.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");

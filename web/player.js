@@ -9,7 +9,7 @@ const STR = {
   en: {
     lanes: ['Sender side', 'Internet', 'Recipient side'],
     roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server' },
-    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up' },
+    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up', typed: 'typed', typing_stopped: 'stopped typing', auth: 'login', delay_warned: 'late notice' },
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
@@ -39,7 +39,7 @@ const STR = {
   pt: {
     lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
     roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais' },
-    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta' },
+    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta', typed: 'digitado', typing_stopped: 'parou de digitar', auth: 'login', delay_warned: 'aviso de atraso' },
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',

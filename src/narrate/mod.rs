@@ -247,6 +247,60 @@ pub fn narrate(event: &Event) -> Option<Narration> {
             format!("{node} não conseguiu enviar {message}"),
         )
         .because(reason),
+        Event::Typed {
+            node,
+            server,
+            text,
+            reply,
+            ..
+        } => {
+            let (line_en, line_pt) = if text.is_empty() {
+                ("an empty line".to_string(), "uma linha vazia".to_string())
+            } else {
+                (format!("{text:?}"), format!("{text:?}"))
+            };
+            let (en, pt) = match reply {
+                Some(reply) => (
+                    format!("{node} types {line_en} to {server}, which answers {reply:?}"),
+                    format!("{node} digita {line_pt} para {server}, que responde {reply:?}"),
+                ),
+                None => (
+                    format!("{node} types {line_en} to {server}"),
+                    format!("{node} digita {line_pt} para {server}"),
+                ),
+            };
+            Narration {
+                peer: Some(server.clone()),
+                code: reply
+                    .as_deref()
+                    .and_then(|r| r.get(..3))
+                    .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+                    .map(str::to_string),
+                ..Narration::at(node, en, pt)
+            }
+        }
+        Event::TypingStopped {
+            node,
+            reason,
+            untyped,
+            ..
+        } => {
+            let (left_en, left_pt) = match untyped {
+                1 => (
+                    "1 line left untyped".to_string(),
+                    "1 linha ficou sem digitar".to_string(),
+                ),
+                n => (
+                    format!("{n} lines left untyped"),
+                    format!("{n} linhas ficaram sem digitar"),
+                ),
+            };
+            Narration::at(
+                node,
+                format!("{node} stops typing: {} ({left_en})", reason.en()),
+                format!("{node} para de digitar: {} ({left_pt})", reason.pt()),
+            )
+        }
         Event::QueuedAtEnd {
             node,
             message,

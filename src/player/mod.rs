@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::exposure::describe;
 use crate::narrate::{Narration, Words, channel_text, narrate, narrate_hop};
-use crate::scenario::{Role, Scenario, Text};
+use crate::scenario::{Action, Role, Scenario, Text};
 use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
 
 /// Everything the player draws, for one run.
@@ -192,7 +192,11 @@ fn text(en: impl Into<String>, pt: impl Into<String>) -> Text {
 /// Which side of the picture a node is drawn on.
 fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
     let node = &scenario.nodes[name];
-    let sends = scenario.script.iter().any(|s| s.send.from == name);
+    let sends = scenario.script.iter().any(|s| match s.action() {
+        Some(Action::Send(send)) => send.from == name,
+        Some(Action::Type(typing)) => typing.by == name,
+        None => false,
+    });
     match node.role {
         Role::Mua if sends => "sender",
         Role::Mua => "recipient",

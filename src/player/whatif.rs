@@ -1,7 +1,8 @@
 //! What if: the toggles a scenario offers, and a changed scenario to re-run.
 //!
 //! Toggles come from the scenario itself: every server's STARTTLS (on or
-//! off) and every fault (happening or not). A student may also rewrite the
+//! off), every open relay (open or closed) and every fault (happening or
+//! not). A student may also rewrite the
 //! first message's subject and body. The change is applied to a copy of the
 //! scenario, which then runs like any other; limits keep a re-run cheap.
 
@@ -49,6 +50,21 @@ pub fn view(scenario: &Scenario) -> WhatIfView {
             });
         }
     }
+    // Only a relay written open gets a switch: closing it is the lesson.
+    for (name, node) in &scenario.nodes {
+        if node.role.is_server() && node.open_relay {
+            toggles.push(Toggle {
+                id: format!("open_relay:{name}"),
+                node: name.clone(),
+                kind: "open_relay",
+                on: true,
+                label: text(
+                    format!("{name} relays mail for anyone (an open relay)"),
+                    format!("{name} repassa mensagens de qualquer um (relay aberto)"),
+                ),
+            });
+        }
+    }
     for (i, fault) in scenario.faults.iter().enumerate() {
         let (en, pt) = match fault.until {
             Some(until) => (
@@ -71,11 +87,11 @@ pub fn view(scenario: &Scenario) -> WhatIfView {
             label: text(en, pt),
         });
     }
-    let first = scenario.script.first();
+    let first = scenario.script.iter().find_map(|s| s.send.as_ref());
     WhatIfView {
         toggles,
-        subject: first.map(|s| s.send.subject.clone()),
-        body: first.map(|s| s.send.body.clone()),
+        subject: first.map(|s| s.subject.clone()),
+        body: first.map(|s| s.body.clone()),
     }
 }
 
@@ -114,6 +130,13 @@ pub fn apply(scenario: &Scenario, change: &WhatIf) -> Result<Scenario, String> {
                 (true, StartTls::None) => StartTls::Offer,
                 (true, policy) => policy,
             };
+        } else if let Some(name) = id.strip_prefix("open_relay:") {
+            changed
+                .nodes
+                .get_mut(name)
+                .filter(|n| n.role.is_server())
+                .ok_or_else(|| format!("no server named {name:?} in this scenario"))?
+                .open_relay = on;
         } else if let Some(index) = id.strip_prefix("fault:") {
             let index: usize = index
                 .parse()
@@ -134,20 +157,20 @@ pub fn apply(scenario: &Scenario, change: &WhatIf) -> Result<Scenario, String> {
         .filter(|(i, _)| !dropped_faults.contains(i))
         .map(|(_, f)| f.clone())
         .collect();
-    if let Some(step) = changed.script.first_mut() {
+    if let Some(send) = changed.script.iter_mut().find_map(|s| s.send.as_mut()) {
         if let Some(subject) = &change.subject {
             if subject.chars().count() > MAX_SUBJECT || subject.contains(['\r', '\n']) {
                 return Err(format!(
                     "the subject must be one line of at most {MAX_SUBJECT} characters"
                 ));
             }
-            step.send.subject = subject.clone();
+            send.subject = subject.clone();
         }
         if let Some(body) = &change.body {
             if body.chars().count() > MAX_BODY {
                 return Err(format!("the body may have at most {MAX_BODY} characters"));
             }
-            step.send.body = body.clone();
+            send.body = body.clone();
         }
     }
     changed.until = changed.until.min(MAX_UNTIL);
@@ -201,8 +224,37 @@ mod tests {
             StartTls::Offer
         );
         assert!(changed.faults.is_empty());
-        assert_eq!(changed.script[0].send.subject, "New subject");
-        assert_eq!(changed.script[0].send.body, original.script[0].send.body);
+        let send = |s: &Scenario| s.script[0].send.clone().unwrap();
+        assert_eq!(send(&changed).subject, "New subject");
+        assert_eq!(send(&changed).body, send(&original).body);
+    }
+
+    #[test]
+    fn an_open_relay_can_be_closed() {
+        let original = crate::scenario::load_file(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/open-relay.json"
+        )))
+        .unwrap();
+        let ids: Vec<String> = view(&original).toggles.into_iter().map(|t| t.id).collect();
+        assert!(ids.contains(&"open_relay:mail.sloppy.test".to_string()));
+        assert!(!ids.contains(&"open_relay:mail.careful.test".to_string()));
+        let change = WhatIf {
+            toggles: [("open_relay:mail.sloppy.test".to_string(), false)]
+                .into_iter()
+                .collect(),
+            ..WhatIf::default()
+        };
+        let closed = apply(&original, &change).unwrap();
+        assert!(!closed.nodes["mail.sloppy.test"].open_relay);
+        let view = view_changed(&original, &change);
+        let toggle = view
+            .toggles
+            .iter()
+            .find(|t| t.id == "open_relay:mail.sloppy.test")
+            .expect("a closed relay keeps its switch");
+        assert!(!toggle.on);
+        assert_eq!(view.subject, None);
     }
 
     #[test]
@@ -211,6 +263,7 @@ mod tests {
         for (id, _) in [
             ("starttls:nowhere.test", ()),
             ("starttls:alice-laptop", ()),
+            ("open_relay:alice-laptop", ()),
             ("fault:7", ()),
             ("power:on", ()),
         ] {

@@ -9,7 +9,9 @@
 //!    filter, a backup MX, a gateway) is accepted from anyone;
 //! 4. anything else only from a logged-in user or a client in `relay_for`;
 //!    everyone else gets 554 5.7.1 Relay access denied. A server that
-//!    accepted that would be an open relay, the spammer's favourite.
+//!    accepted that would be an open relay, the spammer's favourite; the
+//!    node setting `open_relay` makes one, so a scenario can show what
+//!    happens next.
 
 use crate::proto::smtp::{Reply, domain_of};
 use crate::scenario::Node;
@@ -63,7 +65,7 @@ pub fn check(node: &Node, client: &str, recipient: &str, logged_in: bool) -> Res
         .relay_domains
         .iter()
         .any(|d| d.eq_ignore_ascii_case(&domain));
-    if logged_in || relays_domain || node.relay_for.iter().any(|c| c == client) {
+    if logged_in || relays_domain || node.open_relay || node.relay_for.iter().any(|c| c == client) {
         return Ok(());
     }
     Err(Reply::new(
@@ -89,6 +91,20 @@ mod tests {
             "554 5.7.1 <victim@elsewhere.test>: Relay access denied"
         );
         assert!(check(&n, "stranger", "victim@elsewhere.test", true).is_ok());
+    }
+
+    #[test]
+    fn an_open_relay_takes_any_domain_from_anyone() {
+        let n = node(r#"{"role": "mta", "mailboxes": ["bob@friend.test"], "open_relay": true}"#);
+        assert!(check(&n, "stranger", "victim@elsewhere.test", false).is_ok());
+        assert!(check(&n, "stranger", "anyone@anywhere.test", false).is_ok());
+        // Its own domain is still checked: an unknown local user is refused.
+        assert_eq!(
+            check(&n, "stranger", "nobody@friend.test", false)
+                .unwrap_err()
+                .code,
+            550
+        );
     }
 
     #[test]

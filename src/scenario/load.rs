@@ -24,7 +24,7 @@ use std::path::Path;
 
 use super::expect::Expectation;
 use super::locate::{self, JsonPath};
-use super::model::{Role, Scenario, StartTls};
+use super::model::{Role, Scenario, StartTls, Typing};
 
 /// One thing wrong with a scenario file, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,6 +330,9 @@ fn shape_hint(err: &serde_json::Error, message: &str) -> Option<String> {
             if message.starts_with("missing field") {
                 return Some("add it: `mailhop schema` lists every field and what it means".into());
             }
+            if message.starts_with("invalid type") && message.contains("expected u16") {
+                return Some("ports and other numbers are written without quotes, like 25".into());
+            }
             if message.starts_with("invalid type") {
                 return Some(
                     "durations and names are strings in double quotes (\"90s\"), lists use [ ], objects use { }"
@@ -402,6 +405,18 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
     };
     let servers = names_of(&|r| r.is_server());
     let muas = names_of(&|r| r == Role::Mua);
+    let senders: BTreeSet<&str> = s
+        .script
+        .iter()
+        .filter_map(|step| step.send.as_ref())
+        .map(|send| send.from.as_str())
+        .collect();
+    let typists: BTreeSet<&str> = s
+        .script
+        .iter()
+        .filter_map(|step| step.typing.as_ref())
+        .map(|typing| typing.by.as_str())
+        .collect();
 
     // Refers to a node; `wanted` narrows which nodes fit.
     let refer = |p: &mut Problems<'_>, path: JsonPath, name: &str, wanted: &[&str], what: &str| {
@@ -456,11 +471,12 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
-        let server_fields: [(&str, bool); 10] = [
+        let server_fields: [(&str, bool); 11] = [
             ("mailboxes", !node.mailboxes.is_empty()),
             ("accounts", !node.accounts.is_empty()),
             ("relay_domains", !node.relay_domains.is_empty()),
             ("relay_for", !node.relay_for.is_empty()),
+            ("open_relay", node.open_relay),
             ("relay", node.relay.is_some()),
             ("forward", !node.forward.is_empty()),
             ("listen", node.listen.is_some()),
@@ -474,6 +490,9 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("submit", node.submit.is_some()),
         ];
         if node.role == Role::Mua {
+            // A stranger's computer that only types SMTP by hand has no
+            // account anywhere: it needs neither `user` nor `submit`.
+            let only_types = typists.contains(name.as_str()) && !senders.contains(name.as_str());
             for (field, used) in server_fields {
                 if used {
                     p.at_key(
@@ -495,6 +514,7 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                     Some("write it like `alice@home.test`".into()),
                 ),
                 Some(_) => {}
+                None if only_types => {}
                 None => p.at_key(
                     &at,
                     "a mail client needs a `user`: the address of the person using it",
@@ -503,6 +523,7 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             }
             match &node.submit {
                 Some(server) => refer(p, at.key("submit"), server, &servers, "a server"),
+                None if only_types => {}
                 None => p.at_key(
                     &at,
                     "a mail client needs `submit`: the server it hands outgoing mail to",
@@ -716,28 +737,50 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
 
     for (i, step) in s.script.iter().enumerate() {
         let at = root.key("script").index(i);
-        refer(
-            p,
-            at.key("send").key("from"),
-            &step.send.from,
-            &muas,
-            "a mail client (role `mua`)",
-        );
-        if step.send.to.is_empty() {
-            p.at(
-                &at.key("send").key("to"),
-                "a message needs at least one recipient",
-                Some("add an address, like `[\"bob@friend.test\"]`".into()),
-            );
+        match (&step.send, &step.typing) {
+            (Some(_), Some(_)) => p.at_key(
+                &at.key("type"),
+                "a step does one thing, and this one has both `send` and `type`",
+                Some("split it into two steps, each with its own `at`".into()),
+            ),
+            (None, None) => p.at(
+                &at,
+                "this step does nothing: it has neither `send` nor `type`",
+                Some(
+                    "add `\"send\": {\"from\": ..., \"to\": [...]}` to send from a mail client, or `\"type\": {\"by\": ..., \"to\": ..., \"lines\": [...]}` to type SMTP by hand"
+                        .into(),
+                ),
+            ),
+            _ => {}
         }
-        for (j, to) in step.send.to.iter().enumerate() {
-            if !is_address(to) {
+        if let Some(send) = &step.send {
+            let at = at.key("send");
+            refer(
+                p,
+                at.key("from"),
+                &send.from,
+                &muas,
+                "a mail client (role `mua`)",
+            );
+            if send.to.is_empty() {
                 p.at(
-                    &at.key("send").key("to").index(j),
-                    format!("`{to}` is not an e-mail address"),
-                    Some("write it like `bob@friend.test`".into()),
+                    &at.key("to"),
+                    "a message needs at least one recipient",
+                    Some("add an address, like `[\"bob@friend.test\"]`".into()),
                 );
             }
+            for (j, to) in send.to.iter().enumerate() {
+                if !is_address(to) {
+                    p.at(
+                        &at.key("to").index(j),
+                        format!("`{to}` is not an e-mail address"),
+                        Some("write it like `bob@friend.test`".into()),
+                    );
+                }
+            }
+        }
+        if let Some(typing) = &step.typing {
+            check_typing(typing, &at.key("type"), &node_names, &servers, p, &refer);
         }
         if step.at > s.until {
             p.at(
@@ -798,6 +841,70 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
 
 /// Signature of the node-reference check in [`check_meaning`].
 type Refer<'r> = dyn Fn(&mut Problems<'_>, JsonPath, &str, &[&str], &str) + 'r;
+
+/// A `type` step: who types, to which server and port, and lines a person
+/// could type (one line each, within SMTP's line length, not endless).
+fn check_typing(
+    typing: &Typing,
+    at: &JsonPath,
+    nodes: &[&str],
+    servers: &[&str],
+    p: &mut Problems<'_>,
+    refer: &Refer<'_>,
+) {
+    refer(p, at.key("by"), &typing.by, nodes, "a node");
+    refer(p, at.key("to"), &typing.to, servers, "a server");
+    if typing.port == 0 {
+        p.at(
+            &at.key("port"),
+            "port 0 is not a port anything listens on",
+            Some(
+                "SMTP between servers is 25, submission 587 (465 with TLS from the first byte)"
+                    .into(),
+            ),
+        );
+    }
+    if typing.lines.is_empty() {
+        p.at(
+            &at.key("lines"),
+            "there is nothing to type",
+            Some("add the lines, like `[\"EHLO stranger.test\", \"QUIT\"]`".into()),
+        );
+    }
+    if typing.lines.len() > Typing::MAX_LINES {
+        p.at(
+            &at.key("lines"),
+            format!(
+                "{} lines is more than one step may type (at most {})",
+                typing.lines.len(),
+                Typing::MAX_LINES
+            ),
+            Some("split the session into several `type` steps".into()),
+        );
+    }
+    for (i, line) in typing.lines.iter().enumerate() {
+        if line.contains(['\r', '\n']) {
+            p.at(
+                &at.key("lines").index(i),
+                "a line cannot contain a line break",
+                Some(
+                    "put each line in a string of its own: the typist ends every line with CRLF"
+                        .into(),
+                ),
+            );
+        } else if line.len() > Typing::MAX_LINE {
+            p.at(
+                &at.key("lines").index(i),
+                format!(
+                    "this line is {} bytes long, more than the {} an SMTP line may have",
+                    line.len(),
+                    Typing::MAX_LINE
+                ),
+                Some("RFC 5321 allows 1000 bytes with the CRLF; shorten it or split it".into()),
+            );
+        }
+    }
+}
 
 /// Names in an expectation must refer to nodes; addresses and patterns must parse.
 fn check_expectation(

@@ -198,6 +198,11 @@ pub struct Node {
     /// customers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relay_for: Vec<String>,
+    /// Relay mail to any domain for any client, without a login: an open relay. This is a
+    /// misconfiguration, here to show why spammers hunt for such servers (RFC 2505, RFC 5321
+    /// section 7.1). Left out (false), strangers get 554 5.7.1 Relay access denied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_relay: bool,
     /// Send all mail that is not delivered here through this smarthost instead of looking up MX.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<String>,
@@ -376,14 +381,72 @@ pub struct Fault {
     pub until: Option<Duration>,
 }
 
-/// Something a person does at a virtual time.
+/// Something a person does at a virtual time: `send` a message from a mail client, or
+/// `type` SMTP by hand. Each step does exactly one of them.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["send"]}, {"required": ["type"]}]))]
 pub struct ScriptStep {
     /// Virtual time, for example `0s` or `3h`.
     pub at: Duration,
     /// Write and send a message from a mail client.
-    pub send: Send,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Send")]
+    pub send: Option<Send>,
+    /// Type SMTP lines by hand to a server, as with `telnet mail.example.test 25`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Typing")]
+    pub typing: Option<Typing>,
+}
+
+/// What a script step does.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    Send(&'a Send),
+    Type(&'a Typing),
+}
+
+impl ScriptStep {
+    /// What this step does; `None` unless it has exactly one of `send` and `type` (loading
+    /// reports such a step as a problem).
+    pub fn action(&self) -> Option<Action<'_>> {
+        match (&self.send, &self.typing) {
+            (Some(send), None) => Some(Action::Send(send)),
+            (None, Some(typing)) => Some(Action::Type(typing)),
+            _ => None,
+        }
+    }
+}
+
+/// A person at a terminal talking SMTP by hand: connect to a server's port, type a line,
+/// read the whole reply, type the next. After `DATA` is answered with 354, the lines are the
+/// message itself until a line with a lone `.`; if `DATA` is refused, those lines are not
+/// typed. Lines go out exactly as written, with CRLF added: a message line that starts with a
+/// dot must be doubled by hand, as at a real terminal. The person stops when the server
+/// closes the connection, or after waiting 5 minutes for a reply.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Typing {
+    /// The machine the person types on (any node; a stranger's computer is a mua with no
+    /// `submit`).
+    pub by: String,
+    /// The server (node name) to connect to.
+    pub to: String,
+    /// The port to connect to: 25 is SMTP between servers, 587 submission.
+    #[serde(default = "default_typing_port")]
+    #[schemars(range(min = 1))]
+    pub port: u16,
+    /// The lines to type, in order, without line ends, for example
+    /// `["EHLO stranger.test", "MAIL FROM:<a@stranger.test>", "RCPT TO:<b@third.test>", "QUIT"]`.
+    #[schemars(length(min = 1, max = Typing::MAX_LINES), inner(length(max = Typing::MAX_LINE)))]
+    pub lines: Vec<String>,
+}
+
+impl Typing {
+    /// The most lines one step may type: a long session, still far from a flood.
+    pub const MAX_LINES: usize = 1000;
+    /// The longest line, in bytes: a text line of RFC 5321 section 4.5.3.1.6 without its CRLF.
+    pub const MAX_LINE: usize = crate::proto::smtp::MAX_TEXT_LINE - 2;
 }
 
 /// A message a person writes in a mail client and sends.
@@ -432,6 +495,9 @@ fn default_hop_limit() -> usize {
 }
 fn default_submit_port() -> u16 {
     587
+}
+fn default_typing_port() -> u16 {
+    25
 }
 fn default_retry_first() -> Duration {
     Duration::from_secs(5 * 60)

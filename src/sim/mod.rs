@@ -14,6 +14,7 @@ pub mod mta;
 pub mod mua;
 pub mod session;
 pub mod store;
+pub mod typist;
 pub mod world;
 
 use std::rc::Rc;
@@ -22,7 +23,7 @@ use tokio::task::LocalSet;
 use tokio::time::sleep_until;
 
 use crate::clock::SimTime;
-use crate::scenario::Scenario;
+use crate::scenario::{Action, Scenario};
 use crate::trace::{Event, Trace};
 use world::World;
 
@@ -181,7 +182,16 @@ fn start(world: &Rc<World>) {
         let step = step.clone();
         tokio::task::spawn_local(async move {
             sleep_until(world.clock.instant(SimTime(step.at.as_millis()))).await;
-            mua::send(world.clone(), step.send.from.clone(), step.send, busy).await;
+            match step.action() {
+                Some(Action::Send(send)) => {
+                    mua::send(world.clone(), send.from.clone(), send.clone(), busy).await
+                }
+                Some(Action::Type(typing)) => {
+                    typist::type_lines(world.clone(), typing.clone(), busy).await
+                }
+                // Loading refuses a step that does neither or both.
+                None => {}
+            }
         });
     }
 }

@@ -205,6 +205,7 @@ impl ServerSide<'_> {
                 sender: tx.sender,
                 recipients: tx.recipients,
                 data,
+                carrying: self.conn.carrying.borrow().clone(),
             },
         );
         queue_id

@@ -96,6 +96,11 @@ pub struct ConnInfo {
     /// Filled by a simulated client after its TLS handshake: whether it
     /// authenticated the server. The server reads it to label the hop.
     pub verdict: Rc<Cell<Option<bool>>>,
+    /// Filled by a simulated relay: the run-local id of the message it is
+    /// passing on. The server reads it to follow a message that has no
+    /// Message-ID header (typed by hand, say) from hop to hop; it is the
+    /// simulation's bookkeeping and never touches the bytes.
+    pub carrying: Rc<RefCell<Option<String>>>,
 }
 
 /// The client's side of a new connection.
@@ -103,6 +108,7 @@ pub struct Connection {
     pub link: LinkEnd,
     pub id: String,
     pub verdict: Rc<Cell<Option<bool>>>,
+    pub carrying: Rc<RefCell<Option<String>>>,
 }
 
 /// Keeps the run alive while held: the run ends when nothing holds one.
@@ -332,8 +338,10 @@ impl World {
             server: server.into(),
             port,
             verdict: Rc::new(Cell::new(None)),
+            carrying: Rc::new(RefCell::new(None)),
         };
         let verdict = info.verdict.clone();
+        let carrying = info.carrying.clone();
         self.emit(Event::Connect {
             conn: id.clone(),
             client: client.into(),
@@ -355,6 +363,7 @@ impl World {
             link: client_end,
             id,
             verdict,
+            carrying,
         })
     }
 

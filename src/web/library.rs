@@ -30,6 +30,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../scenarios/mx-fallback.json"),
     ),
     ("bounces.json", include_str!("../../scenarios/bounces.json")),
+    (
+        "open-relay.json",
+        include_str!("../../scenarios/open-relay.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

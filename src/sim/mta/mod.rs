@@ -38,6 +38,9 @@ pub struct Arrival {
     pub recipients: Vec<String>,
     /// The message with this hop's Received header on top.
     pub data: Vec<u8>,
+    /// The run-local id a simulated relay said it was passing on, for a
+    /// message without a Message-ID header.
+    pub carrying: Option<String>,
 }
 
 /// One message in one node's queue.
@@ -55,7 +58,11 @@ pub struct Entry {
 /// Records the hop and takes the message in: local recipients get it in
 /// their mailbox now, the others go to the queue.
 pub fn arrive(world: &Rc<World>, arrival: Arrival) {
-    let message = world.message_id_for(message_id_header(&arrival.data).as_deref());
+    let message = match (message_id_header(&arrival.data), &arrival.carrying) {
+        (Some(header), _) => world.message_id_for(Some(&header)),
+        (None, Some(known)) => known.clone(),
+        (None, None) => world.message_id_for(None),
+    };
     let hops = received_count(&arrival.data);
     let (tls_version, cipher) = arrival.tls.clone().unzip();
     world.emit(Event::Hop(Hop {

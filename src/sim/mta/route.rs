@@ -203,6 +203,7 @@ async fn try_hosts(
                 continue;
             }
         };
+        conn.carrying.replace(Some(entry.message.clone()));
         let plan = Plan {
             helo: entry.node.clone(),
             server_name: host.clone(),
