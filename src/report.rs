@@ -1,10 +1,11 @@
 //! The terminal view of a trace: what `mailhop run` prints. Events are told
 //! in the words of [`crate::narrate`].
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::clock::SimTime;
-use crate::exposure::{Ledger, describe};
+use crate::exposure::{AtRest, HopExposure, Ledger, describe};
 use crate::narrate::{channel_text, narrate};
 use crate::scenario::Scenario;
 use crate::trace::{Event, Trace};
@@ -102,19 +103,30 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
 /// then content no message of the run can be tied to, and passwords.
 fn who_could_read(out: &mut String, ledger: &Ledger) {
     let link = |conn: &str, from: &str, to: &str| format!("{conn}, {from} -> {to}");
-    let read_unaccepted = |message: Option<&str>| -> Vec<String> {
-        ledger
-            .unaccepted
-            .iter()
-            .filter(|u| u.observer_reads && u.message.as_deref() == message)
-            .map(|u| format!("{}: {}", link(&u.conn, &u.from, &u.to), u.account().en))
-            .collect()
-    };
+    // Grouped once by message: a run can hold tens of thousands of them.
+    let mut at_rest: BTreeMap<&str, Vec<&AtRest>> = BTreeMap::new();
+    for r in ledger.at_rest.iter().filter(|r| r.readable) {
+        at_rest.entry(r.message.as_str()).or_default().push(r);
+    }
+    let mut hops: BTreeMap<&str, Vec<&HopExposure>> = BTreeMap::new();
+    for h in &ledger.hops {
+        hops.entry(h.message.as_str()).or_default().push(h);
+    }
+    let mut unaccepted: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    for u in ledger.unaccepted.iter().filter(|u| u.observer_reads) {
+        unaccepted
+            .entry(u.message.as_deref())
+            .or_default()
+            .push(format!("{}: {}", link(&u.conn, &u.from, &u.to), u.account().en));
+    }
+    let read_unaccepted =
+        |message: Option<&str>| unaccepted.get(&message).cloned().unwrap_or_default();
     for message in ledger.messages() {
-        let readers: Vec<String> = ledger
-            .at_rest
+        let readers: Vec<String> = at_rest
+            .get(message)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .filter(|r| r.message == message && r.readable)
             .map(|r| format!("{} ({})", r.node, r.places.join(", ")))
             .collect();
         let _ = writeln!(
@@ -126,17 +138,13 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
         for reader in &readers {
             let _ = writeln!(out, "  - {reader}");
         }
-        let hops: Vec<_> = ledger
-            .hops
-            .iter()
-            .filter(|h| h.message == message)
-            .collect();
+        let hops = hops.get(message).map(Vec::as_slice).unwrap_or_default();
         let on_wire: Vec<String> = hops
             .iter()
             .filter(|h| h.observer_reads)
             .map(|h| format!("hop {} ({} -> {})", h.hop, h.from, h.to))
             .collect();
-        let encrypted = ledger.every_hop_encrypted(message);
+        let encrypted = !hops.is_empty() && on_wire.is_empty();
         if hops.is_empty() {
             let _ = writeln!(out, "On the wire: {message} made no hop.");
         } else if encrypted {

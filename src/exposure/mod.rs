@@ -267,13 +267,11 @@ impl Ledger {
             )
             .collect();
         seen.sort_by_key(|&(t, _)| t);
-        let mut messages: Vec<&str> = Vec::new();
-        for (_, message) in seen {
-            if !messages.contains(&message) {
-                messages.push(message);
-            }
-        }
-        messages
+        let mut known = std::collections::BTreeSet::new();
+        seen.into_iter()
+            .map(|(_, message)| message)
+            .filter(|message| known.insert(*message))
+            .collect()
     }
 }
 
