@@ -117,7 +117,11 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
         unaccepted
             .entry(u.message.as_deref())
             .or_default()
-            .push(format!("{}: {}", link(&u.conn, &u.from, &u.to), u.account().en));
+            .push(format!(
+                "{}: {}",
+                link(&u.conn, &u.from, &u.to),
+                u.account().en
+            ));
     }
     let read_unaccepted =
         |message: Option<&str>| unaccepted.get(&message).cloned().unwrap_or_default();

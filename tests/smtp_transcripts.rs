@@ -202,3 +202,58 @@ where
         assert_eq!(got, *expected, "reply to {line:?}");
     }
 }
+
+#[test]
+fn smtp_smuggling_a_bare_lf_dot_does_not_end_data() {
+    let world = scenario(SMALL_WORLD);
+    let (trace, ()) = sim::drive(&world, &Options::default(), |w| async move {
+        let mut io = w.connect("mail.home.test", "mx.friend.test", 25).await.unwrap().link;
+        read_reply(&mut io).await;
+        dialogue(
+            &mut io,
+            &[
+                ("EHLO evil.test", EHLO_PLAIN),
+                ("MAIL FROM:<mallory@evil.test>", "250 2.1.0 Ok\r\n"),
+                ("RCPT TO:<bob@friend.test>", "250 2.1.5 Ok\r\n"),
+                ("DATA", "354 End data with <CR><LF>.<CR><LF>\r\n"),
+            ],
+        )
+        .await;
+        // The 2023 smuggling payload: <LF>.<LF> then a forged transaction.
+        io.write_all(
+            b"Subject: hello\r\n\r\nhello\n.\nMAIL FROM:<ceo@bank.test>\r\nRCPT TO:<bob@friend.test>\r\nDATA\r\nSubject: forged\r\n\r\npay now\r\n.\r\n",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            read_reply(&mut io).await,
+            "250 2.0.0 Ok: queued as 004B1D01F3\r\n",
+            "one reply: the forged commands were message text"
+        );
+        assert_eq!(say(&mut io, "QUIT").await, "221 2.0.0 Bye\r\n");
+    })
+    .unwrap();
+    let delivered: Vec<(String, String)> = trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Stored {
+                eml,
+                place: Place::Mailbox { .. },
+                ..
+            } => Some((
+                eml.lines().next().unwrap_or_default().to_string(),
+                eml.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered.len(), 1, "exactly one message: {delivered:?}");
+    assert_eq!(delivered[0].0, "Return-Path: <mallory@evil.test>");
+    assert!(
+        delivered[0]
+            .1
+            .contains("hello\r\n.\r\nMAIL FROM:<ceo@bank.test>\r\n"),
+        "the payload stayed inside the one message, line ends made CRLF"
+    );
+}

@@ -210,11 +210,17 @@ pub fn run_to_json(scenario: &Scenario) -> Result<String, String> {
 
 /// Runs a scenario and builds its player data, within the page's limits.
 pub fn run_player(scenario: &Scenario) -> Result<PlayerData, String> {
-    let trace = sim::run(scenario)?;
-    if trace.events.len() > player::whatif::MAX_EVENTS {
+    let options = sim::Options {
+        limits: sim::Limits {
+            max_events: player::whatif::MAX_EVENTS,
+            ..sim::Limits::default()
+        },
+        ..sim::Options::default()
+    };
+    let trace = sim::run_with(scenario, &options)?;
+    if let Some(why) = crate::invariants::cut_short(&trace) {
         return Err(format!(
-            "the run recorded {} events, more than the {} a page can show",
-            trace.events.len(),
+            "{why} (a page shows at most {} events)",
             player::whatif::MAX_EVENTS
         ));
     }
@@ -224,6 +230,24 @@ pub fn run_player(scenario: &Scenario) -> Result<PlayerData, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_world_that_never_settles_is_cut_at_the_page_limit() {
+        let looping = r#"{
+          "id": "loop", "title": {"en": "Loop", "pt": "Laço"},
+          "nodes": {
+            "pc": {"role": "mua", "user": "a@home.test", "password": "pw", "submit": "a.isp.test"},
+            "a.isp.test": {"role": "smarthost", "accounts": {"a@home.test": "pw"}, "relay_for": ["b.isp.test"],
+                           "relay": "b.isp.test", "hop_limit": 100000},
+            "b.isp.test": {"role": "smarthost", "relay_for": ["a.isp.test"], "relay": "a.isp.test", "hop_limit": 100000}
+          },
+          "script": [{"at": "0s", "send": {"from": "pc", "to": ["x@far.test"]}}]
+        }"#;
+        let scenario = crate::scenario::load_str("loop.json", looping).expect("valid");
+        let err = run_player(&scenario).expect_err("cut short");
+        assert!(err.contains("cut short"), "{err}");
+        assert!(err.contains("200000"), "{err}");
+    }
 
     #[test]
     fn every_shipped_scenario_is_built_in() {
