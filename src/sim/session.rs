@@ -39,10 +39,7 @@ pub async fn serve_smtp(
     _busy: Busy,
 ) {
     let host = conn.server.clone();
-    let node = world
-        .node(&host)
-        .expect("connections go to scenario nodes")
-        .clone();
+    let node = world.node(&host).expect("connections go to scenario nodes");
     let client_name = world
         .lookup_ptr(&host, &conn.client_ip)
         .unwrap_or_else(|| "unknown".to_string());
@@ -64,7 +61,7 @@ pub async fn serve_smtp(
         max_size: node.message_size_limit,
     });
     let policy = NodePolicy {
-        node: &node,
+        node,
         client: &conn.client,
     };
     let mut session = ServerSide {
@@ -76,6 +73,7 @@ pub async fn serve_smtp(
     };
     let now = || world.clock.now().as_millis();
     let mut pending: VecDeque<Output> = server.greet(now(), &policy).into();
+    let mut chunk = vec![0u8; CHUNK];
     'session: loop {
         while let Some(output) = pending.pop_front() {
             match output {
@@ -127,7 +125,6 @@ pub async fn serve_smtp(
         if session.flush().await.is_err() {
             break;
         }
-        let mut chunk = [0u8; CHUNK];
         match session.io.read(&mut chunk).await {
             Ok(0) | Err(_) => break,
             Ok(n) => pending.extend(server.feed(&chunk[..n], now(), &policy)),
@@ -267,6 +264,7 @@ pub async fn transact(
     let implicit = plan.implicit_tls;
     let mut client = Client::new(plan, envelope);
     let mut pending: VecDeque<ClientOutput> = VecDeque::new();
+    let mut chunk = vec![0u8; CHUNK];
     if implicit && let Err(reason) = side.start_tls().await {
         return Outcome::Failed {
             reason,
@@ -294,7 +292,6 @@ pub async fn transact(
         if let Err(err) = side.flush().await {
             break side.lost(err);
         }
-        let mut chunk = [0u8; CHUNK];
         match side.io.read(&mut chunk).await {
             Ok(0) => pending.extend(client.eof()),
             Ok(n) => pending.extend(client.feed(&chunk[..n])),

@@ -93,22 +93,23 @@ impl Reply {
             .map(|i| {
                 let sep = if i + 1 == count { ' ' } else { '-' };
                 let text = self.lines.get(i).map(String::as_str).unwrap_or("");
-                cut(&format!("{}{sep}{text}", self.code), MAX_REPLY_LINE - 2)
+                let mut line = format!("{}{sep}{text}", self.code);
+                truncate(&mut line, MAX_REPLY_LINE - 2);
+                line
             })
             .collect()
     }
 }
 
-/// `text` cut to at most `max` bytes, on a character boundary.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
+/// Cuts `text` to at most `max` bytes, on a character boundary.
+pub fn truncate(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
 }
 
 /// Collects a server's reply lines from bytes as they arrive.

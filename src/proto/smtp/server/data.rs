@@ -63,19 +63,14 @@ impl DataState {
         if input.is_empty() {
             return None;
         }
-        let mut chunk = Vec::new();
         let mut rest = input.iter();
-        let done = self.receiver.ingest(&mut rest, &mut chunk);
+        let done = self.receiver.ingest(&mut rest, &mut self.message);
         let consumed = input.len() - rest.as_slice().len();
-        let raw: Vec<u8> = input.drain(..consumed).collect();
-        self.transcript(&raw, out);
-        if !self.too_big {
-            if self.message.len() + chunk.len() > self.max_size {
-                self.too_big = true;
-                self.message = Vec::new();
-            } else {
-                self.message.extend_from_slice(&chunk);
-            }
+        self.transcript(&input[..consumed], out);
+        input.drain(..consumed);
+        if self.too_big || self.message.len() > self.max_size {
+            self.too_big = true;
+            self.message = Vec::new();
         }
         done.then(|| Done {
             message: normalise_line_ends(std::mem::take(&mut self.message)),
