@@ -153,12 +153,7 @@ impl ServerSide<'_> {
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
-        if !self.out.is_empty() {
-            let out = std::mem::take(&mut self.out);
-            self.io.write_all(&out).await?;
-            self.io.flush().await?;
-        }
-        Ok(())
+        send_queued(&mut self.io, &mut self.out).await
     }
 
     /// Stamps an accepted message with its Received header and hands it to
@@ -207,6 +202,16 @@ impl ServerSide<'_> {
         );
         queue_id
     }
+}
+
+/// Writes what an engine queued, if anything, in one go.
+async fn send_queued(io: &mut Io, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if !out.is_empty() {
+        let bytes = std::mem::take(out);
+        io.write_all(&bytes).await?;
+        io.flush().await?;
+    }
+    Ok(())
 }
 
 /// The server side of a TLS handshake; `None` (with a `tls_failed` event)
@@ -316,12 +321,7 @@ struct ClientSide<'a> {
 
 impl ClientSide<'_> {
     async fn flush(&mut self) -> std::io::Result<()> {
-        if !self.out.is_empty() {
-            let out = std::mem::take(&mut self.out);
-            self.io.write_all(&out).await?;
-            self.io.flush().await?;
-        }
-        Ok(())
+        send_queued(&mut self.io, &mut self.out).await
     }
 
     fn lost(&self, err: std::io::Error) -> Outcome {
