@@ -640,6 +640,25 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                 None,
             );
         }
+        if let Some(server) = node.submit.as_deref().and_then(|n| s.nodes.get(n))
+            && let Some(listen) = &server.listen
+            && !listen.contains_key(&node.submit_port)
+        {
+            let ports: Vec<String> = listen.keys().map(u16::to_string).collect();
+            p.warn(
+                &at.key("submit"),
+                format!(
+                    "`{name}` submits to port {} of `{}`, whose `listen` does not include it: the connection will be refused",
+                    node.submit_port,
+                    node.submit.as_deref().unwrap_or_default()
+                ),
+                Some(format!(
+                    "it listens on {}; set `submit_port` to one of them or add {} to its `listen`",
+                    ports.join(", "),
+                    node.submit_port
+                )),
+            );
+        }
     }
 
     for (i, link) in s.links.iter().enumerate() {
@@ -1264,6 +1283,18 @@ mod tests {
                 .message
                 .contains("not a mailbox on this server")
         );
+    }
+
+    #[test]
+    fn a_client_submitting_to_a_closed_port_is_warned() {
+        let text = GOOD.replace(
+            r#""role": "mta","#,
+            r#""role": "mta", "listen": {"25": "smtp", "465": "submissions"},"#,
+        );
+        let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads");
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(warnings[0].message.contains("port 587"), "{}", warnings[0]);
+        assert!(warnings[0].hint.as_deref().unwrap().contains("25, 465"));
     }
 
     #[test]
