@@ -379,3 +379,38 @@ fn rfc1870_an_oversized_message_is_refused_at_mail_before_its_body_crosses() {
     );
     assert_eq!(trace.hops().count(), 0);
 }
+
+#[test]
+fn refused_recipients_never_cost_the_accepted_ones_their_message() {
+    let mut to: Vec<String> = (0..20)
+        .map(|i| format!("\"nobody{i}@home.test\""))
+        .collect();
+    to.push("\"alice@home.test\"".into());
+    let json = BACKUP_MX
+        .replace(
+            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+            "",
+        )
+        .replace(
+            r#""to": ["bob@friend.test"]"#,
+            &format!(r#""to": [{}]"#, to.join(", ")),
+        );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    check_no_loss(&trace).expect("nothing lost");
+    assert!(
+        trace.events.iter().any(|r| matches!(&r.event,
+            Event::Delivered { recipient, .. } if recipient == "alice@home.test")),
+        "the one valid recipient got the message"
+    );
+    let refused = trace
+        .events
+        .iter()
+        .filter(|r| matches!(&r.event, Event::Line { text, .. } if text.starts_with("550 5.1.1")))
+        .count();
+    assert_eq!(refused, 20);
+    assert!(
+        trace.events.iter().any(|r| matches!(&r.event,
+            Event::Line { text, .. } if text.starts_with("421 4.7.0"))),
+        "and then the server hung up on the client that made 20 errors"
+    );
+}

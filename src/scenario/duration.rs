@@ -11,6 +11,10 @@ pub struct Duration(u64);
 
 impl Duration {
     pub const ZERO: Duration = Duration(0);
+    /// The longest duration a scenario may write: a hundred years. Longer
+    /// spans mean nothing to a mail system, and keeping every duration this
+    /// small means sums of virtual times never overflow.
+    pub const MAX: Duration = Duration(100 * 365 * 86_400_000);
 
     pub const fn from_millis(ms: u64) -> Self {
         Duration(ms)
@@ -62,7 +66,10 @@ impl Duration {
             total = number
                 .checked_mul(factor)
                 .and_then(|ms| total.checked_add(ms))
-                .ok_or_else(|| format!("`{text}` is too large a duration"))?;
+                .filter(|&ms| ms <= Duration::MAX.0)
+                .ok_or_else(|| {
+                    format!("`{text}` is too large a duration: the longest is 100 years (36500d)")
+                })?;
         }
         Ok(Duration(total))
     }
@@ -121,6 +128,15 @@ impl JsonSchema for Duration {
 #[cfg(test)]
 mod tests {
     use super::Duration;
+
+    #[test]
+    fn durations_over_a_hundred_years_are_refused() {
+        assert!(Duration::parse("36500d").is_ok());
+        let err = Duration::parse("36501d").unwrap_err();
+        assert!(err.contains("100 years"), "{err}");
+        let err = Duration::parse("18446744073709551615ms").unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+    }
 
     #[test]
     fn parses_units_and_compounds() {

@@ -85,6 +85,10 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// 1980-01-01T00:00:00Z and 2999-12-31T23:59:59Z: the range of `start`.
+const START_EARLIEST: i64 = 315_532_800;
+const START_LATEST: i64 = 32_503_679_999;
+
 /// Reads and checks a scenario file (warnings are dropped: see
 /// [`load_file_with_warnings`]).
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
@@ -94,8 +98,32 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
 /// Reads and checks a scenario file, keeping the warnings.
 pub fn load_file_with_warnings(path: &Path) -> Result<(Scenario, Vec<Problem>), LoadError> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_str_with_warnings(&name, &text),
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => load_str_with_warnings(&name, &text),
+            Err(err) => {
+                let valid = err.utf8_error().valid_up_to();
+                let before = String::from_utf8_lossy(&err.as_bytes()[..valid]);
+                let (line, column) = locate::line_column(&before, before.len());
+                Err(LoadError {
+                    problems: vec![Problem {
+                        file: name,
+                        line,
+                        column,
+                        path: String::new(),
+                        warning: false,
+                        message: format!(
+                            "the file is not UTF-8 text: byte 0x{:02X} cannot start or continue a character here",
+                            err.as_bytes()[valid]
+                        ),
+                        hint: Some(
+                            "save the file as UTF-8 (JSON files must be UTF-8; \"Latin-1\" or \"Windows-1252\" editors write other bytes for letters like é or ç)"
+                                .into(),
+                        ),
+                    }],
+                })
+            }
+        },
         Err(err) => Err(LoadError {
             problems: vec![Problem {
                 file: name,
@@ -443,12 +471,18 @@ fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             Some("use lowercase letters, digits and single dashes, like `six-hops`".into()),
         );
     }
-    if crate::clock::parse_start(&s.start).is_none() {
-        p.at(
+    match crate::clock::parse_start(&s.start) {
+        None => p.at(
             &root.key("start"),
             format!("`{}` is not a date and time", s.start),
             Some("write it in UTC like `2026-01-05T09:00:00Z`".into()),
-        );
+        ),
+        Some(unix) if !(START_EARLIEST..=START_LATEST).contains(&unix) => p.at(
+            &root.key("start"),
+            format!("`{}` is outside the years mailhop can simulate", s.start),
+            Some("pick a date between 1980 and 2999: certificates, Date headers and TLS all need a real calendar".into()),
+        ),
+        Some(_) => {}
     }
     if s.nodes.is_empty() {
         p.at(
@@ -1295,6 +1329,38 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         assert!(warnings[0].message.contains("port 587"), "{}", warnings[0]);
         assert!(warnings[0].hint.as_deref().unwrap().contains("25, 465"));
+    }
+
+    #[test]
+    fn a_start_outside_1980_to_2999_is_refused() {
+        let p = one(&GOOD.replace(
+            r#""id": "tiny","#,
+            r#""id": "tiny", "start": "0000-01-01T00:00:00Z","#,
+        ));
+        assert_eq!(p.path, "start");
+        assert!(p.hint.unwrap().contains("between 1980 and 2999"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_gets_its_line_and_column() {
+        let dir = std::env::temp_dir().join(format!("mailhop-latin1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("latin1.json");
+        let mut bytes = b"{\n  \"id\": \"x\",\n  \"title\": {\"en\": \"Caf".to_vec();
+        bytes.push(0xE9);
+        bytes.extend_from_slice(b"\", \"pt\": \"x\"}\n}\n");
+        std::fs::write(&file, &bytes).unwrap();
+        let err = load_file(&file).unwrap_err();
+        let p = &err.problems[0];
+        assert_eq!((p.line, p.column), (3, 23), "{p}");
+        assert!(p.message.contains("not UTF-8"), "{p}");
+        assert!(
+            p.hint
+                .as_deref()
+                .unwrap()
+                .contains("save the file as UTF-8")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

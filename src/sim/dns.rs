@@ -40,19 +40,15 @@ impl Zone {
             .values()
             .filter_map(|n| n.address.clone())
             .collect();
-        let mut servers = (10u32..250)
-            .map(|i| format!("192.0.2.{i}"))
-            .filter(|ip| !taken.contains(ip));
-        let mut clients = (10u32..250)
-            .map(|i| format!("203.0.113.{i}"))
-            .filter(|ip| !taken.contains(ip));
+        let mut servers =
+            address_pool("192.0.2", "198.51.100", 64).filter(|ip| !taken.contains(ip));
+        let mut clients =
+            address_pool("203.0.113", "198.18.0", 96).filter(|ip| !taken.contains(ip));
         for (name, node) in &scenario.nodes {
             let ip = match &node.address {
                 Some(ip) => ip.clone(),
-                None if node.role.is_server() => {
-                    servers.next().unwrap_or_else(|| "198.51.100.1".into())
-                }
-                None => clients.next().unwrap_or_else(|| "198.51.100.2".into()),
+                None if node.role.is_server() => servers.next().unwrap_or_default(),
+                None => clients.next().unwrap_or_default(),
             };
             zone.nodes_by_ip.insert(ip.clone(), name.clone());
             zone.ips.insert(name.clone(), ip.clone());
@@ -100,6 +96,24 @@ pub fn normalise(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// Addresses handed to nodes without one: `first.10` to `first.249` (a
+/// documentation range, what students see in every small scenario), then
+/// `second.10`–`second.249`, then the shared address space 100.`third`.0.0/10
+/// onwards, so a scenario of any size gets distinct addresses.
+fn address_pool(
+    first: &'static str,
+    second: &'static str,
+    third: u32,
+) -> impl Iterator<Item = String> {
+    let small = |net: &'static str| (10u32..250).map(move |i| format!("{net}.{i}"));
+    // 32 × 256 × 254 addresses: 100.third.0.1 up to 100.(third+31).255.254.
+    let large = (0u32..32 * 256 * 254).map(move |n| {
+        let (host, rest) = (n % 254 + 1, n / 254);
+        format!("100.{}.{}.{host}", third + rest / 256, rest % 256)
+    });
+    small(first).chain(small(second)).chain(large)
+}
+
 /// `192.0.2.10` → `10.2.0.192.in-addr.arpa`.
 pub fn reverse_name(ip: &str) -> String {
     let mut parts: Vec<&str> = ip.split('.').collect();
@@ -110,6 +124,25 @@ pub fn reverse_name(ip: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_address_pool_never_hands_out_an_address_twice() {
+        let servers: Vec<String> = address_pool("192.0.2", "198.51.100", 64)
+            .take(100_000)
+            .collect();
+        let clients: Vec<String> = address_pool("203.0.113", "198.18.0", 96)
+            .take(100_000)
+            .collect();
+        let all: std::collections::BTreeSet<&String> = servers.iter().chain(&clients).collect();
+        assert_eq!(all.len(), 200_000);
+        assert_eq!(servers[0], "192.0.2.10");
+        assert_eq!(servers[240], "198.51.100.10");
+        assert_eq!(servers[480], "100.64.0.1");
+        assert!(
+            all.iter()
+                .all(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
+        );
+    }
 
     #[test]
     fn reverse_names_follow_in_addr_arpa() {

@@ -254,7 +254,15 @@ impl Server {
 
     fn process(&mut self, now_ms: u64, policy: &dyn Policy) {
         loop {
-            if self.errors >= MAX_ERRORS && !self.is_closed() {
+            // Inside a transaction the limit leaves room for every
+            // recipient, so refused ones never cost the accepted ones their
+            // message; the session ends once the transaction is over.
+            let limit = if self.sender.is_some() {
+                MAX_ERRORS + MAX_RECIPIENTS as u32
+            } else {
+                MAX_ERRORS
+            };
+            if self.errors >= limit && !self.is_closed() {
                 let text = format!("4.7.0 {} Error: too many errors", self.config.host);
                 self.say(421, &text);
                 self.close();
