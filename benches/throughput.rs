@@ -102,10 +102,7 @@ fn web_budget(six_hops: &Scenario) {
     let library = mailhop::web::Library::load(None);
     let total: usize = runtime.block_on(async move {
         use tower::ServiceExt;
-        let state = mailhop::web::AppState {
-            library: std::sync::Arc::new(std::sync::RwLock::new(library)),
-            watch: false,
-        };
+        let state = mailhop::web::AppState::new(library, false);
         let app = mailhop::web::router(state);
         let mut total = 0;
         for path in [

@@ -140,9 +140,16 @@ enum Command {
         #[arg(long, default_value_t = 8025)]
         port: u16,
         /// Address to listen on. Keep the default unless students must reach
-        /// this machine over the network.
+        /// this machine over the network; then also name, with --host, the
+        /// host names or addresses they will type.
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
+        /// A host name (or address) students use to reach this server, for
+        /// example `--host 192.168.1.20 --host teacher-pc.local`. Requests
+        /// naming any other host are refused, so a foreign web page cannot
+        /// reach the player through a name that points here.
+        #[arg(long = "host", value_name = "NAME")]
+        hosts: Vec<String>,
         /// A folder of your own scenario files to serve besides the built-in ones.
         #[arg(long, value_name = "DIR")]
         scenarios: Option<PathBuf>,
@@ -202,11 +209,13 @@ fn main() -> ExitCode {
             bind,
             scenarios,
             watch,
+            hosts,
         } => serve(mailhop::web::ServeOptions {
             bind,
             port,
             scenarios,
             watch,
+            hosts,
         }),
         Command::Export { file, html, data } => export(&file, html.as_deref(), data.as_deref()),
         Command::Schema => {
@@ -356,6 +365,20 @@ fn test(
 }
 
 fn serve(options: mailhop::web::ServeOptions) -> ExitCode {
+    if !options.bind.is_loopback() {
+        if options.hosts.is_empty() {
+            eprintln!(
+                "--bind {} lets other machines reach the player: name the host or address students will type with --host (for example --host 192.168.1.20)",
+                options.bind
+            );
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "warning: listening on {}: everyone who can reach this machine can use the player (as {})",
+            options.bind,
+            options.hosts.join(", ")
+        );
+    }
     if let Some(dir) = &options.scenarios
         && !dir.is_dir()
     {

@@ -10,7 +10,6 @@
 use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
@@ -163,10 +162,7 @@ async fn the_player_works_in_a_real_browser() {
     let library = tokio::task::spawn_blocking(|| Library::load(None))
         .await
         .unwrap();
-    let state = AppState {
-        library: Arc::new(RwLock::new(library)),
-        watch: false,
-    };
+    let state = AppState::new(library, false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });

@@ -286,3 +286,11 @@ fn validate_catches_a_misspelt_node_inside_an_expectation() {
         "{stdout}"
     );
 }
+
+#[test]
+fn serve_on_a_public_address_needs_the_host_names_students_use() {
+    let out = mailhop(&["serve", "--bind", "0.0.0.0", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--host"), "{err}");
+}

@@ -2,8 +2,6 @@
 //! player data, what-if re-runs, limits, security headers, and scenarios
 //! from a folder, broken ones included.
 
-use std::sync::{Arc, RwLock};
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use mailhop::web::{AppState, Library, router};
@@ -22,19 +20,32 @@ impl Answer {
 }
 
 fn app(library: Library) -> axum::Router {
-    router(AppState {
-        library: Arc::new(RwLock::new(library)),
-        watch: false,
-    })
+    router(AppState::new(library, false))
 }
 
 async fn call(app: &axum::Router, method: &str, path: &str, body: &str) -> Answer {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
+    call_with(
+        app,
+        method,
+        path,
+        body,
+        &[("content-type", "application/json")],
+    )
+    .await
+}
+
+async fn call_with(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body.to_string())).unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -278,4 +289,68 @@ async fn a_folder_of_scenarios_joins_the_gallery_and_broken_files_show_problems(
         Some(mailhop::web::library::Entry::Ready { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn dns_rebinding_a_foreign_host_is_refused() {
+    let app = built_in();
+    let ok = call_with(&app, "GET", "/healthz", "", &[("host", "127.0.0.1:8025")]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let ok = call_with(&app, "GET", "/", "", &[("host", "localhost:8025")]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let evil = call_with(
+        &app,
+        "GET",
+        "/api/s/six-hops",
+        "",
+        &[("host", "evil.example:8025")],
+    )
+    .await;
+    assert_eq!(evil.status, StatusCode::MISDIRECTED_REQUEST);
+    assert!(evil.body.contains("--host evil.example"), "{}", evil.body);
+    assert!(
+        evil.headers.contains_key("content-security-policy"),
+        "refusals carry the security headers too"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_what_ifs_are_refused() {
+    let app = built_in();
+    let body = r#"{"toggles": {}}"#;
+    let plain = call_with(
+        &app,
+        "POST",
+        "/api/s/six-hops/whatif",
+        body,
+        &[("content-type", "text/plain"), ("host", "127.0.0.1:8025")],
+    )
+    .await;
+    assert_eq!(plain.status, StatusCode::FORBIDDEN, "{}", plain.body);
+    let foreign = call_with(
+        &app,
+        "POST",
+        "/api/s/six-hops/whatif",
+        body,
+        &[
+            ("content-type", "application/json"),
+            ("host", "127.0.0.1:8025"),
+            ("origin", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{}", foreign.body);
+    let own = call_with(
+        &app,
+        "POST",
+        "/api/s/six-hops/whatif",
+        body,
+        &[
+            ("content-type", "application/json; charset=utf-8"),
+            ("host", "127.0.0.1:8025"),
+            ("origin", "http://127.0.0.1:8025"),
+        ],
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
 }

@@ -22,6 +22,11 @@ pub enum WebError {
     Invalid(Vec<String>),
     /// A what-if world that cannot run.
     Unrunnable(String),
+    /// A what-if not sent by the player itself (another site, another
+    /// content type).
+    Forbidden(String),
+    /// The request named a host this server does not answer for.
+    Misdirected(String),
 }
 
 impl IntoResponse for WebError {
@@ -40,6 +45,13 @@ impl IntoResponse for WebError {
             ),
             WebError::Unrunnable(why) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
+                serde_json::json!({ "error": why }),
+            ),
+            WebError::Forbidden(why) => {
+                (StatusCode::FORBIDDEN, serde_json::json!({ "error": why }))
+            }
+            WebError::Misdirected(why) => (
+                StatusCode::MISDIRECTED_REQUEST,
                 serde_json::json!({ "error": why }),
             ),
         };
@@ -116,11 +128,77 @@ pub async fn data(
 }
 
 /// `POST /api/s/{id}/whatif`: the player data of a changed world.
+/// Refuses requests whose `Host` is not one this server was started for
+/// (DNS rebinding: a foreign name that resolves to this machine).
+pub async fn known_host(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, WebError> {
+    if let Some(host) = request.headers().get(header::HOST) {
+        let name = host_name(host.to_str().unwrap_or_default());
+        if !state.hosts.contains(&name) {
+            return Err(WebError::Misdirected(format!(
+                "this server does not answer for `{name}`; start it with --host {name} if students reach it by that name"
+            )));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// The host name of a `Host` header value, lowercase, without the port.
+fn host_name(value: &str) -> String {
+    let value = value.trim().to_ascii_lowercase();
+    if value.starts_with('[') {
+        return value
+            .split_inclusive(']')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    }
+    value.split(':').next().unwrap_or_default().to_string()
+}
+
+/// A what-if must come from the player's own page: JSON (which a foreign
+/// page cannot send without a CORS preflight this server never approves),
+/// and, when the browser names an `Origin`, this very server.
+fn from_the_player(headers: &axum::http::HeaderMap) -> Result<(), WebError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(WebError::Forbidden(
+            "a what-if is sent as application/json by the player page".into(),
+        ));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default().to_ascii_lowercase();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let same = origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| !host.is_empty() && rest == host);
+        if !same {
+            return Err(WebError::Forbidden(format!(
+                "a what-if from another site ({origin}) is not accepted"
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub async fn whatif(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
+    from_the_player(&headers)?;
     let Entry::Ready { scenario, .. } = entry(&state, &id)? else {
         return Err(WebError::Unrunnable(
             "this scenario file is invalid; fix it first".into(),

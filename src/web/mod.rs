@@ -38,6 +38,25 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub struct AppState {
     pub library: Arc<RwLock<Library>>,
     pub watch: bool,
+    /// The host names requests may name in `Host` (lowercase, no port):
+    /// the loopback names, plus those given with `--host`. Anything else is
+    /// refused, which stops DNS rebinding (a foreign page whose name
+    /// resolves to this machine).
+    pub hosts: Arc<Vec<String>>,
+}
+
+/// Host names that always mean this machine.
+pub const LOOPBACK_HOSTS: [&str; 4] = ["127.0.0.1", "localhost", "[::1]", "::1"];
+
+impl AppState {
+    /// A state serving `library` under the loopback names only.
+    pub fn new(library: Library, watch: bool) -> Self {
+        AppState {
+            library: Arc::new(RwLock::new(library)),
+            watch,
+            hosts: Arc::new(LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect()),
+        }
+    }
 }
 
 /// How `serve` was asked to run.
@@ -47,6 +66,8 @@ pub struct ServeOptions {
     pub port: u16,
     pub scenarios: Option<PathBuf>,
     pub watch: bool,
+    /// Extra host names students use to reach the server (`--host`).
+    pub hosts: Vec<String>,
 }
 
 /// The router with every route and the security headers.
@@ -66,6 +87,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(handlers::asset))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            handlers::known_host,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new());
     for (name, value) in headers {
@@ -88,10 +113,10 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     let library = tokio::task::spawn_blocking(move || Library::load(dir.as_deref()))
         .await
         .map_err(std::io::Error::other)?;
-    let state = AppState {
-        library: Arc::new(RwLock::new(library)),
-        watch: options.watch,
-    };
+    let mut state = AppState::new(library, options.watch);
+    let mut hosts: Vec<String> = state.hosts.to_vec();
+    hosts.extend(options.hosts.iter().map(|h| h.to_ascii_lowercase()));
+    state.hosts = Arc::new(hosts);
     if options.watch {
         let library = state.library.clone();
         tokio::spawn(async move {
