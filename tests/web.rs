@@ -354,3 +354,27 @@ async fn cross_site_what_ifs_are_refused() {
     .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
 }
+
+#[tokio::test]
+async fn a_storm_beyond_the_run_slots_gets_503_with_retry_after() {
+    let state = AppState::new(Library::load(None), false);
+    // Every slot taken, as by students' heavy what-ifs still running.
+    let slots = mailhop::web::run_slots() as u32;
+    let _held = state.runs.clone().acquire_many_owned(slots).await.unwrap();
+    let app = router(state);
+    let busy = call(&app, "POST", "/api/s/six-hops/whatif", r#"{"toggles": {}}"#).await;
+    assert_eq!(
+        busy.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        busy.body
+    );
+    assert_eq!(busy.headers["retry-after"], "2");
+    assert!(busy.body.contains("busy"), "{}", busy.body);
+    let page = call(&app, "GET", "/api/s/six-hops", "").await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "pages still answer during the storm"
+    );
+}

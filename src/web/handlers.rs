@@ -27,11 +27,22 @@ pub enum WebError {
     Forbidden(String),
     /// The request named a host this server does not answer for.
     Misdirected(String),
+    /// Every what-if slot stayed busy for [`QUEUE_WAIT`].
+    Busy,
 }
+
+/// How long a what-if waits for a free slot before the server says 503.
+pub const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
+            WebError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({
+                    "error": "the server is busy with other students' what-ifs; try again in a few seconds"
+                }),
+            ),
             WebError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 serde_json::json!({ "error": format!("not found: {what}") }),
@@ -55,7 +66,14 @@ impl IntoResponse for WebError {
                 serde_json::json!({ "error": why }),
             ),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }
 
@@ -207,10 +225,18 @@ pub async fn whatif(
     let change: WhatIf = serde_json::from_slice(&body)
         .map_err(|e| WebError::BadRequest(format!("not a what-if request: {e}")))?;
     let changed = whatif::apply(&scenario, &change).map_err(WebError::BadRequest)?;
-    let mut data = tokio::task::spawn_blocking(move || library::run_player(&changed))
+    let permit = tokio::time::timeout(QUEUE_WAIT, state.runs.clone().acquire_owned())
         .await
-        .map_err(|e| WebError::Unrunnable(format!("the run stopped: {e}")))?
-        .map_err(WebError::Unrunnable)?;
+        .ok()
+        .and_then(Result::ok)
+        .ok_or(WebError::Busy)?;
+    let mut data = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        library::run_player(&changed)
+    })
+    .await
+    .map_err(|e| WebError::Unrunnable(format!("the run stopped: {e}")))?
+    .map_err(WebError::Unrunnable)?;
     data.whatif = whatif::view_changed(&scenario, &change);
     Ok(json_text(
         serde_json::to_string(&data).expect("player data is plain data"),

@@ -43,6 +43,15 @@ pub struct AppState {
     /// refused, which stops DNS rebinding (a foreign page whose name
     /// resolves to this machine).
     pub hosts: Arc<Vec<String>>,
+    /// What-if runs allowed at once. A run takes a core for up to a few
+    /// seconds; a room asking more than the machine can answer waits a
+    /// little, then gets 503 with `Retry-After` instead of a slow server.
+    pub runs: Arc<tokio::sync::Semaphore>,
+}
+
+/// What-if runs at once: one per core.
+pub fn run_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Host names that always mean this machine.
@@ -55,6 +64,7 @@ impl AppState {
             library: Arc::new(RwLock::new(library)),
             watch,
             hosts: Arc::new(LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect()),
+            runs: Arc::new(tokio::sync::Semaphore::new(run_slots())),
         }
     }
 }
