@@ -378,3 +378,64 @@ async fn a_storm_beyond_the_run_slots_gets_503_with_retry_after() {
         "pages still answer during the storm"
     );
 }
+
+/// Reads an HTTP response head from a raw socket, or `None` once the server
+/// closed the connection without answering.
+async fn answer_or_close(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    match stream.read(&mut buf).await {
+        Ok(0) | Err(_) => None,
+        Ok(n) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+    }
+}
+
+#[tokio::test]
+async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = mailhop::web::ConnectionLimits {
+        header_timeout: std::time::Duration::from_millis(300),
+        lifetime: std::time::Duration::from_secs(30),
+        max_connections: 8,
+    };
+    tokio::spawn(mailhop::web::serve_connections(
+        listener,
+        built_in(),
+        limits,
+        std::future::pending(),
+    ));
+    // Eight students' connections that send half a header and stop: every
+    // connection slot is taken.
+    let mut slow = Vec::new();
+    for _ in 0..8 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // The server drops them after the header timeout...
+    for s in &mut slow {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(s))
+            .await
+            .expect("closed in time, not held open");
+        assert!(
+            answer
+                .as_deref()
+                .is_none_or(|a| a.starts_with("HTTP/1.1 408")),
+            "{answer:?}"
+        );
+    }
+    // ...and answers a real request again.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(&mut s))
+        .await
+        .expect("answered")
+        .expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

@@ -153,9 +153,83 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     println!("mailhop is serving the player at http://{addr}/");
     println!("press Ctrl-C to stop");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    serve_connections(
+        listener,
+        router(state),
+        ConnectionLimits::default(),
+        async move {
+            let _ = shutdown.await;
+        },
+    )
+    .await
+}
+
+/// What one client connection may take.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's header (and, on a
+    /// kept-alive connection, to start the next one).
+    pub header_timeout: Duration,
+    /// The longest any one connection stays open.
+    pub lifetime: Duration,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            lifetime: Duration::from_secs(300),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on `listener` with the limits a classroom needs: a
+/// client that sends half a header is dropped after the header timeout, no
+/// connection outlives its lifetime, and only so many are open at once, so
+/// idle or slow clients cannot take every file descriptor and keep
+/// `/healthz` from answering.
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => return Ok(()),
+            permit = slots.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+        };
+        let (stream, _) = tokio::select! {
+            biased;
+            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of descriptors or a reset before accept: try again.
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(limits.lifetime, connection).await;
+        });
+    }
 }
