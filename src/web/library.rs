@@ -92,30 +92,42 @@ impl Library {
     /// Reloads files in the folder that are new or changed since the last
     /// look. Returns the ids that changed.
     pub fn rescan(&mut self) -> Vec<String> {
+        let loaded = load_files(self.stale());
+        self.install(loaded)
+    }
+
+    /// The folder's files that are new or changed since they were loaded,
+    /// with their place in the gallery. Cheap: reads metadata only.
+    pub fn stale(&self) -> Vec<(usize, PathBuf, Option<SystemTime>)> {
         let Some(dir) = self.dir.clone() else {
             return Vec::new();
         };
+        crate::suite::collect_files(&[dir])
+            .into_iter()
+            .enumerate()
+            .filter_map(|(offset, path)| {
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                let known = self
+                    .entries
+                    .values()
+                    .any(|(_, s, _)| s.path.as_ref() == Some(&path) && s.modified == modified);
+                (!known).then_some((BUILT_IN.len() + offset, path, modified))
+            })
+            .collect()
+    }
+
+    /// Puts freshly loaded files in place of their old entries; returns
+    /// their ids.
+    pub fn install(&mut self, loaded: Vec<Loaded>) -> Vec<String> {
         let mut changed = Vec::new();
-        for (offset, path) in crate::suite::collect_files(&[dir]).into_iter().enumerate() {
-            let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-            let known = self
-                .entries
-                .values()
-                .any(|(_, s, _)| s.path.as_ref() == Some(&path) && s.modified == modified);
-            if known {
-                continue;
-            }
-            let name = path.display().to_string();
-            let (id, entry) = match std::fs::read_to_string(&path) {
-                Ok(text) => load_text(&name, &text),
-                Err(err) => (
-                    id_from_path(&path),
-                    Entry::Invalid {
-                        title: plain(&name),
-                        problems: vec![format!("{name}: cannot read: {err}")],
-                    },
-                ),
-            };
+        for Loaded {
+            id,
+            entry,
+            order,
+            path,
+            modified,
+        } in loaded
+        {
             // A file whose id changed leaves its old entry behind.
             self.entries
                 .retain(|other, (_, s, _)| !(s.path.as_ref() == Some(&path) && *other != id));
@@ -127,7 +139,7 @@ impl Library {
                         path: Some(path),
                         modified,
                     },
-                    BUILT_IN.len() + offset,
+                    order,
                 ),
             );
             changed.push(id);
@@ -201,6 +213,43 @@ fn load_text(name: &str, text: &str) -> (String, Entry) {
             },
         ),
     }
+}
+
+/// A scenario file loaded (and run) outside the library's lock.
+pub struct Loaded {
+    id: String,
+    entry: Entry,
+    order: usize,
+    path: PathBuf,
+    modified: Option<SystemTime>,
+}
+
+/// Loads and runs files named by [`Library::stale`]. Slow (each file is
+/// run), so the watcher calls it without holding the library's lock.
+pub fn load_files(files: Vec<(usize, PathBuf, Option<SystemTime>)>) -> Vec<Loaded> {
+    files
+        .into_iter()
+        .map(|(order, path, modified)| {
+            let name = path.display().to_string();
+            let (id, entry) = match std::fs::read_to_string(&path) {
+                Ok(text) => load_text(&name, &text),
+                Err(err) => (
+                    id_from_path(&path),
+                    Entry::Invalid {
+                        title: plain(&name),
+                        problems: vec![format!("{name}: cannot read: {err}")],
+                    },
+                ),
+            };
+            Loaded {
+                id,
+                entry,
+                order,
+                path,
+                modified,
+            }
+        })
+        .collect()
 }
 
 /// Runs a scenario and serializes its player data.

@@ -133,11 +133,21 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
             loop {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 let library = library.clone();
+                // Running the changed files happens off the lock: pages keep
+                // answering while a long scenario reloads.
                 let changed = tokio::task::spawn_blocking(move || {
+                    let stale = library
+                        .read()
+                        .expect("the library lock is never poisoned")
+                        .stale();
+                    if stale.is_empty() {
+                        return Vec::new();
+                    }
+                    let loaded = library::load_files(stale);
                     library
                         .write()
                         .expect("the library lock is never poisoned")
-                        .rescan()
+                        .install(loaded)
                 })
                 .await
                 .unwrap_or_default();
