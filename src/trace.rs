@@ -273,6 +273,9 @@ pub enum Event {
     TlsFailed { conn: String, error: String },
     /// The connection was closed.
     Closed { conn: String },
+    /// The connection was cut because `node`, one of its ends, went down
+    /// in the middle of the session.
+    Cut { conn: String, node: String },
     /// A message moved from one node to another.
     Hop(Hop),
     /// A copy of a message was written to disk on a node.
@@ -404,6 +407,7 @@ impl Event {
             Event::Auth { .. } => "auth",
             Event::TlsFailed { .. } => "tls_failed",
             Event::Closed { .. } => "closed",
+            Event::Cut { .. } => "cut",
             Event::Hop(_) => "hop",
             Event::Stored { .. } => "stored",
             Event::Removed { .. } => "removed",

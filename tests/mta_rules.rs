@@ -414,3 +414,52 @@ fn refused_recipients_never_cost_the_accepted_ones_their_message() {
         "and then the server hung up on the client that made 20 errors"
     );
 }
+
+#[test]
+fn a_down_machine_neither_sends_nor_keeps_its_sessions() {
+    // Alice's laptop is off the network when she presses send.
+    let json = BACKUP_MX.replace(
+        r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+        r#""faults": [{"down": "alice-laptop", "from": "0s", "until": "1h"}],"#,
+    );
+    let trace = sim::run(&scenario(&json)).expect("runs");
+    let failed = trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("the submission failed");
+    assert!(failed.contains("alice-laptop is down"), "{failed}");
+    assert_eq!(trace.hops().count(), 0);
+
+    // A server that goes down in the middle of a session cuts it.
+    let json = BACKUP_MX.replace(
+        r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+        r#""faults": [{"down": "mx.friend.test", "from": "1s", "until": "2h"}],"#,
+    );
+    let (trace, ()) = sim::drive(&scenario(&json), &Options::default(), |w| async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut io = w
+            .connect("mail.home.test", "mx.friend.test", 25)
+            .await
+            .expect("up at first")
+            .link;
+        let mut buf = [0u8; 512];
+        let n = io.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"220 "));
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let _ = io.write_all(b"EHLO mail.home.test\r\n").await;
+        let n = io.read(&mut buf).await.unwrap_or(0);
+        assert_eq!(
+            n,
+            0,
+            "the connection was cut: {:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
+    })
+    .expect("runs");
+    assert!(trace.events.iter().any(|r| matches!(&r.event,
+        Event::Cut { node, .. } if node == "mx.friend.test")));
+}

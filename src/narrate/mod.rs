@@ -201,6 +201,11 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{user} {pt_result} com AUTH {mechanism} em {conn}, {pt_link}"),
             )
         }
+        Event::Cut { conn, node } => Narration::at(
+            node,
+            format!("{node} went down in the middle of {conn}: the connection is cut"),
+            format!("{node} saiu do ar no meio de {conn}: a conexão caiu"),
+        ),
         Event::DelayWarned {
             node,
             message,
@@ -664,6 +669,50 @@ mod tests {
                 )),
             ),
             (
+                Event::Typed {
+                    node: s("stranger-pc"),
+                    conn: s("c1"),
+                    server: s("mail.careful.test"),
+                    text: s("RCPT TO:<carol@third.test>"),
+                    reply: Some(s("554 5.7.1 <carol@third.test>: Relay access denied")),
+                },
+                Some((
+                    "stranger-pc types \"RCPT TO:<carol@third.test>\" to mail.careful.test, which answers \"554 5.7.1 <carol@third.test>: Relay access denied\"",
+                    "stranger-pc digita \"RCPT TO:<carol@third.test>\" para mail.careful.test, que responde \"554 5.7.1 <carol@third.test>: Relay access denied\"",
+                    Some("stranger-pc"),
+                    Some("mail.careful.test"),
+                    Some("554"),
+                )),
+            ),
+            (
+                Event::TypingStopped {
+                    node: s("stranger-pc"),
+                    conn: s("c1"),
+                    reason: crate::trace::Stop::Closed,
+                    untyped: 2,
+                },
+                Some((
+                    "stranger-pc stops typing: the server closed the connection (2 lines left untyped)",
+                    "stranger-pc para de digitar: o servidor fechou a conexão (2 linhas ficaram sem digitar)",
+                    Some("stranger-pc"),
+                    None,
+                    None,
+                )),
+            ),
+            (
+                Event::Cut {
+                    conn: s("c3"),
+                    node: s("mx.friend.test"),
+                },
+                Some((
+                    "mx.friend.test went down in the middle of c3: the connection is cut",
+                    "mx.friend.test saiu do ar no meio de c3: a conexão caiu",
+                    Some("mx.friend.test"),
+                    None,
+                    None,
+                )),
+            ),
+            (
                 Event::Auth {
                     conn: s("c1"),
                     user: s("alice@home.test"),
@@ -817,7 +866,7 @@ mod tests {
         let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
         kinds.sort_unstable();
         kinds.dedup();
-        assert_eq!(kinds.len(), 26, "one example of each kind of event");
+        assert_eq!(kinds.len(), 29, "one example of each kind of event");
         for (event, expected) in &examples {
             let told = narrate(event);
             let expected = expected.map(|(en, pt, node, peer, code)| Narration {

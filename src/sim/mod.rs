@@ -170,6 +170,7 @@ fn start(world: &Rc<World>) {
                 node: fault.down.clone(),
                 until: fault.until.map(|u| u.as_millis()),
             });
+            world.went_down.notify_waiters();
             if let Some(until) = fault.until {
                 sleep_until(world.clock.instant(SimTime(until.as_millis()))).await;
                 world.emit(Event::NodeUp { node: fault.down });

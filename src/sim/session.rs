@@ -125,9 +125,16 @@ pub async fn serve_smtp(
         if session.flush().await.is_err() {
             break;
         }
-        match session.io.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => pending.extend(server.feed(&chunk[..n], now(), &policy)),
+        let read = tokio::select! {
+            biased;
+            () = world.went_down.notified() => None,
+            read = session.io.read(&mut chunk) => Some(read),
+        };
+        match read {
+            None if cut(&world, &conn) => break,
+            None => {}
+            Some(Ok(0) | Err(_)) => break,
+            Some(Ok(n)) => pending.extend(server.feed(&chunk[..n], now(), &policy)),
         }
     }
     close(&world, &conn);
@@ -239,6 +246,21 @@ async fn accept_tls(
             None
         }
     }
+}
+
+/// Whether a session must end because one of its ends went down; records
+/// the cut. The other end sees the connection drop, as on a real network.
+fn cut(world: &World, conn: &ConnInfo) -> bool {
+    let node = [&conn.server, &conn.client]
+        .into_iter()
+        .find(|n| world.is_down(n));
+    if let Some(node) = node {
+        world.emit(Event::Cut {
+            conn: conn.id.clone(),
+            node: node.clone(),
+        });
+    }
+    node.is_some()
 }
 
 fn close(world: &World, conn: &ConnInfo) {

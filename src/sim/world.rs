@@ -48,6 +48,9 @@ pub struct World {
     next_queue_id: Cell<u64>,
     busy: Cell<usize>,
     pub idle: Notify,
+    /// Wakes every open session when a node goes down, so sessions with
+    /// that node are cut.
+    pub went_down: Notify,
     /// Run-local message id (`m1`) by Message-ID header.
     message_ids: RefCell<BTreeMap<String, String>>,
     /// What sits in each queue: (node, queue id) → (message, recipients).
@@ -164,6 +167,7 @@ impl World {
             next_queue_id: Cell::new(1),
             busy: Cell::new(0),
             idle: Notify::new(),
+            went_down: Notify::new(),
             message_ids: RefCell::new(BTreeMap::new()),
             queued: RefCell::new(BTreeMap::new()),
             suppress: RefCell::new(Vec::new()),
@@ -306,6 +310,16 @@ impl World {
         port: u16,
     ) -> Result<Connection, String> {
         let latency = self.link_latency(client, server);
+        if self.is_down(client) {
+            let reason = format!("network is unreachable: {client} is down");
+            self.emit(Event::ConnectFailed {
+                client: client.into(),
+                server: server.into(),
+                port,
+                reason: reason.clone(),
+            });
+            return Err(reason);
+        }
         if self.is_down(server) {
             sleep(CONNECT_TIMEOUT).await;
             let reason = "connection timed out".to_string();
