@@ -46,6 +46,7 @@ pub fn cut_short(trace: &Trace) -> Option<String> {
     let what = match reason.as_str() {
         "event_limit" => "it recorded as many events as allowed (--max-events)",
         "message_limit" => "it wrote as many messages as allowed (--max-messages)",
+        "byte_limit" => "its trace holds as many bytes as allowed (--max-bytes)",
         _ => return None,
     };
     Some(format!(

@@ -46,6 +46,10 @@ struct Caps {
     /// Stop once this many messages (bounces included) exist.
     #[arg(long, value_name = "N", default_value_t = sim::Limits::default().max_messages)]
     max_messages: u64,
+    /// Stop once the trace holds this many bytes of messages, lines and
+    /// wire chunks (a run's memory grows with them).
+    #[arg(long, value_name = "BYTES", default_value_t = sim::Limits::default().max_bytes)]
+    max_bytes: usize,
 }
 
 impl Caps {
@@ -53,6 +57,7 @@ impl Caps {
         sim::Limits {
             max_events: self.max_events,
             max_messages: self.max_messages,
+            max_bytes: self.max_bytes,
         }
     }
 

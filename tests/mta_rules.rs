@@ -85,6 +85,17 @@ fn every_run_has_caps_on_events_and_messages() {
     };
     let trace = sim::run_with(&scenario(RELAY_LOOP), &options).expect("runs");
     assert_eq!(end_reason(&trace), "message_limit");
+
+    let options = Options {
+        limits: Limits {
+            max_bytes: 20_000,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let trace = sim::run_with(&loop_without_limit, &options).expect("runs");
+    assert_eq!(end_reason(&trace), "byte_limit");
+    assert!(cut_short(&trace).unwrap().contains("--max-bytes"));
 }
 
 /// Alice's server, Bob's primary (down for a while) and his backup MX,

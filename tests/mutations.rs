@@ -24,6 +24,7 @@ const SHIPPED: [&str; 5] = [
 const CAPS: Limits = Limits {
     max_events: 50_000,
     max_messages: 2_000,
+    max_bytes: 64 << 20,
 };
 
 fn mutations() -> usize {

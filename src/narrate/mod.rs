@@ -330,6 +330,10 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                     "cut short: too many messages, look for a loop",
                     "interrompida: mensagens demais, procure um laço",
                 ),
+                "byte_limit" => (
+                    "cut short: the trace grew too large",
+                    "interrompida: o registro ficou grande demais",
+                ),
                 other => (other, other),
             };
             Narration::new(

@@ -63,6 +63,8 @@ pub struct World {
     pub store: RefCell<super::store::MailStore>,
     /// Why the run was cut short, once a limit was reached.
     halted: Cell<Option<&'static str>>,
+    /// Bytes of text recorded so far (see `Limits::max_bytes`).
+    recorded_bytes: Cell<usize>,
     /// Wakes the run's driver when a limit is reached.
     pub halt: Notify,
 }
@@ -77,6 +79,9 @@ pub struct Limits {
     pub max_events: usize,
     /// Messages written (each composed message and each bounce counts).
     pub max_messages: u64,
+    /// Bytes of text the trace holds (stored copies, wire chunks, lines):
+    /// what a run's memory grows with, when messages are large.
+    pub max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -84,7 +89,18 @@ impl Default for Limits {
         Limits {
             max_events: 4_000_000,
             max_messages: 100_000,
+            max_bytes: 4 << 30,
         }
+    }
+}
+
+/// The bytes of text an event holds, roughly what it costs in memory.
+fn event_bytes(event: &Event) -> usize {
+    match event {
+        Event::Stored { eml, .. } => eml.len(),
+        Event::Wire { data, .. } => data.len() * 2,
+        Event::Line { text, .. } => text.len(),
+        _ => 64,
     }
 }
 
@@ -174,6 +190,7 @@ impl World {
             limits,
             store: RefCell::new(Default::default()),
             halted: Cell::new(None),
+            recorded_bytes: Cell::new(0),
             halt: Notify::new(),
         }))
     }
@@ -186,6 +203,12 @@ impl World {
         }
         let closing = matches!(event, Event::QueuedAtEnd { .. } | Event::End { .. });
         if self.halted.get().is_some() && !closing {
+            return;
+        }
+        let bytes = self.recorded_bytes.get() + event_bytes(&event);
+        self.recorded_bytes.set(bytes);
+        if bytes > self.limits.max_bytes && !closing {
+            self.stop("byte_limit");
             return;
         }
         let t = self.clock.now().as_millis();

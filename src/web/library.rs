@@ -257,11 +257,15 @@ pub fn run_to_json(scenario: &Scenario) -> Result<String, String> {
     Ok(serde_json::to_string(&run_player(scenario)?).expect("player data is plain data"))
 }
 
+/// The most bytes of text a run behind a page may record (64 MiB).
+pub const MAX_PAGE_RUN_BYTES: usize = 64 << 20;
+
 /// Runs a scenario and builds its player data, within the page's limits.
 pub fn run_player(scenario: &Scenario) -> Result<PlayerData, String> {
     let options = sim::Options {
         limits: sim::Limits {
             max_events: player::whatif::MAX_EVENTS,
+            max_bytes: MAX_PAGE_RUN_BYTES,
             ..sim::Limits::default()
         },
         ..sim::Options::default()
