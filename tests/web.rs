@@ -439,3 +439,22 @@ async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
         .expect("an answer");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_same_what_if_twice_is_answered_from_the_cache() {
+    let app = built_in();
+    let body = r#"{"toggles": {"fault:0": false}}"#;
+    let first = call(&app, "POST", "/api/s/six-hops/whatif", body).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(!first.headers.contains_key("x-mailhop-cache"));
+    let second = call(&app, "POST", "/api/s/six-hops/whatif", body).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(second.headers["x-mailhop-cache"], "hit");
+    assert_eq!(first.body, second.body, "the same answer");
+    let other = call(&app, "POST", "/api/s/six-hops/whatif", r#"{"toggles": {}}"#).await;
+    assert!(
+        !other.headers.contains_key("x-mailhop-cache"),
+        "another change runs again"
+    );
+    assert_ne!(other.body, first.body);
+}

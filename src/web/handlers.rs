@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
@@ -225,6 +227,26 @@ pub async fn whatif(
     let change: WhatIf = serde_json::from_slice(&body)
         .map_err(|e| WebError::BadRequest(format!("not a what-if request: {e}")))?;
     let changed = whatif::apply(&scenario, &change).map_err(WebError::BadRequest)?;
+    // The answer depends on the scenario as loaded and the change only.
+    let key = format!(
+        "{}\n{}\n{:?}\n{:?}",
+        serde_json::to_string(scenario.as_ref()).expect("a scenario is plain data"),
+        serde_json::to_string(&change.toggles).expect("toggles are plain data"),
+        change.subject,
+        change.body
+    );
+    let cached = state
+        .answers
+        .lock()
+        .expect("the answer cache lock is never poisoned")
+        .get(&key);
+    if let Some(answer) = cached {
+        let mut response = json_text(answer.as_str().to_string());
+        response
+            .headers_mut()
+            .insert("x-mailhop-cache", HeaderValue::from_static("hit"));
+        return Ok(response);
+    }
     let permit = tokio::time::timeout(QUEUE_WAIT, state.runs.clone().acquire_owned())
         .await
         .ok()
@@ -238,9 +260,13 @@ pub async fn whatif(
     .map_err(|e| WebError::Unrunnable(format!("the run stopped: {e}")))?
     .map_err(WebError::Unrunnable)?;
     data.whatif = whatif::view_changed(&scenario, &change);
-    Ok(json_text(
-        serde_json::to_string(&data).expect("player data is plain data"),
-    ))
+    let answer = Arc::new(serde_json::to_string(&data).expect("player data is plain data"));
+    state
+        .answers
+        .lock()
+        .expect("the answer cache lock is never poisoned")
+        .put(key, answer.clone());
+    Ok(json_text(answer.as_str().to_string()))
 }
 
 fn json_text(text: String) -> Response {

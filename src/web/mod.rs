@@ -47,6 +47,39 @@ pub struct AppState {
     /// seconds; a room asking more than the machine can answer waits a
     /// little, then gets 503 with `Retry-After` instead of a slow server.
     pub runs: Arc<tokio::sync::Semaphore>,
+    /// Recent what-if answers. A run is a pure function of the scenario and
+    /// the change, so a room clicking the same switch is answered once.
+    pub answers: Arc<std::sync::Mutex<AnswerCache>>,
+}
+
+/// A small cache of what-if answers, by scenario and change: at most
+/// [`AnswerCache::ENTRIES`] answers of at most [`AnswerCache::LARGEST`]
+/// bytes each, the oldest forgotten first.
+#[derive(Debug, Default)]
+pub struct AnswerCache {
+    entries: std::collections::VecDeque<(String, Arc<String>)>,
+}
+
+impl AnswerCache {
+    pub const ENTRIES: usize = 32;
+    pub const LARGEST: usize = 1 << 20;
+
+    pub fn get(&self, key: &str) -> Option<Arc<String>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, answer)| answer.clone())
+    }
+
+    pub fn put(&mut self, key: String, answer: Arc<String>) {
+        if answer.len() > Self::LARGEST || self.get(&key).is_some() {
+            return;
+        }
+        if self.entries.len() == Self::ENTRIES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((key, answer));
+    }
 }
 
 /// What-if runs at once: one per core.
@@ -65,6 +98,7 @@ impl AppState {
             watch,
             hosts: Arc::new(LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect()),
             runs: Arc::new(tokio::sync::Semaphore::new(run_slots())),
+            answers: Arc::default(),
         }
     }
 }
