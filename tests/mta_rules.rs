@@ -36,19 +36,16 @@ fn rfc5321_6_3_a_relay_loop_bounces_with_5_4_6_and_ends() {
     check_shape(&trace).expect("shape");
     check_no_loss(&trace).expect("nothing lost");
     assert_eq!(end_reason(&trace), "quiescent");
-    let bounce = trace
-        .events
-        .iter()
-        .find_map(|r| match &r.event {
-            Event::Bounced {
-                message,
-                status,
-                reason,
-                ..
-            } if message == "m1" => Some((status.clone(), reason.clone())),
-            _ => None,
-        })
-        .expect("the looping message bounced");
+    let bounce = first_of(&trace, |e| match e {
+        Event::Bounced {
+            message,
+            status,
+            reason,
+            ..
+        } if message == "m1" => Some((status.clone(), reason.clone())),
+        _ => None,
+    })
+    .expect("the looping message bounced");
     assert_eq!(bounce.0, "5.4.6");
     assert!(bounce.1.contains("51 Received headers"), "{}", bounce.1);
     let hops = trace.hops().filter(|(_, h)| h.message == "m1").count();
@@ -115,6 +112,15 @@ const BACKUP_MX: &str = r#"{
   "script": [{"at": "0s", "send": {"from": "alice-laptop", "to": ["bob@friend.test"]}}]
 }"#;
 
+/// Pieces of `BACKUP_MX` the tests rewrite.
+const MX_DOWN: &str = r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#;
+const ALICE_SERVER: &str = r#""mail.home.test": {"role": "msa","#;
+
+/// The first event `pick` recognises.
+fn first_of<T>(trace: &Trace, pick: impl Fn(&Event) -> Option<T>) -> Option<T> {
+    trace.events.iter().find_map(|r| pick(&r.event))
+}
+
 fn eml_in_mailbox(trace: &Trace, mailbox: &str) -> Vec<String> {
     trace
         .events
@@ -177,15 +183,10 @@ fn rfc3464_a_backup_mx_sends_its_notices_to_the_senders_domain_by_mx() {
 
 #[test]
 fn rfc3464_diagnostic_code_quotes_the_remote_reply_with_its_mta() {
-    let json = BACKUP_MX
-        .replace(
-            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
-            "",
-        )
-        .replace(
-            r#""to": ["bob@friend.test"]"#,
-            r#""to": ["bbo@friend.test"]"#,
-        );
+    let json = BACKUP_MX.replace(MX_DOWN, "").replace(
+        r#""to": ["bob@friend.test"]"#,
+        r#""to": ["bbo@friend.test"]"#,
+    );
     let trace = sim::run(&scenario(&json)).expect("runs");
     let mail = eml_in_mailbox(&trace, "alice@home.test");
     let notice = mail.first().expect("a bounce");
@@ -219,7 +220,7 @@ fn an_mx_host_without_address_is_deferred_then_bounced() {
             r#""friend.test": {"MX": [{"preference": 10, "host": "mx.nowhere.test"}]}"#,
         )
         .replace(
-            r#""mail.home.test": {"role": "msa","#,
+            ALICE_SERVER,
             r#""mail.home.test": {"role": "msa", "retry": {"first": "10m", "max": "1h", "lifetime": "2h"},"#,
         );
     let trace = sim::run(&scenario(&json)).expect("runs");
@@ -234,7 +235,7 @@ fn an_mx_host_without_address_is_deferred_then_bounced() {
 #[test]
 fn rfc5321_4_5_1_postmaster_reaches_the_configured_mailbox() {
     let json = BACKUP_MX
-        .replace(r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#, "")
+        .replace(MX_DOWN, "")
         .replace(
             r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"]}"#,
             r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test", "admin@friend.test"], "postmaster": "admin@friend.test"}"#,
@@ -242,19 +243,16 @@ fn rfc5321_4_5_1_postmaster_reaches_the_configured_mailbox() {
         .replace(r#""to": ["bob@friend.test"]"#, r#""to": ["postmaster@friend.test"]"#);
     let trace = sim::run(&scenario(&json)).expect("runs");
     check_no_loss(&trace).expect("nothing lost");
-    let filed = trace
-        .events
-        .iter()
-        .find_map(|r| match &r.event {
-            Event::Delivered {
-                recipient,
-                mailbox,
-                uid,
-                ..
-            } => Some((recipient.clone(), mailbox.clone(), *uid)),
-            _ => None,
-        })
-        .expect("delivered");
+    let filed = first_of(&trace, |e| match e {
+        Event::Delivered {
+            recipient,
+            mailbox,
+            uid,
+            ..
+        } => Some((recipient.clone(), mailbox.clone(), *uid)),
+        _ => None,
+    })
+    .expect("delivered");
     assert_eq!(
         filed,
         (
@@ -268,25 +266,22 @@ fn rfc5321_4_5_1_postmaster_reaches_the_configured_mailbox() {
 #[test]
 fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
     let json = BACKUP_MX
-        .replace(r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#, "")
+        .replace(MX_DOWN, "")
         .replace(
             r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"]}"#,
             r#""mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"],
                 "refuse": [{"phase": "rcpt", "reply": "451 4.7.1 Greylisted, try again later", "until": "5m"}]}"#,
         )
         .replace(
-            r#""mail.home.test": {"role": "msa","#,
+            ALICE_SERVER,
             r#""mail.home.test": {"role": "msa", "retry": {"first": "10m", "max": "1h", "lifetime": "2h"},"#,
         );
     let trace = sim::run(&scenario(&json)).expect("runs");
-    let deferred = trace
-        .events
-        .iter()
-        .find_map(|r| match &r.event {
-            Event::Deferred { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .expect("the first attempt was deferred");
+    let deferred = first_of(&trace, |e| match e {
+        Event::Deferred { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .expect("the first attempt was deferred");
     assert!(
         deferred.contains("451 host mx.friend.test said: 4.7.1 Greylisted"),
         "{deferred}"
@@ -304,15 +299,10 @@ fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
 
 #[test]
 fn rfc8314_submission_on_465_is_tls_from_the_first_byte() {
-    let json = BACKUP_MX
-        .replace(
-            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
-            "",
-        )
-        .replace(
-            r#""submit": "mail.home.test"}"#,
-            r#""submit": "mail.home.test", "submit_port": 465}"#,
-        );
+    let json = BACKUP_MX.replace(MX_DOWN, "").replace(
+        r#""submit": "mail.home.test"}"#,
+        r#""submit": "mail.home.test", "submit_port": 465}"#,
+    );
     let trace = sim::run(&scenario(&json)).expect("runs");
     check_no_loss(&trace).expect("nothing lost");
     let (_, first) = trace.hops().next().expect("a hop");
@@ -332,24 +322,16 @@ fn rfc8314_submission_on_465_is_tls_from_the_first_byte() {
 
 #[test]
 fn services_by_port_a_port_nobody_listens_on_is_refused() {
-    let json = BACKUP_MX
-        .replace(
-            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
-            "",
-        )
-        .replace(
-            r#""mail.home.test": {"role": "msa","#,
-            r#""mail.home.test": {"role": "msa", "listen": {"25": "smtp", "465": "submissions"},"#,
-        );
+    let json = BACKUP_MX.replace(MX_DOWN, "").replace(
+        ALICE_SERVER,
+        r#""mail.home.test": {"role": "msa", "listen": {"25": "smtp", "465": "submissions"},"#,
+    );
     let trace = sim::run(&scenario(&json)).expect("runs");
-    let failed = trace
-        .events
-        .iter()
-        .find_map(|r| match &r.event {
-            Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .expect("587 is closed");
+    let failed = first_of(&trace, |e| match e {
+        Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .expect("587 is closed");
     assert!(
         failed.contains("mail.home.test:587: connection refused"),
         "{failed}"
@@ -358,15 +340,10 @@ fn services_by_port_a_port_nobody_listens_on_is_refused() {
 
 #[test]
 fn rfc1870_an_oversized_message_is_refused_at_mail_before_its_body_crosses() {
-    let json = BACKUP_MX
-        .replace(
-            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
-            "",
-        )
-        .replace(
-            r#""mail.home.test": {"role": "msa","#,
-            r#""mail.home.test": {"role": "msa", "message_size_limit": 100,"#,
-        );
+    let json = BACKUP_MX.replace(MX_DOWN, "").replace(
+        ALICE_SERVER,
+        r#""mail.home.test": {"role": "msa", "message_size_limit": 100,"#,
+    );
     let trace = sim::run(&scenario(&json)).expect("runs");
     let lines: Vec<&str> = trace
         .events
@@ -397,15 +374,10 @@ fn refused_recipients_never_cost_the_accepted_ones_their_message() {
         .map(|i| format!("\"nobody{i}@home.test\""))
         .collect();
     to.push("\"alice@home.test\"".into());
-    let json = BACKUP_MX
-        .replace(
-            r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
-            "",
-        )
-        .replace(
-            r#""to": ["bob@friend.test"]"#,
-            &format!(r#""to": [{}]"#, to.join(", ")),
-        );
+    let json = BACKUP_MX.replace(MX_DOWN, "").replace(
+        r#""to": ["bob@friend.test"]"#,
+        &format!(r#""to": [{}]"#, to.join(", ")),
+    );
     let trace = sim::run(&scenario(&json)).expect("runs");
     check_no_loss(&trace).expect("nothing lost");
     assert!(
@@ -430,24 +402,21 @@ fn refused_recipients_never_cost_the_accepted_ones_their_message() {
 fn a_down_machine_neither_sends_nor_keeps_its_sessions() {
     // Alice's laptop is off the network when she presses send.
     let json = BACKUP_MX.replace(
-        r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+        MX_DOWN,
         r#""faults": [{"down": "alice-laptop", "from": "0s", "until": "1h"}],"#,
     );
     let trace = sim::run(&scenario(&json)).expect("runs");
-    let failed = trace
-        .events
-        .iter()
-        .find_map(|r| match &r.event {
-            Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .expect("the submission failed");
+    let failed = first_of(&trace, |e| match e {
+        Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+        _ => None,
+    })
+    .expect("the submission failed");
     assert!(failed.contains("alice-laptop is down"), "{failed}");
     assert_eq!(trace.hops().count(), 0);
 
     // A server that goes down in the middle of a session cuts it.
     let json = BACKUP_MX.replace(
-        r#""faults": [{"down": "mx.friend.test", "from": "0s"}],"#,
+        MX_DOWN,
         r#""faults": [{"down": "mx.friend.test", "from": "1s", "until": "2h"}],"#,
     );
     let (trace, ()) = sim::drive(&scenario(&json), &Options::default(), |w| async move {

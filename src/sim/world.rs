@@ -324,6 +324,17 @@ impl World {
         Duration::from_millis(ms)
     }
 
+    /// Records a connection attempt that failed, and returns its reason.
+    pub fn connect_failed(&self, client: &str, server: &str, port: u16, reason: String) -> String {
+        self.emit(Event::ConnectFailed {
+            client: client.into(),
+            server: server.into(),
+            port,
+            reason: reason.clone(),
+        });
+        reason
+    }
+
     /// Opens a connection from `client` to `server:port`, starting the
     /// server's session. Waits on the virtual clock as a real connect would.
     pub async fn connect(
@@ -335,35 +346,15 @@ impl World {
         let latency = self.link_latency(client, server);
         if self.is_down(client) {
             let reason = format!("network is unreachable: {client} is down");
-            self.emit(Event::ConnectFailed {
-                client: client.into(),
-                server: server.into(),
-                port,
-                reason: reason.clone(),
-            });
-            return Err(reason);
+            return Err(self.connect_failed(client, server, port, reason));
         }
         if self.is_down(server) {
             sleep(CONNECT_TIMEOUT).await;
-            let reason = "connection timed out".to_string();
-            self.emit(Event::ConnectFailed {
-                client: client.into(),
-                server: server.into(),
-                port,
-                reason: reason.clone(),
-            });
-            return Err(reason);
+            return Err(self.connect_failed(client, server, port, "connection timed out".into()));
         }
         let Some(service) = self.service_at(server, port) else {
             sleep(latency * 2).await;
-            let reason = "connection refused".to_string();
-            self.emit(Event::ConnectFailed {
-                client: client.into(),
-                server: server.into(),
-                port,
-                reason: reason.clone(),
-            });
-            return Err(reason);
+            return Err(self.connect_failed(client, server, port, "connection refused".into()));
         };
         sleep(latency).await;
         let id = format!("c{}", self.next_conn.get());

@@ -29,7 +29,6 @@ use crate::scenario::Node;
 use crate::sim::session;
 use crate::sim::world::{CONNECT_TIMEOUT, SMTP_PORT, World};
 use crate::tls::ClientVerify;
-use crate::trace::Event;
 
 /// What one attempt decided for a recipient.
 pub enum Fate {
@@ -281,12 +280,8 @@ async fn resolve_host(world: &Rc<World>, node: &str, host: &str) -> Option<Strin
     }
     if !ips.is_empty() {
         tokio::time::sleep(CONNECT_TIMEOUT).await;
-        world.emit(Event::ConnectFailed {
-            client: node.into(),
-            server: host.into(),
-            port: SMTP_PORT,
-            reason: format!("connection to {} timed out", ips.join(", ")),
-        });
+        let reason = format!("connection to {} timed out", ips.join(", "));
+        world.connect_failed(node, host, SMTP_PORT, reason);
     }
     None
 }
