@@ -24,12 +24,14 @@
 
 mod auth;
 mod data;
+mod params;
 
-use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, MailFrom, RcptTo, Request};
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, MailFrom, RcptTo, Request};
 
 use super::{MAX_COMMAND_LINE, MAX_TEXT_LINE, Reply};
 use auth::AuthState;
 use data::DataState;
+use params::{parse_error_reply, unadvertised_mail_parameter, unadvertised_rcpt_parameter};
 
 /// After this many errors the server hangs up, as Postfix does.
 const MAX_ERRORS: u32 = 20;
@@ -632,75 +634,6 @@ impl Server {
         for line in reply.wire_lines() {
             self.out.push(Output::Reply(line));
         }
-    }
-}
-
-/// The first MAIL FROM parameter of an extension this server does not
-/// offer (RFC 5321 section 4.1.1.11: a server must not accept parameters of
-/// extensions it did not advertise).
-fn unadvertised_mail_parameter(from: &MailFrom<String>, esmtp: bool) -> Option<&'static str> {
-    use smtp_proto::*;
-    let offered = MAIL_BODY_7BIT | MAIL_BODY_8BITMIME;
-    let checks: [(bool, &'static str); 13] = [
-        (from.flags & MAIL_BODY_BINARYMIME != 0, "BODY=BINARYMIME"),
-        (from.flags & MAIL_SMTPUTF8 != 0, "SMTPUTF8"),
-        (from.flags & (MAIL_RET_FULL | MAIL_RET_HDRS) != 0, "RET"),
-        (from.env_id.is_some(), "ENVID"),
-        (from.flags & MAIL_REQUIRETLS != 0, "REQUIRETLS"),
-        (from.flags & MAIL_CONPERM != 0, "CONPERM"),
-        (
-            from.by != 0 || from.flags & (MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE) != 0,
-            "BY",
-        ),
-        (from.mtrk.is_some(), "MTRK"),
-        (from.hold_for != 0 || from.hold_until != 0, "FUTURERELEASE"),
-        (from.mt_priority != 0, "MT-PRIORITY"),
-        (from.trans_id.is_some(), "TRANSID"),
-        (from.solicit.is_some(), "SOLICIT"),
-        (
-            !esmtp && (from.flags & offered != 0 || from.size != 0),
-            "parameters after HELO",
-        ),
-    ];
-    checks
-        .into_iter()
-        .find(|(bad, _)| *bad)
-        .map(|(_, name)| name)
-}
-
-/// The first RCPT TO parameter of an extension not offered (DSN, RRVS).
-fn unadvertised_rcpt_parameter(to: &RcptTo<String>) -> Option<&'static str> {
-    if to.flags
-        & (smtp_proto::RCPT_NOTIFY_SUCCESS
-            | smtp_proto::RCPT_NOTIFY_FAILURE
-            | smtp_proto::RCPT_NOTIFY_DELAY
-            | smtp_proto::RCPT_NOTIFY_NEVER)
-        != 0
-    {
-        return Some("NOTIFY");
-    }
-    if to.orcpt.is_some() {
-        return Some("ORCPT");
-    }
-    if to.rrvs != 0 || to.flags != 0 {
-        return Some("RRVS");
-    }
-    None
-}
-
-fn parse_error_reply(err: &ParseError) -> (u16, String) {
-    match err {
-        ParseError::UnknownCommand => (500, "5.5.2 Error: command not recognized".into()),
-        ParseError::SyntaxError { syntax } => (501, format!("5.5.4 Syntax: {syntax}")),
-        ParseError::InvalidSenderAddress => (501, "5.1.7 Bad sender address syntax".into()),
-        ParseError::InvalidRecipientAddress => (501, "5.1.3 Bad recipient address syntax".into()),
-        ParseError::InvalidParameter { param } => {
-            (501, format!("5.5.4 Invalid parameter: {param}"))
-        }
-        ParseError::UnsupportedParameter { param } => {
-            (555, format!("5.5.4 Unsupported option: {param}"))
-        }
-        _ => (501, "5.5.4 Syntax error".into()),
     }
 }
 

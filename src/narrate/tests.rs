@@ -1,0 +1,467 @@
+use super::*;
+use crate::trace::{Dir, Observed, Place};
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+fn hop() -> Hop {
+    Hop {
+        hop: 3,
+        message: s("m1"),
+        from: s("smarthost.isp.test"),
+        to: s("filter.spamco.test"),
+        conn: s("c4"),
+        protocol: s("ESMTP"),
+        channel: Channel::Plaintext,
+        tls_version: None,
+        cipher: None,
+        sender: s("alice@home.test"),
+        recipients: vec![s("bob@friend.test")],
+    }
+}
+
+/// What an event should be told as: (en, pt, node, peer, code).
+type Told = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// One example of each kind of event, and how it is told.
+fn examples() -> Vec<(Event, Option<Told>)> {
+    vec![
+        (
+            Event::NodeDown {
+                node: s("mx.friend.test"),
+                until: Some(7_200_000),
+            },
+            Some((
+                "mx.friend.test goes down until +2h00m00.000s",
+                "mx.friend.test sai do ar até +2h00m00.000s",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::NodeUp {
+                node: s("mx.friend.test"),
+            },
+            Some((
+                "mx.friend.test is back up",
+                "mx.friend.test volta ao ar",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Composed {
+                node: s("alice-laptop"),
+                message: s("m1"),
+                message_id: s("<1@home.test>"),
+                from: s("alice@home.test"),
+                to: vec![s("bob@friend.test"), s("carol@friend.test")],
+                subject: s("Lunch on Friday?"),
+            },
+            Some((
+                "alice-laptop writes m1 to bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
+                "alice-laptop escreve m1 para bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
+                Some("alice-laptop"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::DnsQuery {
+                node: s("smarthost.isp.test"),
+                name: s("friend.test"),
+                rtype: s("MX"),
+            },
+            None,
+        ),
+        (
+            Event::DnsAnswer {
+                node: s("smarthost.isp.test"),
+                name: s("friend.test"),
+                rtype: s("MX"),
+                rcode: s("NOERROR"),
+                answers: vec![s("friend.test. MX 10 filter.spamco.test.")],
+            },
+            None,
+        ),
+        (
+            Event::Connect {
+                conn: s("c4"),
+                client: s("smarthost.isp.test"),
+                server: s("filter.spamco.test"),
+                port: 25,
+                client_ip: s("198.51.100.20"),
+                server_ip: s("198.51.100.30"),
+            },
+            None,
+        ),
+        (
+            Event::ConnectFailed {
+                client: s("filter.spamco.test"),
+                server: s("mx.friend.test"),
+                port: 25,
+                reason: s("connection timed out"),
+            },
+            Some((
+                "filter.spamco.test could not connect to mx.friend.test:25: connection timed out",
+                "filter.spamco.test não conseguiu se conectar a mx.friend.test:25: tempo de conexão esgotado",
+                Some("filter.spamco.test"),
+                Some("mx.friend.test"),
+                None,
+            )),
+        ),
+        (
+            Event::Line {
+                conn: s("c4"),
+                dir: Dir::ClientToServer,
+                text: s("EHLO smarthost.isp.test"),
+                tls: false,
+            },
+            None,
+        ),
+        (
+            Event::Discarded {
+                conn: s("c4"),
+                bytes: 12,
+            },
+            None,
+        ),
+        (
+            Event::Wire {
+                conn: s("c4"),
+                dir: Dir::ClientToServer,
+                len: 25,
+                data: s("RUhMTyBzbWFydGhvc3QuaXNwLnRlc3QNCg=="),
+                observed: Observed::Text {
+                    text: s("EHLO smarthost.isp.test\r\n"),
+                },
+            },
+            None,
+        ),
+        (
+            Event::TlsHandshake {
+                conn: s("c2"),
+                version: s("TLSv1_3"),
+                cipher: s("TLS13_AES_256_GCM_SHA384"),
+                server_authenticated: false,
+                reason: s("opportunistic STARTTLS: the certificate was not checked"),
+            },
+            None,
+        ),
+        (
+            Event::TlsFailed {
+                conn: s("c2"),
+                error: s(
+                    "TLS handshake with smarthost.isp.test failed: invalid peer certificate: \
+                               certificate expired: verification time 1767603600 (UNIX), but certificate \
+                               is not valid after 1764579600 (3024000 seconds ago) \
+                               (certificate expired on 2025-12-01 (simulated date: 2026-01-05))",
+                ),
+            },
+            Some((
+                "TLS failed on c2: TLS handshake with smarthost.isp.test failed: invalid peer certificate: \
+                     certificate expired: verification time 1767603600 (UNIX), but certificate \
+                     is not valid after 1764579600 (3024000 seconds ago) \
+                     (certificate expired on 2025-12-01 (simulated date: 2026-01-05))",
+                "o TLS falhou na conexão c2: a negociação TLS com smarthost.isp.test falhou: invalid peer certificate: \
+                     certificate expired: verification time 1767603600 (UNIX), but certificate \
+                     is not valid after 1764579600 (3024000 seconds ago) \
+                     (certificado vencido em 2025-12-01 (data simulada: 2026-01-05))",
+                None,
+                None,
+                None,
+            )),
+        ),
+        (Event::Closed { conn: s("c4") }, None),
+        (
+            Event::Hop(hop()),
+            Some((
+                "smarthost.isp.test hands message m1 to filter.spamco.test: plaintext",
+                "smarthost.isp.test entrega a mensagem m1 para filter.spamco.test: texto claro",
+                Some("smarthost.isp.test"),
+                Some("filter.spamco.test"),
+                None,
+            )),
+        ),
+        (
+            Event::Stored {
+                node: s("filter.spamco.test"),
+                message: s("m1"),
+                place: Place::Queue {
+                    queue_id: s("004B1D05D9"),
+                },
+                readable: true,
+                eml: s("Subject: Lunch\r\n\r\nHi\r\n"),
+            },
+            None,
+        ),
+        (
+            Event::Removed {
+                node: s("smarthost.isp.test"),
+                message: s("m1"),
+                queue_id: s("004B1D03E6"),
+                reason: s("passed on"),
+            },
+            None,
+        ),
+        (
+            Event::Delivered {
+                node: s("mx.friend.test"),
+                message: s("m1"),
+                recipient: s("bob@friend.test"),
+                folder: s("INBOX"),
+                mailbox: s("bob@friend.test"),
+                uid: 1,
+                uidvalidity: 1_767_603_600,
+            },
+            Some((
+                "m1 delivered to bob@friend.test (INBOX, UID 1) on mx.friend.test",
+                "m1 entregue a bob@friend.test (INBOX, UID 1) em mx.friend.test",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Typed {
+                node: s("stranger-pc"),
+                conn: s("c1"),
+                server: s("mail.careful.test"),
+                text: s("RCPT TO:<carol@third.test>"),
+                reply: Some(s("554 5.7.1 <carol@third.test>: Relay access denied")),
+            },
+            Some((
+                "stranger-pc types \"RCPT TO:<carol@third.test>\" to mail.careful.test, which answers \"554 5.7.1 <carol@third.test>: Relay access denied\"",
+                "stranger-pc digita \"RCPT TO:<carol@third.test>\" para mail.careful.test, que responde \"554 5.7.1 <carol@third.test>: Relay access denied\"",
+                Some("stranger-pc"),
+                Some("mail.careful.test"),
+                Some("554"),
+            )),
+        ),
+        (
+            Event::TypingStopped {
+                node: s("stranger-pc"),
+                conn: s("c1"),
+                reason: crate::trace::Stop::Closed,
+                untyped: 2,
+            },
+            Some((
+                "stranger-pc stops typing: the server closed the connection (2 lines left untyped)",
+                "stranger-pc para de digitar: o servidor fechou a conexão (2 linhas ficaram sem digitar)",
+                Some("stranger-pc"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Cut {
+                conn: s("c3"),
+                node: s("mx.friend.test"),
+            },
+            Some((
+                "mx.friend.test went down in the middle of c3: the connection is cut",
+                "mx.friend.test saiu do ar no meio de c3: a conexão caiu",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Auth {
+                conn: s("c1"),
+                user: s("alice@home.test"),
+                mechanism: s("PLAIN"),
+                accepted: true,
+                tls: false,
+            },
+            Some((
+                "alice@home.test logged in with AUTH PLAIN on c1, in plaintext: anyone on the link could read the password",
+                "alice@home.test entrou com AUTH PLAIN em c1, em texto claro: qualquer um no caminho podia ler a senha",
+                None,
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::DelayWarned {
+                node: s("backup.friend.test"),
+                message: s("m1"),
+                recipients: vec![s("bob@friend.test")],
+                dsn: s("m2"),
+            },
+            Some((
+                "backup.friend.test told the sender that m1 for bob@friend.test is late but still being retried (notice m2)",
+                "backup.friend.test avisou o remetente que m1 para bob@friend.test está atrasada, mas segue sendo tentada (aviso m2)",
+                Some("backup.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Deferred {
+                node: s("backup.friend.test"),
+                message: s("m1"),
+                recipients: vec![s("bob@friend.test")],
+                reason: s("connect to mx.friend.test: connection timed out; \
+                               451 host mx2.friend.test said: 4.7.1 Try again later"),
+            },
+            Some((
+                "backup.friend.test deferred m1: connect to mx.friend.test: connection timed out; \
+                     451 host mx2.friend.test said: 4.7.1 Try again later",
+                "backup.friend.test adiou a entrega de m1: ao conectar a mx.friend.test: tempo de conexão esgotado; \
+                     451 o host mx2.friend.test respondeu: 4.7.1 Try again later",
+                Some("backup.friend.test"),
+                None,
+                Some("451"),
+            )),
+        ),
+        (
+            Event::RetryScheduled {
+                node: s("backup.friend.test"),
+                message: s("m1"),
+                at: 360_840,
+                attempt: 2,
+            },
+            Some((
+                "backup.friend.test will try m1 again at +6m00.840s (attempt 2)",
+                "backup.friend.test vai tentar m1 de novo em +6m00.840s (tentativa 2)",
+                Some("backup.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Bounced {
+                node: s("mail.home.test"),
+                message: s("m1"),
+                recipient: s("bbo@friend.test"),
+                status: s("5.1.1"),
+                reason: s("550 host mx.friend.test said: 5.1.1 <bbo@friend.test>: \
+                               Recipient address rejected: User unknown in local recipient table"),
+                dsn: Some(s("m2")),
+            },
+            Some((
+                "mail.home.test bounced m1 for bbo@friend.test: 5.1.1 550 host mx.friend.test said: \
+                     5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table \
+                     (notice m2 sent to the sender)",
+                "mail.home.test devolveu m1, destinada a bbo@friend.test: 5.1.1 550 o host mx.friend.test respondeu: \
+                     5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table \
+                     (aviso m2 enviado ao remetente)",
+                Some("mail.home.test"),
+                None,
+                Some("5.1.1"),
+            )),
+        ),
+        (
+            Event::Dropped {
+                node: s("mail.home.test"),
+                message: s("m2"),
+                recipients: vec![s("alice@gone.test")],
+                reason: s("undeliverable bounce: a bounce has no sender to return to \
+                               (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)"),
+            },
+            Some((
+                "mail.home.test dropped m2: undeliverable bounce: a bounce has no sender to return to \
+                     (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)",
+                "mail.home.test descartou m2: devolução impossível de entregar: uma devolução não tem remetente \
+                     para onde voltar (alice@gone.test: 5.4.4 host ou domínio não encontrado: gone.test não tem \
+                     registro MX nem A)",
+                Some("mail.home.test"),
+                None,
+                Some("5.4.4"),
+            )),
+        ),
+        (
+            Event::SubmissionFailed {
+                node: s("alice-laptop"),
+                message: s("m1"),
+                reason: s("cannot reach mail.home.test:587: connection refused"),
+            },
+            Some((
+                "alice-laptop could not submit m1: cannot reach mail.home.test:587: connection refused",
+                "alice-laptop não conseguiu enviar m1: não foi possível alcançar mail.home.test:587: conexão recusada",
+                Some("alice-laptop"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::QueuedAtEnd {
+                node: s("mail.home.test"),
+                message: s("m1"),
+                recipients: vec![s("bob@friend.test")],
+            },
+            Some((
+                "m1 still queued on mail.home.test for bob@friend.test",
+                "m1 ainda está na fila de mail.home.test, para bob@friend.test",
+                Some("mail.home.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::End {
+                reason: s("quiescent"),
+            },
+            Some((
+                "end of run (nothing left to do)",
+                "fim da execução (nada mais a fazer)",
+                None,
+                None,
+                None,
+            )),
+        ),
+    ]
+}
+
+#[test]
+fn every_kind_of_event_is_told_as_expected() {
+    let examples = examples();
+    let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds.len(), 29, "one example of each kind of event");
+    for (event, expected) in &examples {
+        let told = narrate(event);
+        let expected = expected.map(|(en, pt, node, peer, code)| Narration {
+            node: node.map(s),
+            peer: peer.map(s),
+            code: code.map(s),
+            en: s(en),
+            pt: s(pt),
+        });
+        assert_eq!(told, expected, "{}", event.kind());
+    }
+}
+
+#[test]
+fn no_narration_is_empty_or_left_in_english() {
+    for (event, _) in examples() {
+        let Some(told) = narrate(&event) else {
+            continue;
+        };
+        assert!(!told.en.trim().is_empty(), "{}: English", event.kind());
+        assert!(!told.pt.trim().is_empty(), "{}: Portuguese", event.kind());
+        assert_ne!(told.en, told.pt, "{}: translated", event.kind());
+        for text in [&told.en, &told.pt] {
+            assert!(
+                !text.ends_with('.'),
+                "{}: no full stop: {text}",
+                event.kind()
+            );
+        }
+    }
+    for channel in [Channel::Plaintext, Channel::Tls, Channel::TlsAuthenticated] {
+        let words = channel_text(channel);
+        assert!(!words.en.is_empty() && !words.pt.is_empty() && words.en != words.pt);
+    }
+}

@@ -1,0 +1,153 @@
+//! Checks on a scenario's `expect` list: node names that exist, addresses
+//! and patterns that parse.
+
+use super::locate::JsonPath;
+use super::meaning::Refer;
+use super::{Problems, is_address};
+use crate::scenario::expect::Expectation;
+
+/// Names in an expectation must refer to nodes; addresses and patterns must parse.
+pub(super) fn check_expectation(
+    expectation: &Expectation,
+    at: &JsonPath,
+    nodes: &[&str],
+    servers: &[&str],
+    p: &mut Problems<'_>,
+    refer: &Refer<'_>,
+) {
+    let address = |p: &mut Problems<'_>, path: JsonPath, text: &str| {
+        if !is_address(text) {
+            p.at(
+                &path,
+                format!("`{text}` is not an e-mail address"),
+                Some("write it like `bob@friend.test`".into()),
+            );
+        }
+    };
+    let message = |p: &mut Problems<'_>, path: JsonPath, id: &str| {
+        let valid = id.strip_prefix('m').is_some_and(|n| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0')
+        });
+        if !valid {
+            p.at(
+                &path,
+                format!("`{id}` is not a message of the run"),
+                Some("messages are numbered in the order they are written: `m1`, `m2`, ... (`mailhop run` shows them)".into()),
+            );
+        }
+    };
+    match expectation {
+        Expectation::Delivered(d) => address(p, at.key("delivered").key("to"), &d.to),
+        Expectation::NotDelivered(d) => address(p, at.key("not_delivered").key("to"), &d.to),
+        Expectation::Bounced(b) => {
+            let at = at.key("bounced");
+            if let Some(r) = &b.recipient {
+                address(p, at.key("recipient"), r);
+            }
+            if let Some(n) = &b.notify {
+                address(p, at.key("notify"), n);
+            }
+            if let Some(status) = &b.status {
+                let parts: Vec<&str> = status.split('.').collect();
+                let valid = parts.len() == 3
+                    && ["2", "4", "5"].contains(&parts[0])
+                    && parts[1..].iter().all(|x| {
+                        !x.is_empty() && x.len() <= 3 && x.bytes().all(|b| b.is_ascii_digit())
+                    });
+                if !valid {
+                    p.at(
+                        &at.key("status"),
+                        format!("`{status}` is not an enhanced status code"),
+                        Some(
+                            "write class.subject.detail as in RFC 3463, like `5.1.1` or `4.4.7`"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+        }
+        Expectation::QueuedAtEnd(q) => {
+            refer(
+                p,
+                at.key("queued_at_end").key("node"),
+                &q.node,
+                servers,
+                "a server",
+            );
+            if let Some(r) = &q.recipient {
+                address(p, at.key("queued_at_end").key("recipient"), r);
+            }
+        }
+        Expectation::Hops(_) => {}
+        Expectation::Hop(h) => {
+            let at = at.key("hop");
+            if let Some(from) = &h.from {
+                refer(p, at.key("from"), from, nodes, "a node");
+            }
+            if let Some(to) = &h.to {
+                refer(p, at.key("to"), to, servers, "a server");
+            }
+            if let Some(m) = &h.message {
+                message(p, at.key("message"), m);
+            }
+            if h.index == Some(0) {
+                p.at(&at.key("index"), "hops count from 1", None);
+            }
+        }
+        Expectation::ReadableAtRestBy(r) | Expectation::NotReadableBy(r) => {
+            let kind = if matches!(expectation, Expectation::ReadableAtRestBy(_)) {
+                "readable_at_rest_by"
+            } else {
+                "not_readable_by"
+            };
+            for (i, node) in r.nodes.iter().enumerate() {
+                refer(p, at.key(kind).key("nodes").index(i), node, nodes, "a node");
+            }
+            message(p, at.key(kind).key("message"), &r.message);
+        }
+        Expectation::Wire(w) => {
+            for (i, end) in w.between.iter().enumerate() {
+                refer(
+                    p,
+                    at.key("wire").key("between").index(i),
+                    end,
+                    nodes,
+                    "a node",
+                );
+            }
+            if w.text.is_empty() {
+                p.at(
+                    &at.key("wire").key("text"),
+                    "the text to look for is empty",
+                    None,
+                );
+            }
+        }
+        Expectation::Reply(r) => {
+            refer(p, at.key("reply").key("node"), &r.node, servers, "a server");
+            if !(200..=599).contains(&r.code) {
+                p.at(
+                    &at.key("reply").key("code"),
+                    format!("{} is not an SMTP reply code", r.code),
+                    Some("reply codes run from 200 to 599, such as 250, 354, 450, 550".into()),
+                );
+            }
+        }
+        Expectation::Header(h) => {
+            address(p, at.key("header").key("to"), &h.to);
+            if let Some(pattern) = &h.matches
+                && let Err(err) = regex::Regex::new(pattern)
+            {
+                let first = err.to_string();
+                let first = first.lines().last().unwrap_or("").trim().to_string();
+                p.at(
+                    &at.key("header").key("matches"),
+                    format!("`{pattern}` is not a regular expression: {first}"),
+                    Some(
+                        "escape special characters with a backslash (in JSON, two: `\\\\.`)".into(),
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+use super::*;
+
+const GOOD: &str = r#"{
+  "id": "tiny",
+  "title": {"en": "Tiny", "pt": "Pequeno"},
+  "nodes": {
+    "a-laptop": {"role": "mua", "user": "a@x.test", "submit": "mail.x.test"},
+    "mail.x.test": {"role": "mta", "accounts": {"a@x.test": "pw"}, "mailboxes": ["b@x.test"]}
+  },
+  "script": [{"at": "0s", "send": {"from": "a-laptop", "to": ["b@x.test"]}}]
+}"#;
+
+fn problems(text: &str) -> Vec<Problem> {
+    load_str("t.json", text)
+        .expect_err("should be invalid")
+        .problems
+}
+
+fn one(text: &str) -> Problem {
+    let mut list = problems(text);
+    assert_eq!(list.len(), 1, "{list:#?}");
+    list.remove(0)
+}
+
+#[test]
+fn a_good_file_loads() {
+    let s = load_str("t.json", GOOD).unwrap();
+    assert_eq!(s.nodes.len(), 2);
+}
+
+#[test]
+fn misspelt_role_suggests_the_nearest() {
+    let p = one(&GOOD.replace(r#""role": "mta""#, r#""role": "mtaa""#));
+    assert_eq!(
+        (p.line, p.path.as_str()),
+        (6, r#"nodes."mail.x.test".role"#)
+    );
+    assert!(p.message.contains("unknown variant `mtaa`"), "{p}");
+    assert!(
+        p.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `mta`?"),
+        "{p}"
+    );
+}
+
+#[test]
+fn misspelt_field_suggests_the_nearest() {
+    let p = one(&GOOD.replace(r#""submit":"#, r#""submti":"#));
+    assert_eq!(p.line, 5);
+    assert!(p.message.contains("unknown field `submti`"), "{p}");
+    assert!(
+        p.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `submit`?"),
+        "{p}"
+    );
+}
+
+#[test]
+fn misspelt_node_name_suggests_the_nearest() {
+    let p = one(&GOOD.replace(r#""submit": "mail.x.test""#, r#""submit": "mail.y.test""#));
+    assert_eq!((p.line, p.column), (5, 63));
+    assert_eq!(p.path, r#"nodes."a-laptop".submit"#);
+    assert_eq!(p.message, "there is no node named `mail.y.test`");
+    assert_eq!(p.hint.as_deref(), Some("did you mean `mail.x.test`?"));
+    assert_eq!(
+        p.to_string(),
+        "t.json:5:63: error at nodes.\"a-laptop\".submit: there is no node named `mail.y.test`\n  hint: did you mean `mail.x.test`?"
+    );
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let p = one(&GOOD.replace(r#""id": "tiny","#, r#""id": "tiny""#));
+    assert_eq!((p.line, p.column), (3, 3));
+    assert!(p.message.starts_with("expected `,` or `}`"), "{p}");
+}
+
+#[test]
+fn truncated_file_points_at_its_end() {
+    let p = one(&GOOD[..GOOD.len() - 20]);
+    assert!(p.message.contains("EOF"), "{p}");
+    assert!(p.hint.unwrap().contains("ends too early"));
+}
+
+#[test]
+fn bad_duration_names_its_path() {
+    let p = one(&GOOD.replace(r#""at": "0s""#, r#""at": "soon""#));
+    assert_eq!(p.path, "script[0].at");
+    assert_eq!(p.line, 8);
+    assert!(p.message.contains("`soon` is not a duration"), "{p}");
+}
+
+#[test]
+fn duplicate_node_is_reported_at_the_second() {
+    let text = GOOD.replace(
+            r#""mail.x.test": {"role": "mta","#,
+            r#""a-laptop": {"role": "mua", "user": "a@x.test", "submit": "mail.x.test"}, "mail.x.test": {"role": "mta","#,
+        );
+    let p = one(&text);
+    assert_eq!(p.path, r#"nodes."a-laptop""#);
+    assert_eq!(p.line, 6);
+    assert!(p.hint.unwrap().contains("line 5, column 5"));
+}
+
+#[test]
+fn many_problems_are_all_reported() {
+    let text = GOOD
+        .replace(r#""id": "tiny""#, r#""id": "Tiny One""#)
+        .replace(r#""to": ["b@x.test"]"#, r#""to": ["bob"]"#)
+        .replace(r#""from": "a-laptop""#, r#""from": "mail.x.test""#);
+    let list = problems(&text);
+    let paths: Vec<&str> = list.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["id", "script[0].send.from", "script[0].send.to[0]"]);
+    assert_eq!(
+        list[1].message,
+        "`mail.x.test` is a node, but not a mail client (role `mua`)"
+    );
+}
+
+#[test]
+fn roles_and_fields_must_fit() {
+    let text = GOOD.replace(
+        r#""role": "mta", "accounts""#,
+        r#""role": "mta", "user": "m@x.test", "accounts""#,
+    );
+    let p = one(&text);
+    assert_eq!(p.path, r#"nodes."mail.x.test".user"#);
+    assert!(p.message.contains("belongs to mail clients"), "{p}");
+}
+
+#[test]
+fn mx_host_without_address_is_a_warning_with_a_hint() {
+    let text = GOOD.replace(
+        r#""script""#,
+        r#""dns": {"x.test": {"MX": [{"preference": 10, "host": "mail.x.tset"}]}}, "script""#,
+    );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("still loads");
+    let [p] = &warnings[..] else {
+        panic!("{warnings:#?}");
+    };
+    assert!(p.warning);
+    assert_eq!(p.path, r#"dns."x.test".MX[0].host"#);
+    assert_eq!(p.hint.as_deref(), Some("did you mean `mail.x.test`?"));
+    assert!(p.to_string().contains(": warning at dns."), "{p}");
+}
+
+#[test]
+fn imposed_replies_must_be_refusals_in_a_window() {
+    let text = GOOD.replace(
+            r#""role": "mta","#,
+            r#""role": "mta", "refuse": [{"phase": "rcpt", "reply": "250 fine", "from": "1h", "until": "5m"}],"#,
+        );
+    let list = problems(&text);
+    assert_eq!(list.len(), 2, "{list:#?}");
+    assert_eq!(list[0].path, r#"nodes."mail.x.test".refuse[0].reply"#);
+    assert!(list[0].hint.as_deref().unwrap().contains("451 4.7.1"));
+    assert_eq!(list[1].path, r#"nodes."mail.x.test".refuse[0].until"#);
+    let postmaster = GOOD.replace(
+        r#""role": "mta","#,
+        r#""role": "mta", "postmaster": "nobody@x.test","#,
+    );
+    assert!(
+        one(&postmaster)
+            .message
+            .contains("not a mailbox on this server")
+    );
+}
+
+#[test]
+fn a_client_submitting_to_a_closed_port_is_warned() {
+    let text = GOOD.replace(
+        r#""role": "mta","#,
+        r#""role": "mta", "listen": {"25": "smtp", "465": "submissions"},"#,
+    );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(warnings[0].message.contains("port 587"), "{}", warnings[0]);
+    assert!(warnings[0].hint.as_deref().unwrap().contains("25, 465"));
+}
+
+#[test]
+fn a_start_outside_1980_to_2999_is_refused() {
+    let p = one(&GOOD.replace(
+        r#""id": "tiny","#,
+        r#""id": "tiny", "start": "0000-01-01T00:00:00Z","#,
+    ));
+    assert_eq!(p.path, "start");
+    assert!(p.hint.unwrap().contains("between 1980 and 2999"));
+}
+
+#[test]
+fn a_file_that_is_not_utf8_gets_its_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("mailhop-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("latin1.json");
+    let mut bytes = b"{\n  \"id\": \"x\",\n  \"title\": {\"en\": \"Caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"\", \"pt\": \"x\"}\n}\n");
+    std::fs::write(&file, &bytes).unwrap();
+    let err = load_file(&file).unwrap_err();
+    let p = &err.problems[0];
+    assert_eq!((p.line, p.column), (3, 23), "{p}");
+    assert!(p.message.contains("not UTF-8"), "{p}");
+    assert!(
+        p.hint
+            .as_deref()
+            .unwrap()
+            .contains("save the file as UTF-8")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rfc7505_null_mx_must_stand_alone() {
+    let alone = GOOD.replace(
+        r#""script""#,
+        r#""dns": {"x.test": {"MX": [{"preference": 0, "host": "."}]}}, "script""#,
+    );
+    let (_, warnings) = load_str_with_warnings("t.json", &alone).expect("loads");
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    let mixed = GOOD.replace(
+            r#""script""#,
+            r#""dns": {"x.test": {"MX": [{"preference": 0, "host": "."}, {"preference": 10, "host": "mail.x.test"}]}}, "script""#,
+        );
+    let p = one(&mixed);
+    assert!(p.message.contains("null MX"), "{p}");
+}
+
+#[test]
+fn rfc3207_a_public_mx_that_requires_starttls_is_a_warning() {
+    let text = GOOD
+        .replace(
+            r#""role": "mta","#,
+            r#""role": "mta", "starttls": "require","#,
+        )
+        .replace(
+            r#""script""#,
+            r#""dns": {"x.test": {"MX": [{"preference": 10, "host": "mail.x.test"}]}}, "script""#,
+        );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(warnings[0].hint.as_deref().unwrap().contains("RFC 3207"));
+}
+
+#[test]
+fn garbage_never_panics() {
+    for text in [
+        "",
+        "[]",
+        "null",
+        "{",
+        "{\"id\": 3}",
+        "\u{feff}{}",
+        "{\"nodes\": {\"a\": {\"role\": 1}}}",
+    ] {
+        let err = load_str("g.json", text).unwrap_err();
+        assert!(!err.problems.is_empty());
+    }
+}
+
+#[test]
+fn unreadable_file_is_a_problem_not_a_panic() {
+    let err = load_file(Path::new("/nonexistent/x.json")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/x.json: error: cannot read the file")
+    );
+}
+
+#[test]
+fn schema_describes_roles_and_durations() {
+    let schema = schema_json();
+    assert!(schema.contains("\"secondary-mx\""));
+    assert!(schema.contains("A span of virtual time"));
+}
