@@ -257,6 +257,11 @@ pub enum Event {
         server_authenticated: bool,
         /// What the client found about the certificate, in one sentence.
         reason: String,
+        /// An abbreviated handshake that resumed an earlier session (RFC
+        /// 8446 section 2.2): no certificate was sent, and the verdict is
+        /// the one from the session's full handshake.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        resumed: bool,
     },
     /// A client tried to log in with SMTP AUTH. `tls` says whether the
     /// credentials crossed the link encrypted: when false, anyone on the

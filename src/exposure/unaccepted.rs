@@ -441,6 +441,7 @@ mod tests {
                 cipher: "TLS13_AES_256_GCM_SHA384".into(),
                 server_authenticated: false,
                 reason: "not checked".into(),
+                resumed: false,
             },
         );
         events.push(line("c1", Dir::ServerToClient, "552 5.2.2 Full", true));

@@ -154,6 +154,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 cipher: s("TLS13_AES_256_GCM_SHA384"),
                 server_authenticated: false,
                 reason: s("opportunistic STARTTLS: the certificate was not checked"),
+                resumed: false,
             },
             None,
         ),

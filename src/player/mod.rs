@@ -436,11 +436,20 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
     let mut conversation = Vec::new();
     let mut wire = Vec::new();
     let mut tls_reason = None;
-    for r in index
+    let on_conn = index
         .conns
         .get(hop.conn.as_str())
-        .map_or(&[][..], Vec::as_slice)
-    {
+        .map_or(&[][..], Vec::as_slice);
+    let (from, to) = transaction_span(on_conn, record.seq);
+    for (i, r) in on_conn.iter().enumerate() {
+        if let Event::TlsHandshake { conn, reason, .. } = &r.event
+            && *conn == hop.conn
+        {
+            tls_reason = Some(reason.clone());
+        }
+        if i < from || i >= to {
+            continue;
+        }
         match &r.event {
             Event::Line {
                 conn,
@@ -473,9 +482,6 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
                         .join("\n"),
                 },
             }),
-            Event::TlsHandshake { conn, reason, .. } if *conn == hop.conn => {
-                tls_reason = Some(reason.clone());
-            }
             _ => {}
         }
     }
@@ -500,6 +506,25 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         wire,
         stored: stored_view(index, record, hop),
     }
+}
+
+/// Which of a connection's records (`on_conn`, in trace order) belong to
+/// the hop recorded at `seq`: all of them, unless the connection was kept
+/// and carried several messages; then the part from the `RSET` that began
+/// this hop's transaction (or the start) to the `RSET` that began the next
+/// (or the end, with the QUIT).
+fn transaction_span(on_conn: &[&Record], seq: u64) -> (usize, usize) {
+    let rset = |r: &&Record| {
+        matches!(&r.event, Event::Line { dir: Dir::ClientToServer, text, .. }
+            if text.trim_end().eq_ignore_ascii_case("RSET"))
+    };
+    let at = on_conn.partition_point(|r| r.seq < seq);
+    let from = on_conn[..at].iter().rposition(rset).unwrap_or(0);
+    let to = on_conn[at..]
+        .iter()
+        .position(rset)
+        .map_or(on_conn.len(), |i| at + i);
+    (from, to)
 }
 
 /// The copy a hop left at its destination, and how many header fields it

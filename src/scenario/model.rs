@@ -248,6 +248,13 @@ pub struct Node {
     /// notice, Postfix's `delay_warning_time`). Left out: no warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_warning: Option<Duration>,
+    /// Keep a connection to a next hop open this long after a message, for the next message
+    /// to the same host (Postfix's connection cache: `smtp_connection_cache_time_limit`,
+    /// for example `"2s"`). The next message starts with RSET instead of a new connection,
+    /// greeting and TLS handshake; a connection is not reused after 300 seconds. Left out:
+    /// QUIT after every message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_cache: Option<Duration>,
     /// Replies this server gives instead of its usual ones, during a time window: a 421 at the
     /// greeting, a 451 to RCPT, a 552 to DATA. For teaching transient and permanent failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -118,6 +118,9 @@ where
         world.emit(Event::End {
             reason: reason.into(),
         });
+        // Kept connections point back at the world: let them go, so a run
+        // cut short frees everything.
+        world.conn_cache.borrow_mut().clear();
         Ok::<_, String>((world.take_events(), value))
     })?;
     let trace = Trace {

@@ -79,6 +79,7 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         // clients assume when told to use it.
         implicit_tls: cfg.submit_port == 465,
         auth: cfg.password.clone().map(|p| (user.clone(), p)),
+        keep_open: false,
     };
     let envelope = Envelope {
         sender: user.clone(),
@@ -97,6 +98,6 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
                 fail(format!("{server} refused: {}", refused.join("; ")));
             }
         }
-        Outcome::Failed { reason, .. } => fail(reason),
+        Outcome::Failed { reason, .. } | Outcome::Stale { reason } => fail(reason),
     }
 }

@@ -270,7 +270,7 @@ fn close(world: &World, conn: &ConnInfo) {
 }
 
 /// Runs one SMTP client session over `conn`: hands `envelope` over as
-/// `plan` says and returns what the server answered.
+/// `plan` says, says QUIT and returns what the server answered.
 pub async fn transact(
     world: &Rc<World>,
     conn: Connection,
@@ -278,61 +278,146 @@ pub async fn transact(
     verify: ClientVerify,
     envelope: Envelope,
 ) -> Outcome {
-    let host = plan.server_name.clone();
-    let mut side = ClientSide {
-        world,
-        conn_id: conn.id,
-        verdict: conn.verdict,
-        host: host.clone(),
-        verify,
-        io: Io::Plain(conn.link),
-        out: Vec::new(),
-    };
+    let (outcome, session) = open(world, conn, plan, verify, envelope).await;
+    session.close().await;
+    outcome
+}
+
+/// Opens an SMTP client session over `conn` and hands `envelope` over.
+/// Returns what the server answered and the session, which can carry
+/// another message when the plan keeps it open and it is
+/// [`ClientSession::is_idle`]; else close it.
+pub async fn open(
+    world: &Rc<World>,
+    conn: Connection,
+    plan: Plan,
+    verify: ClientVerify,
+    envelope: Envelope,
+) -> (Outcome, ClientSession) {
     let implicit = plan.implicit_tls;
-    let mut client = Client::new(plan, envelope);
-    let mut pending: VecDeque<ClientOutput> = VecDeque::new();
-    let mut chunk = vec![0u8; CHUNK];
-    if implicit && let Err(reason) = side.start_tls().await {
-        return Outcome::Failed {
+    let mut session = ClientSession {
+        side: ClientSide {
+            world: world.clone(),
+            node: conn.client,
+            conn_id: conn.id,
+            verdict: conn.verdict,
+            host: plan.server_name.clone(),
+            verify,
+            io: Io::Plain(conn.link),
+            out: Vec::new(),
+        },
+        carrying: conn.carrying,
+        client: Client::new(plan, envelope),
+        pending: VecDeque::new(),
+        opened: world.clock.now().as_millis(),
+    };
+    if implicit && let Err(reason) = session.side.start_tls().await {
+        let outcome = Outcome::Failed {
             reason,
             permanent: false,
             reply: None,
         };
+        return (outcome, session);
     }
-    let outcome = loop {
-        if let Some(output) = pending.pop_front() {
-            match output {
-                ClientOutput::Send(bytes) => side.out.extend_from_slice(&bytes),
-                ClientOutput::StartTls => {
-                    if let Err(err) = side.flush().await {
-                        break side.lost(err);
-                    }
-                    match side.start_tls().await {
-                        Ok(()) => pending.extend(client.tls_started()),
-                        Err(reason) => pending.extend(client.tls_failed(reason)),
-                    }
-                }
-                ClientOutput::Done(outcome) => break outcome,
-            }
-            continue;
-        }
-        if let Err(err) = side.flush().await {
-            break side.lost(err);
-        }
-        match side.io.read(&mut chunk).await {
-            Ok(0) => pending.extend(client.eof()),
-            Ok(n) => pending.extend(client.feed(&chunk[..n])),
-            Err(err) => break side.lost(err),
-        }
-    };
-    let _ = side.flush().await;
-    let _ = side.io.shutdown().await;
-    outcome
+    let outcome = session.drive().await.unwrap_or_else(|| session.side.gone());
+    (outcome, session)
 }
 
-/// The client's end of one session.
-struct ClientSide<'a> {
-    world: &'a Rc<World>,
+/// The client's end of an SMTP connection, between or during transactions.
+pub struct ClientSession {
+    side: ClientSide,
+    carrying: Rc<std::cell::RefCell<Option<String>>>,
+    client: Client,
+    pending: VecDeque<ClientOutput>,
+    /// When the connection was opened, in virtual ms.
+    pub opened: u64,
+}
+
+impl ClientSession {
+    /// Whether the connection is open between transactions.
+    pub fn is_idle(&self) -> bool {
+        self.client.is_idle()
+    }
+
+    /// The connection's id in the trace.
+    pub fn conn(&self) -> &str {
+        &self.side.conn_id
+    }
+
+    /// Hands another message (run-local id `message`) over a kept
+    /// connection: `RSET`, then the transaction. [`Outcome::Stale`] when the
+    /// connection turned out unusable before anything was sent.
+    pub async fn send(&mut self, message: &str, envelope: Envelope) -> Outcome {
+        self.carrying.replace(Some(message.to_string()));
+        let outputs = self.client.next(envelope);
+        self.pending.extend(outputs);
+        self.drive().await.unwrap_or_else(|| self.side.gone())
+    }
+
+    /// Says QUIT on an idle connection (waiting for the server's 221) and
+    /// closes it.
+    pub async fn close(mut self) {
+        let outputs = self.client.quit();
+        self.pending.extend(outputs);
+        self.drive().await;
+        let _ = self.side.flush().await;
+        let _ = self.side.io.shutdown().await;
+    }
+
+    /// Runs the engine until it reports: the transaction's outcome, or
+    /// `None` when the session closed with nothing to report.
+    async fn drive(&mut self) -> Option<Outcome> {
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            if let Some(output) = self.pending.pop_front() {
+                match output {
+                    ClientOutput::Send(bytes) => self.side.out.extend_from_slice(&bytes),
+                    ClientOutput::StartTls => {
+                        if let Err(err) = self.side.flush().await {
+                            return Some(self.lost(err));
+                        }
+                        let outputs = match self.side.start_tls().await {
+                            Ok(()) => self.client.tls_started(),
+                            Err(reason) => self.client.tls_failed(reason),
+                        };
+                        self.pending.extend(outputs);
+                    }
+                    ClientOutput::Done(outcome) => return Some(outcome),
+                    ClientOutput::Closed => return None,
+                }
+                continue;
+            }
+            if self.client.is_done() || self.client.is_idle() {
+                return None;
+            }
+            if let Err(err) = self.side.flush().await {
+                return Some(self.lost(err));
+            }
+            let outputs = match self.side.io.read(&mut chunk).await {
+                Ok(0) => self.client.eof(),
+                Ok(n) => self.client.feed(&chunk[..n]),
+                Err(err) => return Some(self.lost(err)),
+            };
+            self.pending.extend(outputs);
+        }
+    }
+
+    /// The link failed under the session: a kept connection probed with
+    /// RSET is stale, anything else a lost connection.
+    fn lost(&mut self, err: std::io::Error) -> Outcome {
+        let stale = self.client.eof().into_iter().find_map(|o| match o {
+            ClientOutput::Done(outcome @ Outcome::Stale { .. }) => Some(outcome),
+            _ => None,
+        });
+        stale.unwrap_or_else(|| self.side.lost(err))
+    }
+}
+
+/// The client's end of one session: its stream and what it checks.
+struct ClientSide {
+    world: Rc<World>,
+    /// The client node.
+    node: String,
     conn_id: String,
     verdict: Rc<std::cell::Cell<Option<bool>>>,
     host: String,
@@ -341,7 +426,7 @@ struct ClientSide<'a> {
     out: Vec<u8>,
 }
 
-impl ClientSide<'_> {
+impl ClientSide {
     async fn flush(&mut self) -> std::io::Result<()> {
         send_queued(&mut self.io, &mut self.out).await
     }
@@ -354,13 +439,24 @@ impl ClientSide<'_> {
         }
     }
 
+    fn gone(&self) -> Outcome {
+        Outcome::Failed {
+            reason: format!("lost connection with {}", self.host),
+            permanent: false,
+            reply: None,
+        }
+    }
+
     /// The client side of a TLS handshake, checking the certificate as
     /// `verify` says and recording the verdict for the server to label the
-    /// hop. `Err` carries the reason it failed.
+    /// hop. The client keeps its TLS sessions and offers the server a
+    /// ticket when it has one; a resumed session sends no certificate, so
+    /// its verdict is the one from the full handshake that made it. `Err`
+    /// carries the reason it failed.
     async fn start_tls(&mut self) -> Result<(), String> {
-        let world = self.world;
+        let world = &self.world;
         let host = &self.host;
-        let (config, slot) = tls::client_config(&world.pki, self.verify, world.time.clone());
+        let (config, slot) = world.tls_client(&self.node, self.verify);
         let Ok(name) = ServerName::try_from(host.clone()) else {
             return Err(format!("{host} is not a valid TLS server name"));
         };
@@ -369,8 +465,16 @@ impl ClientSide<'_> {
         };
         match TlsConnector::from(config).connect(name, link).await {
             Ok(stream) => {
+                let resumed =
+                    stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                 self.io = Io::ClientTls(Box::new(stream));
-                let auth = slot.get();
+                let auth = slot.get_for(host).map(|auth| match resumed {
+                    true => tls::ServerAuth {
+                        reason: format!("session resumed; when it began: {}", auth.reason),
+                        ..auth
+                    },
+                    false => auth,
+                });
                 let authenticated = auth.as_ref().is_some_and(|a| a.authenticated);
                 self.verdict.set(Some(authenticated));
                 let (version, cipher) = self.io.tls_params().unwrap_or_default();
@@ -380,12 +484,13 @@ impl ClientSide<'_> {
                     cipher,
                     server_authenticated: authenticated,
                     reason: auth.map(|a| a.reason).unwrap_or_default(),
+                    resumed,
                 });
                 Ok(())
             }
             Err(err) => {
                 let why = slot
-                    .get()
+                    .get_for(host)
                     .map(|a| format!(" ({})", a.reason))
                     .unwrap_or_default();
                 let reason = format!("TLS handshake with {host} failed: {err}{why}");

@@ -11,17 +11,19 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
+use rustls::client::ClientSessionMemoryCache;
 use rustls::time_provider::TimeProvider;
 use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
 use crate::scenario::{Node, Role, Scenario, Service, StartTls};
-use crate::tls::{Pki, VirtualTime};
+use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{Event, Record};
 
 use super::dns::{Zone, reverse_name};
 use super::link::{self, LinkEnd};
+use super::mta::cache::ConnCache;
 
 /// How long a client waits for a host that does not answer before giving
 /// up on the connection (Postfix's `smtp_connect_timeout` is 30s).
@@ -29,6 +31,13 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The SMTP port between servers.
 pub const SMTP_PORT: u16 = 25;
+
+/// Servers whose TLS sessions a client remembers (rustls keeps up to eight
+/// tickets for each).
+const TLS_SESSIONS_PER_CLIENT: usize = 256;
+
+/// A client's TLS configuration and where its verifier leaves verdicts.
+pub type TlsClient = (Arc<rustls::ClientConfig>, ServerAuthSlot);
 
 /// (node, queue id) → (message, recipients still to deliver).
 type QueueIndex = BTreeMap<(String, String), (String, Vec<String>)>;
@@ -55,6 +64,11 @@ pub struct World {
     message_ids: RefCell<BTreeMap<String, String>>,
     /// What sits in each queue: (node, queue id) → (message, recipients).
     queued: RefCell<QueueIndex>,
+    /// Connections relays keep open between messages (see `mta::cache`).
+    pub conn_cache: RefCell<ConnCache>,
+    /// Each client node's TLS configuration, by how it checks
+    /// certificates: one per client, so its sessions can be resumed.
+    tls_clients: RefCell<BTreeMap<(String, ClientVerify), TlsClient>>,
     /// Test hook: events of these kinds are not recorded (to prove the
     /// invariant checks notice a gap).
     pub suppress: RefCell<Vec<&'static str>>,
@@ -126,6 +140,8 @@ pub struct ConnInfo {
 pub struct Connection {
     pub link: LinkEnd,
     pub id: String,
+    /// The client node.
+    pub client: String,
     pub verdict: Rc<Cell<Option<bool>>>,
     pub carrying: Rc<RefCell<Option<String>>>,
 }
@@ -187,6 +203,8 @@ impl World {
             message_ids: RefCell::new(BTreeMap::new()),
             queued: RefCell::new(BTreeMap::new()),
             suppress: RefCell::new(Vec::new()),
+            conn_cache: RefCell::new(ConnCache::default()),
+            tls_clients: RefCell::new(BTreeMap::new()),
             limits,
             store: RefCell::new(Default::default()),
             halted: Cell::new(None),
@@ -280,6 +298,22 @@ impl World {
 
     pub fn server_tls(&self, node: &str) -> Option<Arc<ServerConfig>> {
         self.server_tls.get(node).cloned()
+    }
+
+    /// `node`'s TLS client configuration for checking certificates as
+    /// `mode` says, and the slot where its verifier leaves each server's
+    /// verdict. One per client and mode, kept for the run, with the client's
+    /// TLS sessions (a session made without checking is never resumed by a
+    /// connection that must check).
+    pub fn tls_client(&self, node: &str, mode: ClientVerify) -> TlsClient {
+        self.tls_clients
+            .borrow_mut()
+            .entry((node.to_string(), mode))
+            .or_insert_with(|| {
+                let sessions = Arc::new(ClientSessionMemoryCache::new(TLS_SESSIONS_PER_CLIENT));
+                client_config_resuming(&self.pki, mode, self.time.clone(), Some(sessions))
+            })
+            .clone()
     }
 
     /// What listens on `port` of `node`, if anything. A node's `listen`
@@ -390,6 +424,7 @@ impl World {
         Ok(Connection {
             link: client_end,
             id,
+            client: client.into(),
             verdict,
             carrying,
         })

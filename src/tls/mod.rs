@@ -33,4 +33,4 @@ pub mod verify;
 pub use pki::Pki;
 pub use provider::{crypto_provider, seed_thread};
 pub use time::VirtualTime;
-pub use verify::{ClientVerify, ServerAuth, ServerAuthSlot, client_config};
+pub use verify::{ClientVerify, ServerAuth, ServerAuthSlot, client_config, client_config_resuming};

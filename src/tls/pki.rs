@@ -32,7 +32,7 @@ use rcgen::{
 };
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::server::NoServerSessionStorage;
+use rustls::server::ServerSessionMemoryCache;
 use rustls::time_provider::TimeProvider;
 
 use super::provider::crypto_provider;
@@ -46,6 +46,8 @@ pub const CA_NAME: &str = "mailhop simulation CA";
 /// name a client asked for.
 pub const WRONG_NAME: &str = "wrong-name.invalid";
 
+/// Sessions a server remembers for resumption; the oldest is forgotten first.
+const SESSIONS_PER_SERVER: usize = 4096;
 const DAY: i64 = 86_400;
 const YEAR: i64 = 365 * DAY;
 
@@ -117,8 +119,12 @@ impl Pki {
     /// The TLS configuration of server `host` presenting a certificate of
     /// kind `cert`, with `time` (virtual time) as its clock.
     ///
-    /// Session resumption is off: every STARTTLS is a full handshake, so the
-    /// client checks the certificate every time and the trace shows it.
+    /// The server remembers sessions and gives the client one ticket after
+    /// each handshake (stateful TLS 1.3 tickets, RFC 8446 section 4.6.1, and
+    /// TLS 1.2 session ids): a client that comes back with it resumes
+    /// without a certificate being sent, as Postfix's TLS session cache
+    /// allows. The ticket's id comes from the seeded provider, so runs stay
+    /// identical.
     ///
     /// Fails if `host` cannot be put in a certificate (for example, non-ASCII
     /// characters: certificates carry names in their punycode `xn--` form).
@@ -135,8 +141,8 @@ impl Pki {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain, key)?;
-        config.send_tls13_tickets = 0;
-        config.session_storage = Arc::new(NoServerSessionStorage {});
+        config.send_tls13_tickets = 1;
+        config.session_storage = ServerSessionMemoryCache::new(SESSIONS_PER_SERVER);
         Ok(Arc::new(config))
     }
 

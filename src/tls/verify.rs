@@ -12,10 +12,11 @@
 //! acts on it. In both modes the server must still prove it holds the key of
 //! the certificate it sent: the handshake signature is verified either way.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::client::{ClientSessionStore, Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::time_provider::TimeProvider;
@@ -28,7 +29,7 @@ use super::pki::{CA_NAME, Pki};
 use super::provider::crypto_provider;
 
 /// Whether a client insists on a valid certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ClientVerify {
     /// Check the certificate and abort the handshake if it is bad.
     Authenticate,
@@ -62,29 +63,44 @@ pub struct ServerAuth {
 
 /// Where a client configuration's verifier leaves its [`ServerAuth`].
 ///
-/// The slot belongs to one [`ClientConfig`]: use one configuration per
-/// connection, and read the slot once its handshake has finished (or failed).
+/// The slot belongs to one [`ClientConfig`] and keeps the last result for
+/// each server name, so one configuration can serve many connections (as
+/// session resumption needs): read it by name once a handshake has finished
+/// (or failed). Handshakes to the same name check the same certificate.
 #[derive(Debug, Clone, Default)]
-pub struct ServerAuthSlot(Arc<Mutex<Option<ServerAuth>>>);
+pub struct ServerAuthSlot(Arc<Mutex<Results>>);
+
+#[derive(Debug, Default)]
+struct Results {
+    last: Option<ServerAuth>,
+    by_name: BTreeMap<String, ServerAuth>,
+}
 
 impl ServerAuthSlot {
     /// Removes and returns the last result.
     pub fn take(&self) -> Option<ServerAuth> {
-        self.lock().take()
+        self.lock().last.take()
     }
 
     /// Returns a copy of the last result, leaving it in place.
     pub fn get(&self) -> Option<ServerAuth> {
-        self.lock().clone()
+        self.lock().last.clone()
     }
 
-    fn set(&self, auth: ServerAuth) {
-        *self.lock() = Some(auth);
+    /// The last result for `server_name`.
+    pub fn get_for(&self, server_name: &str) -> Option<ServerAuth> {
+        self.lock().by_name.get(server_name).cloned()
+    }
+
+    fn set(&self, server_name: String, auth: ServerAuth) {
+        let mut results = self.lock();
+        results.last = Some(auth.clone());
+        results.by_name.insert(server_name, auth);
     }
 
     /// The slot's contents; a panic elsewhere while holding the lock cannot
-    /// leave an `Option` half-written, so poisoning is ignored.
-    fn lock(&self) -> MutexGuard<'_, Option<ServerAuth>> {
+    /// leave the results half-written, so poisoning is ignored.
+    fn lock(&self) -> MutexGuard<'_, Results> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -94,11 +110,28 @@ impl ServerAuthSlot {
 /// handshake's [`ServerAuth`] lands.
 ///
 /// Session resumption is off, so every connection does a full handshake and
-/// fills the slot.
+/// fills the slot. [`client_config_resuming`] is the same with a session
+/// store.
 pub fn client_config(
     pki: &Pki,
     mode: ClientVerify,
     time: Arc<dyn TimeProvider>,
+) -> (Arc<ClientConfig>, ServerAuthSlot) {
+    client_config_resuming(pki, mode, time, None)
+}
+
+/// A client configuration as [`client_config`] gives, resuming TLS sessions
+/// (RFC 8446 section 2.2) from `sessions` when given one: a client that
+/// keeps one store across its connections sends the server its ticket and,
+/// when the server takes it, does an abbreviated handshake in which no
+/// certificate is sent, so the slot is not filled again (the client trusts
+/// the session because of the check it made the first time). rustls resumes
+/// only with the configuration that made the session: keep one per client.
+pub fn client_config_resuming(
+    pki: &Pki,
+    mode: ClientVerify,
+    time: Arc<dyn TimeProvider>,
+    sessions: Option<Arc<dyn ClientSessionStore>>,
 ) -> (Arc<ClientConfig>, ServerAuthSlot) {
     let provider = crypto_provider();
     let slot = ServerAuthSlot::default();
@@ -113,7 +146,10 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    config.resumption = Resumption::disabled();
+    config.resumption = match sessions {
+        Some(store) => Resumption::store(store),
+        None => Resumption::disabled(),
+    };
     (Arc::new(config), slot)
 }
 
@@ -153,7 +189,7 @@ impl ServerCertVerifier for SimulationVerifier {
             now,
         );
         let (auth, result) = judge(self.mode, truth, end_entity, server_name);
-        self.slot.set(auth);
+        self.slot.set(server_name.to_str().into_owned(), auth);
         result
     }
 
@@ -363,7 +399,7 @@ mod tests {
             authenticated: true,
             reason: "ok".into(),
         };
-        slot.set(auth.clone());
+        slot.set("mx.test".into(), auth.clone());
         assert_eq!(slot.get(), Some(auth.clone()));
         assert_eq!(slot.take(), Some(auth));
         assert_eq!(slot.take(), None);

@@ -37,6 +37,10 @@ pub struct Plan {
     pub implicit_tls: bool,
     /// User and password for AUTH PLAIN (submission).
     pub auth: Option<(String, String)>,
+    /// Keep the connection open after a transaction instead of saying QUIT,
+    /// so the driver can hand over another message with [`Client::next`]
+    /// (a connection cache, as Postfix keeps one).
+    pub keep_open: bool,
 }
 
 /// One message to hand over.
@@ -59,6 +63,10 @@ pub enum Outcome {
         permanent: bool,
         reply: Option<Reply>,
     },
+    /// A kept connection could not be used again (its `RSET` was not
+    /// answered with 250, or it was gone): nothing of the message was sent,
+    /// so the caller opens a new connection.
+    Stale { reason: String },
 }
 
 /// What the engine wants done.
@@ -69,8 +77,11 @@ pub enum ClientOutput {
     /// The server said `220` to STARTTLS: run the handshake, then call
     /// [`Client::tls_started`] or [`Client::tls_failed`].
     StartTls,
-    /// The session is over: close the connection.
+    /// The transaction is over. Close the connection, unless the plan
+    /// keeps it open and [`Client::is_idle`] says it can carry another.
     Done(Outcome),
+    /// The session ended after [`Client::quit`] on an idle connection.
+    Closed,
 }
 
 #[derive(Debug)]
@@ -90,7 +101,13 @@ enum State {
         pipelined: bool,
     },
     Message,
-    Quit(Outcome),
+    /// A transaction is over and the connection is kept for another.
+    Idle,
+    /// `RSET` sent on an idle connection, to see if it is still usable.
+    Rset,
+    /// `QUIT` sent; the outcome to report once the server answers (none
+    /// when closing an idle connection).
+    Quit(Option<Outcome>),
     Done,
 }
 
@@ -123,12 +140,46 @@ impl Client {
         matches!(self.state, State::Done)
     }
 
+    /// Whether the connection is open and between transactions, ready for
+    /// [`Client::next`].
+    pub fn is_idle(&self) -> bool {
+        matches!(self.state, State::Idle)
+    }
+
+    /// Another message on an idle connection: first `RSET`, to find out
+    /// whether the server is still there (what Postfix does before reusing
+    /// a cached connection), then the transaction.
+    pub fn next(&mut self, envelope: Envelope) -> Vec<ClientOutput> {
+        if self.is_idle() {
+            self.envelope = envelope;
+            self.answers.clear();
+            self.send("RSET");
+            self.state = State::Rset;
+        } else {
+            let reason = format!("the connection with {} is not idle", self.host());
+            self.out.push(ClientOutput::Done(Outcome::Stale { reason }));
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// Ends an idle connection politely.
+    pub fn quit(&mut self) -> Vec<ClientOutput> {
+        if self.is_idle() {
+            self.send("QUIT");
+            self.state = State::Quit(None);
+        } else if !self.is_done() {
+            self.state = State::Done;
+            self.out.push(ClientOutput::Closed);
+        }
+        std::mem::take(&mut self.out)
+    }
+
     /// Bytes from the server.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<ClientOutput> {
         if !self.is_done() {
             self.replies.push(bytes);
         }
-        while !matches!(self.state, State::Done | State::AwaitTls) {
+        while !matches!(self.state, State::Done | State::AwaitTls | State::Idle) {
             match self.replies.next_reply() {
                 None => break,
                 Some(ReplyEvent::Reply(reply)) => self.on_reply(reply),
@@ -142,7 +193,9 @@ impl Client {
     pub fn eof(&mut self) -> Vec<ClientOutput> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::Done => {}
-            State::Quit(outcome) => self.out.push(ClientOutput::Done(outcome)),
+            State::Quit(outcome) => self.report(outcome),
+            State::Idle => self.out.push(ClientOutput::Closed),
+            State::Rset => self.out.push(ClientOutput::Done(self.stale())),
             _ => self.out.push(ClientOutput::Done(self.lost_outcome())),
         }
         std::mem::take(&mut self.out)
@@ -171,7 +224,7 @@ impl Client {
             State::Greeting if reply.code == 220 => self.ehlo(false),
             State::Greeting => {
                 let reason = format!("host {} greeted us with: {}", self.host(), reply.summary());
-                self.quit(refused(reason, reply));
+                self.quit_with(refused(reason, reply));
             }
             State::Ehlo { after_tls } if reply.code == 250 => {
                 self.caps = reply.lines.into_iter().skip(1).collect();
@@ -192,7 +245,7 @@ impl Client {
             }
             State::StartTls => {
                 let reason = format!("host {} refused STARTTLS: {}", self.host(), reply.summary());
-                self.quit(refused(reason, reply));
+                self.quit_with(refused(reason, reply));
             }
             State::Auth if reply.code == 235 => self.envelope(),
             State::Auth => {
@@ -201,14 +254,27 @@ impl Client {
                     self.host(),
                     reply.summary()
                 );
-                self.quit(failed(reason, reply.code >= 500));
+                self.quit_with(failed(reason, reply.code >= 500));
             }
             State::Envelope { pipelined } => self.envelope_reply(reply, pipelined),
             State::Message => {
                 let results = self.results(Some(reply));
-                self.quit(Outcome::Done(results));
+                self.transaction_over(results);
             }
-            State::Quit(outcome) => self.finish(outcome),
+            State::Rset if reply.code == 250 => self.envelope(),
+            State::Rset => {
+                let reason = format!(
+                    "host {} answered RSET with: {}",
+                    self.host(),
+                    reply.summary()
+                );
+                self.end(State::Quit(Some(Outcome::Stale { reason })));
+            }
+            State::Quit(outcome) => {
+                self.state = State::Done;
+                self.report(outcome);
+            }
+            State::Idle => self.state = State::Idle,
             State::AwaitTls | State::Done => {}
         }
     }
@@ -231,7 +297,7 @@ impl Client {
                     "TLS is required, but host {} did not offer STARTTLS",
                     self.host()
                 );
-                return self.quit(failed(reason, false));
+                return self.quit_with(failed(reason, false));
             }
         }
         if let Some((user, password)) = self.plan.auth.clone() {
@@ -241,7 +307,7 @@ impl Client {
                 .any(|c| c.to_ascii_uppercase().starts_with("AUTH ") && c.contains("PLAIN"));
             if !plain {
                 let reason = format!("host {} does not offer AUTH PLAIN here", self.host());
-                return self.quit(failed(reason, true));
+                return self.quit_with(failed(reason, true));
             }
             let token = B64.encode(format!("\0{user}\0{password}"));
             self.send(&format!("AUTH PLAIN {token}"));
@@ -314,7 +380,7 @@ impl Client {
                 .iter()
                 .map(|r| (r.clone(), mail.clone()))
                 .collect();
-            return self.quit(Outcome::Done(results));
+            return self.transaction_over(results);
         }
         let data_reply = self
             .answers
@@ -328,8 +394,21 @@ impl Client {
             }
             other => {
                 let results = self.results(other);
-                self.quit(Outcome::Done(results));
+                self.transaction_over(results);
             }
+        }
+    }
+
+    /// Every recipient has its answer: keep the connection for another
+    /// message when the plan says so and the server is in a state to take
+    /// one, else say QUIT.
+    fn transaction_over(&mut self, results: Vec<(String, Reply)>) {
+        let server_gone = results.iter().any(|(_, r)| r.code == 421);
+        if self.plan.keep_open && !server_gone {
+            self.out.push(ClientOutput::Done(Outcome::Done(results)));
+            self.state = State::Idle;
+        } else {
+            self.quit_with(Outcome::Done(results));
         }
     }
 
@@ -348,9 +427,13 @@ impl Client {
             .collect()
     }
 
-    fn quit(&mut self, outcome: Outcome) {
+    fn quit_with(&mut self, outcome: Outcome) {
+        self.end(State::Quit(Some(outcome)));
+    }
+
+    fn end(&mut self, quit: State) {
         self.send("QUIT");
-        self.state = State::Quit(outcome);
+        self.state = quit;
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -358,12 +441,28 @@ impl Client {
         self.state = State::Done;
     }
 
+    fn report(&mut self, outcome: Option<Outcome>) {
+        self.out.push(match outcome {
+            Some(outcome) => ClientOutput::Done(outcome),
+            None => ClientOutput::Closed,
+        });
+    }
+
     fn lost_outcome(&self) -> Outcome {
         failed(format!("lost connection with {}", self.host()), false)
     }
 
+    fn stale(&self) -> Outcome {
+        Outcome::Stale {
+            reason: format!("the kept connection with {} was closed", self.host()),
+        }
+    }
+
     fn lost(&mut self) {
-        let outcome = self.lost_outcome();
+        let outcome = match self.state {
+            State::Rset => self.stale(),
+            _ => self.lost_outcome(),
+        };
         self.finish(outcome);
     }
 
@@ -412,6 +511,7 @@ mod tests {
             starttls: StartTls::Offer,
             implicit_tls: false,
             auth: None,
+            keep_open: false,
         }
     }
 
@@ -456,6 +556,82 @@ mod tests {
             ]))]
         );
         assert!(c.is_done());
+    }
+
+    fn kept() -> Client {
+        let mut p = plan();
+        p.keep_open = true;
+        let mut c = Client::new(p, envelope());
+        c.feed(b"220 mx\r\n");
+        c.feed(b"250-mx\r\n250 PIPELINING\r\n");
+        c.feed(b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+        let out = c.feed(b"250 2.0.0 queued\r\n");
+        assert!(
+            matches!(&out[..], [ClientOutput::Done(Outcome::Done(r))] if r.len() == 2),
+            "the transaction is reported without QUIT: {out:?}"
+        );
+        assert!(c.is_idle());
+        c
+    }
+
+    #[test]
+    fn a_kept_connection_carries_the_next_message_after_rset() {
+        let mut c = kept();
+        let mut next = envelope();
+        next.recipients = vec!["dave@friend.test".into()];
+        assert_eq!(sent(&c.next(next)), "RSET\r\n");
+        assert_eq!(
+            sent(&c.feed(b"250 2.0.0 Ok\r\n")),
+            "MAIL FROM:<alice@home.test>\r\nRCPT TO:<dave@friend.test>\r\nDATA\r\n"
+        );
+        c.feed(b"250 ok\r\n250 ok\r\n354 go\r\n");
+        let out = c.feed(b"250 2.0.0 queued as B\r\n");
+        assert!(
+            matches!(&out[..], [ClientOutput::Done(Outcome::Done(r))] if r[0].0 == "dave@friend.test")
+        );
+        assert_eq!(sent(&c.quit()), "QUIT\r\n");
+        assert_eq!(c.feed(b"221 2.0.0 Bye\r\n"), vec![ClientOutput::Closed]);
+        assert!(c.is_done());
+    }
+
+    #[test]
+    fn a_kept_connection_that_refuses_rset_or_is_gone_is_stale() {
+        let mut c = kept();
+        c.next(envelope());
+        assert_eq!(sent(&c.feed(b"421 4.4.2 timeout\r\n")), "QUIT\r\n");
+        let out = c.eof();
+        assert!(
+            matches!(&out[..], [ClientOutput::Done(Outcome::Stale { reason })] if reason.contains("RSET")),
+            "{out:?}"
+        );
+
+        let mut c = kept();
+        c.next(envelope());
+        let out = c.eof();
+        assert!(
+            matches!(&out[..], [ClientOutput::Done(Outcome::Stale { .. })]),
+            "{out:?}"
+        );
+
+        let mut c = kept();
+        assert_eq!(c.eof(), vec![ClientOutput::Closed], "closed while idle");
+        assert!(matches!(
+            &c.next(envelope())[..],
+            [ClientOutput::Done(Outcome::Stale { .. })]
+        ));
+    }
+
+    #[test]
+    fn a_421_ends_a_kept_connection_with_quit() {
+        let mut p = plan();
+        p.keep_open = true;
+        let mut c = Client::new(p, envelope());
+        c.feed(b"220 mx\r\n");
+        c.feed(b"250 mx\r\n");
+        c.feed(b"250 ok\r\n");
+        c.feed(b"421 4.7.0 too many errors\r\n");
+        assert_eq!(sent(&c.feed(b"421 4.7.0 too many errors\r\n")), "QUIT\r\n");
+        assert!(!c.is_idle());
     }
 
     #[test]
@@ -563,7 +739,7 @@ mod tests {
                         ClientOutput::StartTls => {
                             c.tls_started();
                         }
-                        ClientOutput::Done(_) => done = true,
+                        ClientOutput::Done(_) | ClientOutput::Closed => done = true,
                     }
                 }
             }

@@ -95,7 +95,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
-        let server_fields: [(&str, bool); 11] = [
+        let server_fields: [(&str, bool); 12] = [
             ("mailboxes", !node.mailboxes.is_empty()),
             ("accounts", !node.accounts.is_empty()),
             ("relay_domains", !node.relay_domains.is_empty()),
@@ -107,6 +107,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("postmaster", node.postmaster.is_some()),
             ("refuse", !node.refuse.is_empty()),
             ("delay_warning", node.delay_warning.is_some()),
+            ("connection_cache", node.connection_cache.is_some()),
         ];
         let client_fields: [(&str, bool); 3] = [
             ("user", node.user.is_some()),

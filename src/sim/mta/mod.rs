@@ -7,6 +7,7 @@
 //! - [`route`]: where a message goes next, and one attempt to take it there.
 //! - [`dsn`]: the delivery status notifications written back to senders.
 
+pub mod cache;
 pub mod dsn;
 pub mod route;
 

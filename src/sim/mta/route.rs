@@ -22,6 +22,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::Entry;
+use super::cache;
 use super::dsn::Problem;
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
 use crate::proto::smtp::{Reply, domain_of};
@@ -170,6 +171,8 @@ fn shuffle_equal_preferences(hosts: &mut [(u16, String)], seed: u64, queue_id: &
 
 /// Tries each host in order until one of them takes a decision on the
 /// recipients; recipients left undecided get the last temporary problem.
+/// A node with `connection_cache` first tries a connection it kept open to
+/// the host, and keeps the one it used for the next message.
 async fn try_hosts(
     world: &Rc<World>,
     cfg: &Node,
@@ -182,7 +185,31 @@ async fn try_hosts(
         reason: format!("no host to try for {}", rcpts.join(", ")),
         remote: None,
     };
+    let envelope = Envelope {
+        sender: entry.sender.clone(),
+        recipients: rcpts.clone(),
+        data: entry.data.clone(),
+    };
+    let keep = cfg
+        .connection_cache
+        .map(|idle| std::time::Duration::from_millis(idle.as_millis()))
+        .filter(|idle| !idle.is_zero());
     for host in hosts {
+        if let Some(idle) = keep {
+            while let Some(mut kept) = cache::take(world, &entry.node, host) {
+                let outcome = kept.send(&entry.message, envelope.clone()).await;
+                if let Outcome::Stale { .. } = outcome {
+                    cache::close_later(world, kept);
+                    continue;
+                }
+                cache::keep(world, &entry.node, host, kept, idle);
+                if let Ok(fates) = judge(host, outcome) {
+                    return fates;
+                }
+                // The kept connection failed mid-transaction: try a new one.
+                break;
+            }
+        }
         let Some(target) = resolve_host(world, &entry.node, host).await else {
             last = Problem {
                 status: "4.4.4".into(),
@@ -209,40 +236,48 @@ async fn try_hosts(
             starttls: cfg.starttls,
             implicit_tls: false,
             auth: None,
-        };
-        let envelope = Envelope {
-            sender: entry.sender.clone(),
-            recipients: rcpts.clone(),
-            data: entry.data.clone(),
+            keep_open: keep.is_some(),
         };
         let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(false));
-        match session::transact(world, conn, plan, verify, envelope).await {
-            Outcome::Done(results) => {
-                return results
-                    .into_iter()
-                    .map(|(rcpt, reply)| {
-                        let fate = fate_of(host, reply);
-                        (rcpt, fate)
-                    })
-                    .collect();
-            }
-            Outcome::Failed { reason, reply, .. } => {
-                last = Problem {
-                    status: reply
-                        .as_ref()
-                        .and_then(Reply::enhanced_status)
-                        .unwrap_or("4.4.2")
-                        .to_string(),
-                    reason,
-                    remote: reply.map(|r| (host.clone(), r)),
-                };
-            }
+        let (outcome, session) = session::open(world, conn, plan, verify, envelope.clone()).await;
+        match keep {
+            Some(idle) => cache::keep(world, &entry.node, host, session, idle),
+            None => session.close().await,
+        }
+        match judge(host, outcome) {
+            Ok(fates) => return fates,
+            Err(problem) => last = problem,
         }
     }
     rcpts
         .into_iter()
         .map(|r| (r, Fate::Temporary(last.clone())))
         .collect()
+}
+
+/// The recipients' fates when the host answered for them, or the problem
+/// that sends the client on to the next host.
+fn judge(host: &str, outcome: Outcome) -> Result<Vec<(String, Fate)>, Problem> {
+    match outcome {
+        Outcome::Done(results) => Ok(results
+            .into_iter()
+            .map(|(rcpt, reply)| (rcpt, fate_of(host, reply)))
+            .collect()),
+        Outcome::Failed { reason, reply, .. } => Err(Problem {
+            status: reply
+                .as_ref()
+                .and_then(Reply::enhanced_status)
+                .unwrap_or("4.4.2")
+                .to_string(),
+            reason,
+            remote: reply.map(|r| (host.to_string(), r)),
+        }),
+        Outcome::Stale { reason } => Err(Problem {
+            status: "4.4.2".into(),
+            reason,
+            remote: None,
+        }),
+    }
 }
 
 /// What a server's final answer for a recipient means.
