@@ -399,6 +399,7 @@ async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
         header_timeout: std::time::Duration::from_millis(300),
         lifetime: std::time::Duration::from_secs(30),
         max_connections: 8,
+        per_client: 8,
     };
     tokio::spawn(mailhop::web::serve_connections(
         listener,
@@ -457,4 +458,85 @@ async fn the_same_what_if_twice_is_answered_from_the_cache() {
         "another change runs again"
     );
     assert_ne!(other.body, first.body);
+}
+
+#[tokio::test]
+async fn one_student_runs_one_what_if_at_a_time() {
+    let state = AppState::new(Library::load(None), false);
+    let alice: std::net::IpAddr = "10.0.0.7".parse().unwrap();
+    let bob: std::net::IpAddr = "10.0.0.8".parse().unwrap();
+    // Alice's first what-if is still running.
+    let _running = state.running.start(alice).expect("a first run");
+    let app = router(state);
+    let ask = |who: std::net::IpAddr| {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/api/s/six-hops/whatif")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"toggles": {"fault:0": false}}"#))
+            .unwrap();
+        request.extensions_mut().insert(mailhop::web::Client(who));
+        app.clone().oneshot(request)
+    };
+    let second = ask(alice).await.unwrap();
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(second.headers()["retry-after"], "1");
+    let body = axum::body::to_bytes(second.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("one at a time"));
+    let other = ask(bob).await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK, "another student is served");
+}
+
+/// A connection from `source` (any 127.0.0.0/8 address) to `addr`.
+async fn connect_from(source: &str, addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+#[tokio::test]
+async fn one_client_cannot_hold_every_connection() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = mailhop::web::ConnectionLimits {
+        header_timeout: std::time::Duration::from_secs(30),
+        lifetime: std::time::Duration::from_secs(30),
+        max_connections: 8,
+        per_client: 3,
+    };
+    tokio::spawn(mailhop::web::serve_connections(
+        listener,
+        built_in(),
+        limits,
+        std::future::pending(),
+    ));
+    // One client opens connections and sends nothing: it keeps its share.
+    let mut hog = Vec::new();
+    for _ in 0..3 {
+        hog.push(connect_from("127.0.0.2", addr).await);
+    }
+    let mut fourth = connect_from("127.0.0.2", addr).await;
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        answer_or_close(&mut fourth),
+    )
+    .await
+    .expect("closed at once, not held");
+    assert_eq!(
+        closed, None,
+        "beyond its share, a client's connection is closed"
+    );
+    // Another student is still answered.
+    let mut s = connect_from("127.0.0.3", addr).await;
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(&mut s))
+        .await
+        .expect("answered")
+        .expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

@@ -31,6 +31,8 @@ pub enum WebError {
     Misdirected(String),
     /// Every what-if slot stayed busy for [`QUEUE_WAIT`].
     Busy,
+    /// This client already has a what-if running.
+    OneAtATime,
 }
 
 /// How long a what-if waits for a free slot before the server says 503.
@@ -43,6 +45,12 @@ impl IntoResponse for WebError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 serde_json::json!({
                     "error": "the server is busy with other students' what-ifs; try again in a few seconds"
+                }),
+            ),
+            WebError::OneAtATime => (
+                StatusCode::TOO_MANY_REQUESTS,
+                serde_json::json!({
+                    "error": "your previous what-if is still running; each student runs one at a time"
                 }),
             ),
             WebError::NotFound(what) => (
@@ -69,10 +77,15 @@ impl IntoResponse for WebError {
             ),
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match status {
+            StatusCode::SERVICE_UNAVAILABLE => Some("2"),
+            StatusCode::TOO_MANY_REQUESTS => Some("1"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("2"),
+                axum::http::HeaderValue::from_static(seconds),
             );
         }
         response
@@ -215,6 +228,7 @@ fn from_the_player(headers: &axum::http::HeaderMap) -> Result<(), WebError> {
 pub async fn whatif(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Option<axum::Extension<super::Client>>,
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -247,6 +261,13 @@ pub async fn whatif(
             .insert("x-mailhop-cache", HeaderValue::from_static("hit"));
         return Ok(response);
     }
+    // One run at a time per student, so one cannot hold every slot.
+    let mine = match client {
+        Some(axum::Extension(client)) => {
+            Some(state.running.start(client.0).ok_or(WebError::OneAtATime)?)
+        }
+        None => None,
+    };
     let permit = tokio::time::timeout(QUEUE_WAIT, state.runs.clone().acquire_owned())
         .await
         .ok()
@@ -254,6 +275,7 @@ pub async fn whatif(
         .ok_or(WebError::Busy)?;
     let mut data = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let _mine = mine;
         library::run_player(&changed)
     })
     .await

@@ -50,6 +50,64 @@ pub struct AppState {
     /// Recent what-if answers. A run is a pure function of the scenario and
     /// the change, so a room clicking the same switch is answered once.
     pub answers: Arc<std::sync::Mutex<AnswerCache>>,
+    /// What-if runs in progress, by client address: one each at a time.
+    pub running: PerClient,
+}
+
+/// The address a request came from, set by [`serve_connections`] on every
+/// request of a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub std::net::IpAddr);
+
+/// Counts of something each client holds (what-if runs, connections), to
+/// keep one client from taking what the room shares.
+#[derive(Debug, Clone)]
+pub struct PerClient {
+    counts: Arc<std::sync::Mutex<std::collections::BTreeMap<std::net::IpAddr, usize>>>,
+    limit: usize,
+}
+
+/// One unit held by a client; given back when dropped.
+#[derive(Debug)]
+pub struct Held {
+    counts: Arc<std::sync::Mutex<std::collections::BTreeMap<std::net::IpAddr, usize>>>,
+    client: std::net::IpAddr,
+}
+
+impl PerClient {
+    /// At most `limit` units per client.
+    pub fn new(limit: usize) -> Self {
+        PerClient {
+            counts: Arc::default(),
+            limit,
+        }
+    }
+
+    /// Takes a unit for `client`, or `None` when it already holds `limit`.
+    pub fn start(&self, client: std::net::IpAddr) -> Option<Held> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(client).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            counts: self.counts.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// A small cache of what-if answers, by scenario and change: at most
@@ -99,6 +157,7 @@ impl AppState {
             hosts: Arc::new(LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect()),
             runs: Arc::new(tokio::sync::Semaphore::new(run_slots())),
             answers: Arc::default(),
+            running: PerClient::new(1),
         }
     }
 }
@@ -220,6 +279,9 @@ pub struct ConnectionLimits {
     pub lifetime: Duration,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Connections one client address may hold open at once; more are
+    /// closed as they arrive, so one client cannot take every slot.
+    pub per_client: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -228,6 +290,7 @@ impl Default for ConnectionLimits {
             header_timeout: Duration::from_secs(10),
             lifetime: Duration::from_secs(300),
             max_connections: 1024,
+            per_client: 256,
         }
     }
 }
@@ -246,6 +309,7 @@ pub async fn serve_connections(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::service::TowerToHyperService;
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let per_client = PerClient::new(limits.per_client);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -253,7 +317,7 @@ pub async fn serve_connections(
             () = &mut shutdown => return Ok(()),
             permit = slots.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => return Ok(()),
             accepted = listener.accept() => match accepted {
@@ -266,9 +330,16 @@ pub async fn serve_connections(
                 }
             },
         };
-        let service = TowerToHyperService::new(app.clone());
+        let Some(mine) = per_client.start(peer.ip()) else {
+            // This client already holds its share: close at once.
+            drop(stream);
+            continue;
+        };
+        let service =
+            TowerToHyperService::new(app.clone().layer(axum::Extension(Client(peer.ip()))));
         tokio::spawn(async move {
             let _permit = permit;
+            let _mine = mine;
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
