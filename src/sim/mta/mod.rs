@@ -392,6 +392,10 @@ fn notify(
 
 /// The Message-ID header's value, if the message has one.
 pub fn message_id_header(data: &[u8]) -> Option<String> {
-    let parsed = mail_parser::MessageParser::default().parse_headers(data)?;
+    // Only the id headers are parsed: Received headers pile up hop after
+    // hop and are the costliest to parse, and nothing here needs them.
+    let parsed = mail_parser::MessageParser::new()
+        .with_message_ids()
+        .parse_headers(data)?;
     parsed.message_id().map(|id| format!("<{id}>"))
 }
