@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use mailhop::scenario::{self, LoadError};
+
+/// mimalloc instead of the system allocator: runs allocate many small
+/// strings, and a server must give memory back after a storm of large
+/// what-ifs (glibc keeps it in per-thread arenas for good).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use mailhop::{invariants, report, sim, suite};
 
 /// mailhop runs a small world of mail clients, servers and DNS in one

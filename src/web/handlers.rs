@@ -273,16 +273,18 @@ pub async fn whatif(
         .ok()
         .and_then(Result::ok)
         .ok_or(WebError::Busy)?;
-    let mut data = tokio::task::spawn_blocking(move || {
+    let answer = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let _mine = mine;
-        library::run_player(&changed)
+        let answer = library::run_player(&changed).map(|mut data| {
+            data.whatif = whatif::view_changed(&scenario, &change);
+            Arc::new(serde_json::to_string(&data).expect("player data is plain data"))
+        });
+        answer
     })
     .await
     .map_err(|e| WebError::Unrunnable(format!("the run stopped: {e}")))?
     .map_err(WebError::Unrunnable)?;
-    data.whatif = whatif::view_changed(&scenario, &change);
-    let answer = Arc::new(serde_json::to_string(&data).expect("player data is plain data"));
     state
         .answers
         .lock()
