@@ -276,11 +276,10 @@ pub async fn whatif(
     let answer = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let _mine = mine;
-        let answer = library::run_player(&changed).map(|mut data| {
+        library::run_player(&changed).map(|mut data| {
             data.whatif = whatif::view_changed(&scenario, &change);
             Arc::new(serde_json::to_string(&data).expect("player data is plain data"))
-        });
-        answer
+        })
     })
     .await
     .map_err(|e| WebError::Unrunnable(format!("the run stopped: {e}")))?
