@@ -19,7 +19,7 @@ use tokio::time::{Duration, sleep};
 use crate::clock::Clock;
 use crate::scenario::{Node, Role, Scenario, Service, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
-use crate::trace::{Event, Record};
+use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
 use super::dns::{Zone, reverse_name};
 use super::link::{self, LinkEnd};
@@ -111,8 +111,8 @@ impl Default for Limits {
 /// The bytes of text an event holds, roughly what it costs in memory.
 fn event_bytes(event: &Event) -> usize {
     match event {
-        Event::Stored { eml, .. } => eml.len(),
-        Event::Wire { data, .. } => data.len() * 2,
+        Event::Stored(stored) => stored.eml.len(),
+        Event::Wire(wire) => wire.data.len() * 2,
         Event::Line { text, .. } => text.len(),
         _ => 64,
     }
@@ -219,7 +219,7 @@ impl World {
         if self.suppress.borrow().contains(&kind) {
             return;
         }
-        let closing = matches!(event, Event::QueuedAtEnd { .. } | Event::End { .. });
+        let closing = matches!(event, Event::QueuedAtEnd(_) | Event::End { .. });
         if self.halted.get().is_some() && !closing {
             return;
         }
@@ -360,12 +360,12 @@ impl World {
 
     /// Records a connection attempt that failed, and returns its reason.
     pub fn connect_failed(&self, client: &str, server: &str, port: u16, reason: String) -> String {
-        self.emit(Event::ConnectFailed {
+        self.emit(Event::ConnectFailed(Box::new(ConnectFailed {
             client: client.into(),
             server: server.into(),
             port,
             reason: reason.clone(),
-        });
+        })));
         reason
     }
 
@@ -404,14 +404,14 @@ impl World {
         };
         let verdict = info.verdict.clone();
         let carrying = info.carrying.clone();
-        self.emit(Event::Connect {
+        self.emit(Event::Connect(Box::new(Connect {
             conn: id.clone(),
             client: client.into(),
             server: server.into(),
             port,
             client_ip: info.client_ip.clone(),
             server_ip: self.zone.ip_of(server),
-        });
+        })));
         let (client_end, server_end) = link::pair(self, id.clone(), latency);
         let busy = self.busy();
         tokio::task::spawn_local(super::session::serve_smtp(
@@ -496,12 +496,12 @@ impl World {
     // --- DNS, with every question and answer in the trace ---
 
     fn record_lookup(&self, node: &str, name: &str, rtype: &str, answers: Option<Vec<String>>) {
-        self.emit(Event::DnsQuery {
+        self.emit(Event::DnsQuery(Box::new(DnsQuery {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
-        });
-        self.emit(Event::DnsAnswer {
+        })));
+        self.emit(Event::DnsAnswer(Box::new(DnsAnswer {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
@@ -512,7 +512,7 @@ impl World {
             }
             .into(),
             answers: answers.unwrap_or_default(),
-        });
+        })));
     }
 
     /// MX lookup. `None` when the name does not exist; an empty list when it
