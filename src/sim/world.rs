@@ -50,7 +50,7 @@ pub struct World {
     pub pki: Pki,
     pub time: Arc<dyn TimeProvider>,
     server_tls: BTreeMap<String, Arc<ServerConfig>>,
-    events: RefCell<Vec<Record>>,
+    events: RefCell<Records>,
     next_conn: Cell<u64>,
     next_hop: Cell<u32>,
     next_message: Cell<u64>,
@@ -105,6 +105,51 @@ impl Default for Limits {
             max_messages: 100_000,
             max_bytes: 4 << 30,
         }
+    }
+}
+
+/// Records per chunk of the trace being written (about 5 MB each).
+const CHUNK: usize = 64 * 1024;
+
+/// The trace being written, in chunks of [`CHUNK`] records, each allocated
+/// once at its full size. A growing `Vec` would double its buffer: up to
+/// twice the records' size reserved for a trace of millions of records, and,
+/// with an allocator that copies when it grows a buffer, the old and the new
+/// one held at once.
+#[derive(Default)]
+struct Records {
+    chunks: Vec<Vec<Record>>,
+    len: usize,
+}
+
+impl Records {
+    /// How many records there are: the `seq` of the next one.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, record: Record) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(record),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(record);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// All the records, in order, in a `Vec` of exactly their number. Each
+    /// chunk is freed as soon as it is moved in, so at most one chunk more
+    /// than the result is held at a time.
+    fn take(&mut self) -> Vec<Record> {
+        let mut all = Vec::with_capacity(self.len);
+        for chunk in std::mem::take(&mut self.chunks) {
+            all.extend(chunk);
+        }
+        self.len = 0;
+        all
     }
 }
 
@@ -192,7 +237,7 @@ impl World {
             pki,
             time,
             server_tls,
-            events: RefCell::new(Vec::new()),
+            events: RefCell::new(Records::default()),
             next_conn: Cell::new(1),
             next_hop: Cell::new(1),
             next_message: Cell::new(1),
@@ -256,8 +301,9 @@ impl World {
         self.limits
     }
 
+    /// The trace's records, leaving none behind.
     pub fn take_events(&self) -> Vec<Record> {
-        std::mem::take(&mut *self.events.borrow_mut())
+        self.events.borrow_mut().take()
     }
 
     /// Marks the run busy until the guard is dropped.
@@ -553,5 +599,38 @@ impl World {
             .map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
         self.record_lookup(node, &owner, "PTR", text);
         ptr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_come_back_in_order_in_a_vec_of_their_exact_size() {
+        let mut records = Records::default();
+        let n = 2 * CHUNK + 3;
+        for seq in 0..n as u64 {
+            records.push(Record {
+                t: seq / 10,
+                seq,
+                event: Event::Closed {
+                    conn: format!("c{seq}"),
+                },
+            });
+        }
+        assert_eq!(records.len(), n);
+        assert_eq!(records.chunks.len(), 3);
+        let all = records.take();
+        assert_eq!((all.len(), all.capacity()), (n, n));
+        assert!(all.iter().enumerate().all(|(i, r)| r.seq == i as u64));
+        assert_eq!(
+            all[n - 1].event,
+            Event::Closed {
+                conn: format!("c{}", n - 1)
+            }
+        );
+        assert_eq!(records.len(), 0);
+        assert!(records.take().is_empty());
     }
 }
