@@ -83,31 +83,16 @@ pub fn check_no_loss(trace: &Trace) -> Result<(), Vec<Violation>> {
                         .push((record.t, hop.hop));
                 }
             }
-            Event::Delivered {
-                node,
-                message,
-                recipient,
-                ..
+            Event::Delivered(d) => close(&mut open, &d.node, &d.message, &d.recipient),
+            Event::Bounced(b) => close(&mut open, &b.node, &b.message, &b.recipient),
+            Event::Dropped(d) => {
+                for rcpt in &d.recipients {
+                    close(&mut open, &d.node, &d.message, rcpt);
+                }
             }
-            | Event::Bounced {
-                node,
-                message,
-                recipient,
-                ..
-            } => close(&mut open, node, message, recipient),
-            Event::Dropped {
-                node,
-                message,
-                recipients,
-                ..
-            }
-            | Event::QueuedAtEnd {
-                node,
-                message,
-                recipients,
-            } => {
-                for rcpt in recipients {
-                    close(&mut open, node, message, rcpt);
+            Event::QueuedAtEnd(q) => {
+                for rcpt in &q.recipients {
+                    close(&mut open, &q.node, &q.message, rcpt);
                 }
             }
             _ => {}

@@ -29,12 +29,9 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                 .iter()
                 .skip(record.seq as usize + 1)
                 .find_map(|r| match &r.event {
-                    Event::Stored {
-                        node,
-                        message,
-                        place,
-                        ..
-                    } if *node == hop.to && *message == hop.message => Some(describe(place)),
+                    Event::Stored(s) if s.node == hop.to && s.message == hop.message => {
+                        Some(describe(&s.place))
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| "-".into());
@@ -86,7 +83,7 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     let _ = writeln!(out, "\nWhat else happened:");
     for record in &trace.events {
         // Hops and the messages they carry are in the table above.
-        if matches!(record.event, Event::Hop(_) | Event::Composed { .. }) {
+        if matches!(record.event, Event::Hop(_) | Event::Composed(_)) {
             continue;
         }
         if let Some(told) = narrate(&record.event) {

@@ -9,7 +9,13 @@
 //!
 //! Every view (the terminal table, the exposure ledger, assertions, the web
 //! player) reads the trace and nothing else. Field meanings are documented on
-//! each variant and summarised in ARCHITECTURE.md.
+//! each variant (or on the struct it boxes) and summarised in ARCHITECTURE.md.
+//!
+//! A trace can hold millions of records, most of them small `line` events,
+//! and every record is as large as the largest event. So an event with more
+//! than a few fields keeps them in a `Box` of a struct named after it
+//! (`Event::Connect(Box<Connect>)`); it serializes exactly as a struct
+//! variant would, and a test keeps a [`Record`] at 80 bytes or less.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +46,7 @@ impl Trace {
     /// All hops, in order.
     pub fn hops(&self) -> impl Iterator<Item = (&Record, &Hop)> {
         self.events.iter().filter_map(|r| match &r.event {
-            Event::Hop(hop) => Some((r, hop)),
+            Event::Hop(hop) => Some((r, &**hop)),
             _ => None,
         })
     }
@@ -189,44 +195,15 @@ pub enum Event {
     /// The node is reachable again.
     NodeUp { node: String },
     /// A mail client wrote a message and is about to submit it.
-    Composed {
-        node: String,
-        message: String,
-        message_id: String,
-        from: String,
-        to: Vec<String>,
-        subject: String,
-    },
+    Composed(Box<Composed>),
     /// A node asked DNS a question.
-    DnsQuery {
-        node: String,
-        name: String,
-        rtype: String,
-    },
+    DnsQuery(Box<DnsQuery>),
     /// The answer: `rcode` is `NOERROR` or `NXDOMAIN`; `answers` as zone-file text.
-    DnsAnswer {
-        node: String,
-        name: String,
-        rtype: String,
-        rcode: String,
-        answers: Vec<String>,
-    },
+    DnsAnswer(Box<DnsAnswer>),
     /// A TCP connection was set up.
-    Connect {
-        conn: String,
-        client: String,
-        server: String,
-        port: u16,
-        client_ip: String,
-        server_ip: String,
-    },
+    Connect(Box<Connect>),
     /// A connection attempt failed (`refused` or `timed out`).
-    ConnectFailed {
-        client: String,
-        server: String,
-        port: u16,
-        reason: String,
-    },
+    ConnectFailed(Box<ConnectFailed>),
     /// One protocol line as its endpoints see it (after decryption). `tls`
     /// says whether it travelled inside TLS. Recorded by the server: lines it
     /// read from the client, and replies it wrote.
@@ -240,40 +217,13 @@ pub enum Event {
     /// before the handshake (RFC 3207 section 4.2 says to ignore them).
     Discarded { conn: String, bytes: usize },
     /// One chunk of bytes on the wire, as a passive observer of the link saw it.
-    Wire {
-        conn: String,
-        dir: Dir,
-        len: usize,
-        /// The bytes themselves, base64 (for exports such as pcap).
-        data: String,
-        observed: Observed,
-    },
+    Wire(Box<Wire>),
     /// A TLS handshake finished.
-    TlsHandshake {
-        conn: String,
-        version: String,
-        cipher: String,
-        /// Whether the client checked the certificate and it passed.
-        server_authenticated: bool,
-        /// What the client found about the certificate, in one sentence.
-        reason: String,
-        /// An abbreviated handshake that resumed an earlier session (RFC
-        /// 8446 section 2.2): no certificate was sent, and the verdict is
-        /// the one from the session's full handshake.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        resumed: bool,
-    },
+    TlsHandshake(Box<TlsHandshake>),
     /// A client tried to log in with SMTP AUTH. `tls` says whether the
     /// credentials crossed the link encrypted: when false, anyone on the
     /// link could read the password.
-    Auth {
-        conn: String,
-        user: String,
-        /// `PLAIN` or `LOGIN`.
-        mechanism: String,
-        accepted: bool,
-        tls: bool,
-    },
+    Auth(Box<Auth>),
     /// A TLS handshake failed.
     TlsFailed { conn: String, error: String },
     /// The connection was closed.
@@ -282,44 +232,17 @@ pub enum Event {
     /// in the middle of the session.
     Cut { conn: String, node: String },
     /// A message moved from one node to another.
-    Hop(Hop),
+    Hop(Box<Hop>),
     /// A copy of a message was written to disk on a node.
-    Stored {
-        node: String,
-        message: String,
-        #[serde(flatten)]
-        place: Place,
-        /// Whether the node's operator could read the message there.
-        readable: bool,
-        /// The message as stored (RFC 5322 text).
-        eml: String,
-    },
+    Stored(Box<Stored>),
     /// A copy was removed from a node's queue.
-    Removed {
-        node: String,
-        message: String,
-        queue_id: String,
-        reason: String,
-    },
+    Removed(Box<Removed>),
     /// A recipient's copy reached its mailbox: filed into `folder` of
     /// `mailbox` (the address the recipient maps to: `postmaster` is filed
     /// into the postmaster's mailbox) with IMAP `uid` under `uidvalidity`.
-    Delivered {
-        node: String,
-        message: String,
-        recipient: String,
-        folder: String,
-        mailbox: String,
-        uid: u32,
-        uidvalidity: u32,
-    },
+    Delivered(Box<Delivered>),
     /// A delivery attempt failed temporarily; the message stays queued.
-    Deferred {
-        node: String,
-        message: String,
-        recipients: Vec<String>,
-        reason: String,
-    },
+    Deferred(Box<Deferred>),
     /// The next attempt is due at `at` (virtual ms).
     RetryScheduled {
         node: String,
@@ -329,51 +252,21 @@ pub enum Event {
     },
     /// Delivery to a recipient failed for good; `dsn` is the bounce message's
     /// id when one was sent to the sender.
-    Bounced {
-        node: String,
-        message: String,
-        recipient: String,
-        status: String,
-        reason: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        dsn: Option<String>,
-    },
+    Bounced(Box<Bounced>),
     /// A message has waited `delay_warning` in a queue: the sender was told
     /// it is late but still being retried (`dsn` is the notice's id).
-    DelayWarned {
-        node: String,
-        message: String,
-        recipients: Vec<String>,
-        dsn: String,
-    },
+    DelayWarned(Box<DelayWarned>),
     /// A message was thrown away, with the reason (for example a bounce that
     /// itself could not be delivered).
-    Dropped {
-        node: String,
-        message: String,
-        recipients: Vec<String>,
-        reason: String,
-    },
+    Dropped(Box<Dropped>),
     /// A client could not hand its message to its submission server.
-    SubmissionFailed {
-        node: String,
-        message: String,
-        reason: String,
-    },
+    SubmissionFailed(Box<SubmissionFailed>),
     /// A person typed a line by hand on a connection (a `type` step of the
     /// script). `reply` is the first line of the reply they read before
     /// typing on, code included (`554 5.7.1 <x@third.test>: Relay access
     /// denied`); it is absent for the lines of a message after 354, which
     /// get none, and when no reply came.
-    Typed {
-        node: String,
-        conn: String,
-        /// The server typed to.
-        server: String,
-        text: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply: Option<String>,
-    },
+    Typed(Box<Typed>),
     /// The person stopped before the end of their lines; `untyped` lines were
     /// never typed.
     TypingStopped {
@@ -383,11 +276,7 @@ pub enum Event {
         untyped: usize,
     },
     /// When the run stopped, this message was still in this queue.
-    QueuedAtEnd {
-        node: String,
-        message: String,
-        recipients: Vec<String>,
-    },
+    QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
     /// scenario's `until`), or cut short at a cap on the run: `event_limit`
     /// or `message_limit` (see `sim::Limits`).
@@ -400,33 +289,266 @@ impl Event {
         match self {
             Event::NodeDown { .. } => "node_down",
             Event::NodeUp { .. } => "node_up",
-            Event::Composed { .. } => "composed",
-            Event::DnsQuery { .. } => "dns_query",
-            Event::DnsAnswer { .. } => "dns_answer",
-            Event::Connect { .. } => "connect",
-            Event::ConnectFailed { .. } => "connect_failed",
+            Event::Composed(_) => "composed",
+            Event::DnsQuery(_) => "dns_query",
+            Event::DnsAnswer(_) => "dns_answer",
+            Event::Connect(_) => "connect",
+            Event::ConnectFailed(_) => "connect_failed",
             Event::Line { .. } => "line",
             Event::Discarded { .. } => "discarded",
-            Event::Wire { .. } => "wire",
-            Event::TlsHandshake { .. } => "tls_handshake",
-            Event::Auth { .. } => "auth",
+            Event::Wire(_) => "wire",
+            Event::TlsHandshake(_) => "tls_handshake",
+            Event::Auth(_) => "auth",
             Event::TlsFailed { .. } => "tls_failed",
             Event::Closed { .. } => "closed",
             Event::Cut { .. } => "cut",
             Event::Hop(_) => "hop",
-            Event::Stored { .. } => "stored",
-            Event::Removed { .. } => "removed",
-            Event::Delivered { .. } => "delivered",
-            Event::Deferred { .. } => "deferred",
+            Event::Stored(_) => "stored",
+            Event::Removed(_) => "removed",
+            Event::Delivered(_) => "delivered",
+            Event::Deferred(_) => "deferred",
             Event::RetryScheduled { .. } => "retry_scheduled",
-            Event::Bounced { .. } => "bounced",
-            Event::DelayWarned { .. } => "delay_warned",
-            Event::Dropped { .. } => "dropped",
-            Event::SubmissionFailed { .. } => "submission_failed",
-            Event::Typed { .. } => "typed",
+            Event::Bounced(_) => "bounced",
+            Event::DelayWarned(_) => "delay_warned",
+            Event::Dropped(_) => "dropped",
+            Event::SubmissionFailed(_) => "submission_failed",
+            Event::Typed(_) => "typed",
             Event::TypingStopped { .. } => "typing_stopped",
-            Event::QueuedAtEnd { .. } => "queued_at_end",
+            Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }
+    }
+}
+
+// The boxed payloads of the larger events (see the module's documentation),
+// in the order of the variants. [`Hop`] is one of them, defined above.
+
+/// What [`Event::Composed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composed {
+    pub node: String,
+    pub message: String,
+    pub message_id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+}
+
+/// What [`Event::DnsQuery`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsQuery {
+    pub node: String,
+    pub name: String,
+    pub rtype: String,
+}
+
+/// What [`Event::DnsAnswer`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsAnswer {
+    pub node: String,
+    pub name: String,
+    pub rtype: String,
+    pub rcode: String,
+    pub answers: Vec<String>,
+}
+
+/// What [`Event::Connect`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connect {
+    pub conn: String,
+    pub client: String,
+    pub server: String,
+    pub port: u16,
+    pub client_ip: String,
+    pub server_ip: String,
+}
+
+/// What [`Event::ConnectFailed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectFailed {
+    pub client: String,
+    pub server: String,
+    pub port: u16,
+    pub reason: String,
+}
+
+/// What [`Event::Wire`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wire {
+    pub conn: String,
+    pub dir: Dir,
+    pub len: usize,
+    /// The bytes themselves, base64 (for exports such as pcap).
+    pub data: String,
+    pub observed: Observed,
+}
+
+/// What [`Event::TlsHandshake`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsHandshake {
+    pub conn: String,
+    pub version: String,
+    pub cipher: String,
+    /// Whether the client checked the certificate and it passed.
+    pub server_authenticated: bool,
+    /// What the client found about the certificate, in one sentence.
+    pub reason: String,
+    /// An abbreviated handshake that resumed an earlier session (RFC
+    /// 8446 section 2.2): no certificate was sent, and the verdict is
+    /// the one from the session's full handshake.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
+}
+
+/// What [`Event::Auth`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Auth {
+    pub conn: String,
+    pub user: String,
+    /// `PLAIN` or `LOGIN`.
+    pub mechanism: String,
+    pub accepted: bool,
+    pub tls: bool,
+}
+
+/// What [`Event::Stored`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored {
+    pub node: String,
+    pub message: String,
+    #[serde(flatten)]
+    pub place: Place,
+    /// Whether the node's operator could read the message there.
+    pub readable: bool,
+    /// The message as stored (RFC 5322 text).
+    pub eml: String,
+}
+
+/// What [`Event::Removed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    pub node: String,
+    pub message: String,
+    pub queue_id: String,
+    pub reason: String,
+}
+
+/// What [`Event::Delivered`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivered {
+    pub node: String,
+    pub message: String,
+    pub recipient: String,
+    pub folder: String,
+    pub mailbox: String,
+    pub uid: u32,
+    pub uidvalidity: u32,
+}
+
+/// What [`Event::Deferred`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deferred {
+    pub node: String,
+    pub message: String,
+    pub recipients: Vec<String>,
+    pub reason: String,
+}
+
+/// What [`Event::Bounced`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounced {
+    pub node: String,
+    pub message: String,
+    pub recipient: String,
+    pub status: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dsn: Option<String>,
+}
+
+/// What [`Event::DelayWarned`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayWarned {
+    pub node: String,
+    pub message: String,
+    pub recipients: Vec<String>,
+    pub dsn: String,
+}
+
+/// What [`Event::Dropped`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub node: String,
+    pub message: String,
+    pub recipients: Vec<String>,
+    pub reason: String,
+}
+
+/// What [`Event::SubmissionFailed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionFailed {
+    pub node: String,
+    pub message: String,
+    pub reason: String,
+}
+
+/// What [`Event::Typed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typed {
+    pub node: String,
+    pub conn: String,
+    /// The server typed to.
+    pub server: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+}
+
+/// What [`Event::QueuedAtEnd`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedAtEnd {
+    pub node: String,
+    pub message: String,
+    pub recipients: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_stays_small() {
+        // A trace holds millions of records, most of them small `line`s, and
+        // every record is as large as the largest event.
+        assert!(
+            std::mem::size_of::<Record>() <= 80,
+            "Record is {} bytes, more than 80: an event variant grew too large; \
+             box the new variant's payload (`Variant(Box<Variant>)`, like `Event::Connect`)",
+            std::mem::size_of::<Record>()
+        );
+    }
+
+    #[test]
+    fn a_boxed_event_serializes_like_a_struct_variant() {
+        let record = Record {
+            t: 5,
+            seq: 2,
+            event: Event::Stored(Box::new(Stored {
+                node: "mx".into(),
+                message: "m1".into(),
+                place: Place::Mailbox {
+                    mailbox: "bob@friend.test".into(),
+                    folder: "INBOX".into(),
+                },
+                readable: true,
+                eml: "Subject: hi\r\n".into(),
+            })),
+        };
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            json,
+            r#"{"t":5,"seq":2,"kind":"stored","node":"mx","message":"m1","place":"mailbox","mailbox":"bob@friend.test","folder":"INBOX","readable":true,"eml":"Subject: hi\r\n"}"#
+        );
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), record);
     }
 }

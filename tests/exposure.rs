@@ -45,12 +45,7 @@ fn conn_between(trace: &Trace, from: &str, to: &str) -> String {
         .events
         .iter()
         .find_map(|r| match &r.event {
-            Event::Connect {
-                conn,
-                client,
-                server,
-                ..
-            } if client == from && server == to => Some(conn.clone()),
+            Event::Connect(c) if c.client == from && c.server == to => Some(c.conn.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no connection {from} -> {to}"))
@@ -191,14 +186,12 @@ fn a_password_sent_without_tls_is_read_on_the_link() {
 
     // The same login inside STARTTLS leaves nothing readable on the link.
     let with_tls = run(&alice_writes_to_bob(|_| {}));
-    assert!(with_tls.events.iter().any(|r| matches!(
-        &r.event,
-        Event::Auth {
-            tls: true,
-            accepted: true,
-            ..
-        }
-    )));
+    assert!(
+        with_tls
+            .events
+            .iter()
+            .any(|r| matches!(&r.event, Event::Auth(a) if a.tls && a.accepted))
+    );
     assert_eq!(Ledger::from_trace(&with_tls).passwords, []);
 }
 

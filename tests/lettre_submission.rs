@@ -111,5 +111,5 @@ fn lettre_submits_with_starttls_and_auth() {
     assert_eq!(hops[0].channel, Channel::Tls);
     assert_eq!(hops[1].to, "mx.friend.test");
     assert!(trace.events.iter().any(|r| matches!(&r.event,
-        Event::Delivered { recipient, .. } if recipient == "bob@friend.test")));
+        Event::Delivered(d) if d.recipient == "bob@friend.test")));
 }

@@ -37,12 +37,7 @@ fn rfc5321_6_3_a_relay_loop_bounces_with_5_4_6_and_ends() {
     check_no_loss(&trace).expect("nothing lost");
     assert_eq!(end_reason(&trace), "quiescent");
     let bounce = first_of(&trace, |e| match e {
-        Event::Bounced {
-            message,
-            status,
-            reason,
-            ..
-        } if message == "m1" => Some((status.clone(), reason.clone())),
+        Event::Bounced(b) if b.message == "m1" => Some((b.status.clone(), b.reason.clone())),
         _ => None,
     })
     .expect("the looping message bounced");
@@ -126,11 +121,12 @@ fn eml_in_mailbox(trace: &Trace, mailbox: &str) -> Vec<String> {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Stored {
-                eml,
-                place: mailhop::trace::Place::Mailbox { mailbox: m, .. },
-                ..
-            } if m == mailbox => Some(eml.clone()),
+            Event::Stored(s) => match &s.place {
+                mailhop::trace::Place::Mailbox { mailbox: m, .. } if m == mailbox => {
+                    Some(s.eml.clone())
+                }
+                _ => None,
+            },
             _ => None,
         })
         .collect()
@@ -177,7 +173,7 @@ fn rfc3464_a_backup_mx_sends_its_notices_to_the_senders_domain_by_mx() {
         trace
             .events
             .iter()
-            .any(|r| matches!(&r.event, Event::DelayWarned { message, .. } if message == "m1"))
+            .any(|r| matches!(&r.event, Event::DelayWarned(w) if w.message == "m1"))
     );
 }
 
@@ -204,7 +200,7 @@ fn rfc7505_null_mx_bounces_at_once_with_5_1_10() {
         .events
         .iter()
         .find_map(|r| match &r.event {
-            Event::Bounced { status, .. } => Some((r.t, status.clone())),
+            Event::Bounced(b) => Some((r.t, b.status.clone())),
             _ => None,
         })
         .expect("bounced");
@@ -224,12 +220,17 @@ fn an_mx_host_without_address_is_deferred_then_bounced() {
             r#""mail.home.test": {"role": "msa", "retry": {"first": "10m", "max": "1h", "lifetime": "2h"},"#,
         );
     let trace = sim::run(&scenario(&json)).expect("runs");
-    assert!(trace.events.iter().any(
-        |r| matches!(&r.event, Event::Deferred { reason, .. } if reason.contains("mx.nowhere.test"))
-    ));
-    assert!(trace.events.iter().any(
-        |r| matches!(&r.event, Event::Bounced { recipient, .. } if recipient == "bob@friend.test")
-    ));
+    assert!(
+        trace.events.iter().any(
+            |r| matches!(&r.event, Event::Deferred(d) if d.reason.contains("mx.nowhere.test"))
+        )
+    );
+    assert!(
+        trace
+            .events
+            .iter()
+            .any(|r| matches!(&r.event, Event::Bounced(b) if b.recipient == "bob@friend.test"))
+    );
 }
 
 #[test]
@@ -244,12 +245,7 @@ fn rfc5321_4_5_1_postmaster_reaches_the_configured_mailbox() {
     let trace = sim::run(&scenario(&json)).expect("runs");
     check_no_loss(&trace).expect("nothing lost");
     let filed = first_of(&trace, |e| match e {
-        Event::Delivered {
-            recipient,
-            mailbox,
-            uid,
-            ..
-        } => Some((recipient.clone(), mailbox.clone(), *uid)),
+        Event::Delivered(d) => Some((d.recipient.clone(), d.mailbox.clone(), d.uid)),
         _ => None,
     })
     .expect("delivered");
@@ -278,7 +274,7 @@ fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
         );
     let trace = sim::run(&scenario(&json)).expect("runs");
     let deferred = first_of(&trace, |e| match e {
-        Event::Deferred { reason, .. } => Some(reason.clone()),
+        Event::Deferred(d) => Some(d.reason.clone()),
         _ => None,
     })
     .expect("the first attempt was deferred");
@@ -290,7 +286,7 @@ fn servers_that_say_no_a_451_is_retried_and_then_accepted() {
         .events
         .iter()
         .find_map(|r| {
-            matches!(&r.event, Event::Delivered { recipient, .. } if recipient == "bob@friend.test")
+            matches!(&r.event, Event::Delivered(d) if d.recipient == "bob@friend.test")
                 .then_some(r.t)
         })
         .expect("delivered on a retry");
@@ -328,7 +324,7 @@ fn services_by_port_a_port_nobody_listens_on_is_refused() {
     );
     let trace = sim::run(&scenario(&json)).expect("runs");
     let failed = first_of(&trace, |e| match e {
-        Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+        Event::SubmissionFailed(f) => Some(f.reason.clone()),
         _ => None,
     })
     .expect("587 is closed");
@@ -382,7 +378,7 @@ fn refused_recipients_never_cost_the_accepted_ones_their_message() {
     check_no_loss(&trace).expect("nothing lost");
     assert!(
         trace.events.iter().any(|r| matches!(&r.event,
-            Event::Delivered { recipient, .. } if recipient == "alice@home.test")),
+            Event::Delivered(d) if d.recipient == "alice@home.test")),
         "the one valid recipient got the message"
     );
     let refused = trace
@@ -407,7 +403,7 @@ fn a_down_machine_neither_sends_nor_keeps_its_sessions() {
     );
     let trace = sim::run(&scenario(&json)).expect("runs");
     let failed = first_of(&trace, |e| match e {
-        Event::SubmissionFailed { reason, .. } => Some(reason.clone()),
+        Event::SubmissionFailed(f) => Some(f.reason.clone()),
         _ => None,
     })
     .expect("the submission failed");

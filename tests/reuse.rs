@@ -51,12 +51,7 @@ fn conns(trace: &Trace, client: &str, server: &str) -> Vec<String> {
     trace
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Connect {
-                conn,
-                client: c,
-                server: s,
-                ..
-            } if c == client && s == server => Some(conn.clone()),
+            Event::Connect(c) if c.client == client && c.server == server => Some(c.conn.clone()),
             _ => None,
         })
         .collect()
@@ -82,7 +77,7 @@ fn commands(trace: &Trace, conn: &str) -> Vec<String> {
 fn delivered(trace: &Trace) -> usize {
     trace
         .iter()
-        .filter(|r| matches!(r.event, Event::Delivered { .. }))
+        .filter(|r| matches!(r.event, Event::Delivered(_)))
         .count()
 }
 
@@ -154,8 +149,8 @@ fn a_kept_connection_cut_by_a_fault_is_replaced_by_a_new_one() {
     );
     let deferred = trace
         .iter()
-        .filter(|r| matches!(r.event, Event::Deferred { .. }))
-        .filter(|r| matches!(&r.event, Event::Deferred { node, .. } if node == "mail.home.test"))
+        .filter(|r| matches!(r.event, Event::Deferred(_)))
+        .filter(|r| matches!(&r.event, Event::Deferred(d) if d.node == "mail.home.test"))
         .count();
     assert_eq!(deferred, 0, "a stale connection is not a failed delivery");
 }
@@ -197,13 +192,9 @@ fn rfc8446_a_client_resumes_its_tls_session_and_keeps_its_verdict() {
             trace
                 .iter()
                 .find_map(|r| match &r.event {
-                    Event::TlsHandshake {
-                        conn: c,
-                        resumed,
-                        server_authenticated,
-                        reason,
-                        ..
-                    } if c == conn => Some((*resumed, *server_authenticated, reason.clone())),
+                    Event::TlsHandshake(h) if h.conn == *conn => {
+                        Some((h.resumed, h.server_authenticated, h.reason.clone()))
+                    }
                     _ => None,
                 })
                 .expect("a handshake on each submission")
@@ -225,17 +216,12 @@ fn rfc8446_a_client_resumes_its_tls_session_and_keeps_its_verdict() {
     let server_bytes = |conn: &str| -> usize {
         let upto = trace
             .iter()
-            .position(|r| matches!(&r.event, Event::TlsHandshake { conn: c, .. } if c == conn))
+            .position(|r| matches!(&r.event, Event::TlsHandshake(h) if h.conn == conn))
             .unwrap();
         trace.events[..upto]
             .iter()
             .filter_map(|r| match &r.event {
-                Event::Wire {
-                    conn: c,
-                    dir: Dir::ServerToClient,
-                    len,
-                    ..
-                } if c == conn => Some(*len),
+                Event::Wire(w) if w.conn == conn && w.dir == Dir::ServerToClient => Some(w.len),
                 _ => None,
             })
             .sum()

@@ -68,8 +68,8 @@ fn six_hops_tells_its_story() {
     // The filter tried the real server first, and the backup MX kept being
     // deferred while it was down.
     let failed_first = trace.events.iter().find_map(|r| match &r.event {
-        Event::ConnectFailed { client, server, .. }
-            if client == "filter.spamco.test" && server == "mx.friend.test" =>
+        Event::ConnectFailed(f)
+            if f.client == "filter.spamco.test" && f.server == "mx.friend.test" =>
         {
             Some(r.t)
         }
@@ -83,9 +83,7 @@ fn six_hops_tells_its_story() {
     let deferrals: Vec<u64> = trace
         .events
         .iter()
-        .filter(
-            |r| matches!(&r.event, Event::Deferred { node, .. } if node == "backup.friend.test"),
-        )
+        .filter(|r| matches!(&r.event, Event::Deferred(d) if d.node == "backup.friend.test"))
         .map(|r| r.t)
         .collect();
     assert!(
@@ -95,7 +93,7 @@ fn six_hops_tells_its_story() {
     let delivered = trace
         .events
         .iter()
-        .find(|r| matches!(&r.event, Event::Delivered { recipient, .. } if recipient == "bob@friend.test"))
+        .find(|r| matches!(&r.event, Event::Delivered(d) if d.recipient == "bob@friend.test"))
         .expect("Bob gets the message");
     assert!(
         delivered.t > 2 * HOUR && delivered.t < 3 * HOUR,
@@ -133,7 +131,7 @@ fn twenty_runs_give_byte_identical_traces() {
         t.events
             .iter()
             .filter_map(|r| match &r.event {
-                Event::Wire { data, .. } => Some(data.clone()),
+                Event::Wire(w) => Some(w.data.clone()),
                 _ => None,
             })
             .collect()
@@ -148,17 +146,12 @@ fn observed_on(trace: &Trace, conn: &str) -> (Vec<u8>, Vec<u8>) {
     let (mut clear, mut after) = (Vec::new(), Vec::new());
     let mut tls = false;
     for r in &trace.events {
-        if let Event::Wire {
-            conn: c,
-            dir: Dir::ClientToServer,
-            data,
-            observed,
-            ..
-        } = &r.event
-            && c == conn
+        if let Event::Wire(w) = &r.event
+            && w.conn == conn
+            && w.dir == Dir::ClientToServer
         {
-            tls |= matches!(observed, Observed::Tls { .. });
-            let bytes = B64.decode(data).unwrap();
+            tls |= matches!(w.observed, Observed::Tls { .. });
+            let bytes = B64.decode(&w.data).unwrap();
             if tls {
                 after.extend(bytes)
             } else {
@@ -213,11 +206,8 @@ fn the_next_mx_is_tried_when_the_first_does_not_answer() {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::ConnectFailed { server, .. } | Event::Connect { server, .. }
-                if server.starts_with("mx") =>
-            {
-                Some(server.as_str())
-            }
+            Event::ConnectFailed(f) if f.server.starts_with("mx") => Some(f.server.as_str()),
+            Event::Connect(c) if c.server.starts_with("mx") => Some(c.server.as_str()),
             _ => None,
         })
         .collect();
@@ -264,12 +254,7 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Bounced {
-                recipient,
-                status,
-                dsn,
-                ..
-            } => Some((recipient.clone(), status.clone(), dsn.clone())),
+            Event::Bounced(b) => Some((b.recipient.clone(), b.status.clone(), b.dsn.clone())),
             _ => None,
         })
         .collect();
@@ -289,13 +274,11 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
             .events
             .iter()
             .find_map(|r| match &r.event {
-                Event::Stored {
-                    message,
-                    eml,
-                    place,
-                    ..
-                } if message == dsn && matches!(place, mailhop::trace::Place::Mailbox { .. }) => {
-                    Some(eml.clone())
+                Event::Stored(s)
+                    if s.message == *dsn
+                        && matches!(s.place, mailhop::trace::Place::Mailbox { .. }) =>
+                {
+                    Some(s.eml.clone())
                 }
                 _ => None,
             })
@@ -313,7 +296,7 @@ fn unknown_users_and_expired_messages_bounce_to_the_sender() {
     let expired_at = trace
         .events
         .iter()
-        .find(|r| matches!(&r.event, Event::Bounced { status, .. } if status == "4.4.1"))
+        .find(|r| matches!(&r.event, Event::Bounced(b) if b.status == "4.4.1"))
         .unwrap()
         .t;
     assert!(
@@ -341,7 +324,7 @@ fn a_bounce_that_cannot_be_delivered_is_dropped_with_a_reason() {
     let trace = sim::run(&scenario(&json)).unwrap();
     check_no_loss(&trace).unwrap();
     let dropped = trace.events.iter().find_map(|r| match &r.event {
-        Event::Dropped { reason, .. } => Some(reason.clone()),
+        Event::Dropped(d) => Some(d.reason.clone()),
         _ => None,
     });
     assert!(
@@ -372,9 +355,11 @@ fn the_no_loss_check_notices_a_missing_event() {
     stuck.until = mailhop::scenario::Duration::from_secs(3 * 3600);
     let ok = sim::run(&stuck).unwrap();
     check_no_loss(&ok).unwrap();
-    assert!(ok.events.iter().any(
-        |r| matches!(&r.event, Event::QueuedAtEnd { node, .. } if node == "backup.friend.test")
-    ));
+    assert!(
+        ok.events
+            .iter()
+            .any(|r| matches!(&r.event, Event::QueuedAtEnd(q) if q.node == "backup.friend.test"))
+    );
     let hidden = sim::run_with(
         &stuck,
         &Options {
@@ -403,14 +388,8 @@ fn a_domain_without_mx_gets_mail_at_its_a_record() {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::DnsAnswer {
-                node,
-                name,
-                rtype,
-                rcode,
-                ..
-            } if node == "mail.home.test" && !name.ends_with(".arpa") => {
-                Some((name.clone(), rtype.clone(), rcode.clone()))
+            Event::DnsAnswer(a) if a.node == "mail.home.test" && !a.name.ends_with(".arpa") => {
+                Some((a.name.clone(), a.rtype.clone(), a.rcode.clone()))
             }
             _ => None,
         })
@@ -463,8 +442,9 @@ fn a_client_that_checks_certificates_refuses_an_expired_one() {
     );
     assert_eq!(trace.hops().count(), 1, "only the submission got through");
     assert!(
-        trace.events.iter().any(
-            |r| matches!(&r.event, Event::QueuedAtEnd { node, .. } if node == "mail.home.test")
-        )
+        trace
+            .events
+            .iter()
+            .any(|r| matches!(&r.event, Event::QueuedAtEnd(q) if q.node == "mail.home.test"))
     );
 }

@@ -43,11 +43,7 @@ fn happy_path_is_byte_exact_and_dot_stuffing_is_undone() {
         .events
         .iter()
         .find_map(|r| match &r.event {
-            Event::Stored {
-                eml,
-                place: Place::Mailbox { .. },
-                ..
-            } => Some(eml.clone()),
+            Event::Stored(s) if matches!(s.place, Place::Mailbox { .. }) => Some(s.eml.clone()),
             _ => None,
         })
         .expect("the message reached Bob's mailbox");
@@ -237,13 +233,9 @@ fn smtp_smuggling_a_bare_lf_dot_does_not_end_data() {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Stored {
-                eml,
-                place: Place::Mailbox { .. },
-                ..
-            } => Some((
-                eml.lines().next().unwrap_or_default().to_string(),
-                eml.clone(),
+            Event::Stored(s) if matches!(s.place, Place::Mailbox { .. }) => Some((
+                s.eml.lines().next().unwrap_or_default().to_string(),
+                s.eml.clone(),
             )),
             _ => None,
         })

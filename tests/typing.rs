@@ -51,7 +51,7 @@ fn typed(trace: &Trace) -> Vec<(String, Option<String>)> {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Typed { text, reply, .. } => Some((text.clone(), reply.clone())),
+            Event::Typed(t) => Some((t.text.clone(), t.reply.clone())),
             _ => None,
         })
         .collect()
@@ -219,7 +219,7 @@ fn a_message_typed_by_hand_with_data_and_a_dot_is_delivered() {
         .events
         .iter()
         .find_map(|r| match &r.event {
-            Event::Stored { eml, .. } => Some(eml.clone()),
+            Event::Stored(s) => Some(s.eml.clone()),
             _ => None,
         })
         .expect("a stored copy");
@@ -487,13 +487,16 @@ fn the_typist_gives_up_after_five_minutes_of_silence() {
         .trace
         .events
         .iter()
-        .filter(|r| matches!(r.event, Event::Typed { .. } | Event::TypingStopped { .. }))
+        .filter(|r| matches!(r.event, Event::Typed(_) | Event::TypingStopped { .. }))
         .map(|r| (r.t, &r.event))
         .collect();
     assert_eq!(events.len(), 4, "{events:#?}");
     let (typed_at, _) = events[1];
     let (gave_up_at, last) = events[2];
-    assert!(matches!(last, Event::Typed { reply: None, .. }), "{last:?}");
+    assert!(
+        matches!(last, Event::Typed(t) if t.reply.is_none()),
+        "{last:?}"
+    );
     assert_eq!(gave_up_at - typed_at, 5 * 60 * 1000, "{events:#?}");
     assert!(
         matches!(

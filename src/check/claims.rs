@@ -14,7 +14,7 @@ use crate::scenario::{
     Bounce, Delivery, Expectation, HeaderClaim, HopClaim, NoDelivery, QueuedAtEnd, Readers,
     ReplyClaim, WireClaim,
 };
-use crate::trace::{Dir, Event, Hop, Place, Record, Trace};
+use crate::trace::{Bounced, Dir, Event, Hop, Place, Record, Trace};
 
 pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> Outcome {
     let verdict = match expectation {
@@ -83,17 +83,11 @@ fn deliveries_to<'a>(trace: &'a Trace, to: &str) -> Vec<Delivered<'a>> {
         .events
         .iter()
         .filter_map(|record| match &record.event {
-            Event::Delivered {
-                node,
-                message,
-                recipient,
-                folder,
-                ..
-            } if same_address(recipient, to) => Some(Delivered {
+            Event::Delivered(d) if same_address(&d.recipient, to) => Some(Delivered {
                 record,
-                message,
-                node,
-                folder,
+                message: &d.message,
+                node: &d.node,
+                folder: &d.folder,
             }),
             _ => None,
         })
@@ -174,30 +168,20 @@ fn delivered(claim: &Delivery, trace: &Trace) -> Verdict {
 fn fate_hint(trace: &Trace, to: &str) -> String {
     for record in trace.events.iter().rev() {
         match &record.event {
-            Event::Bounced {
-                recipient,
-                status,
-                reason,
-                node,
-                ..
-            } if same_address(recipient, to) => {
+            Event::Bounced(b) if same_address(&b.recipient, to) => {
                 return format!(
-                    " (bounced by {node} at {}: {status} {reason})",
-                    SimTime(record.t)
+                    " (bounced by {} at {}: {} {})",
+                    b.node,
+                    SimTime(record.t),
+                    b.status,
+                    b.reason
                 );
             }
-            Event::QueuedAtEnd {
-                node, recipients, ..
-            } if recipients.iter().any(|r| same_address(r, to)) => {
-                return format!(" (still queued on {node} when the run ended)");
+            Event::QueuedAtEnd(q) if q.recipients.iter().any(|r| same_address(r, to)) => {
+                return format!(" (still queued on {} when the run ended)", q.node);
             }
-            Event::Dropped {
-                node,
-                recipients,
-                reason,
-                ..
-            } if recipients.iter().any(|r| same_address(r, to)) => {
-                return format!(" (dropped by {node}: {reason})");
+            Event::Dropped(d) if d.recipients.iter().any(|r| same_address(r, to)) => {
+                return format!(" (dropped by {}: {})", d.node, d.reason);
             }
             _ => {}
         }
@@ -263,22 +247,20 @@ fn bounced(claim: &Bounce, trace: &Trace) -> Verdict {
     );
     let mut seen = Vec::new();
     for record in &trace.events {
-        let Event::Bounced {
+        let Event::Bounced(bounce) = &record.event else {
+            continue;
+        };
+        let Bounced {
             node,
             recipient,
             status,
             reason,
             dsn,
             ..
-        } = &record.event
-        else {
-            continue;
-        };
+        } = &**bounce;
         let notified_at = dsn.as_deref().and_then(|dsn| {
             trace.events.iter().find_map(|r| match &r.event {
-                Event::Delivered {
-                    message, recipient, ..
-                } if message == dsn => Some((recipient.as_str(), r.t)),
+                Event::Delivered(d) if d.message == dsn => Some((d.recipient.as_str(), r.t)),
                 _ => None,
             })
         });
@@ -337,18 +319,18 @@ fn queued_at_end(claim: &QueuedAtEnd, trace: &Trace) -> Verdict {
     let mut queued = Vec::new();
     let mut found = None;
     for record in &trace.events {
-        if let Event::QueuedAtEnd {
-            node,
-            message,
-            recipients,
-        } = &record.event
-        {
-            queued.push(format!("{message} on {node} for {}", recipients.join(", ")));
-            let fits = node == &claim.node
+        if let Event::QueuedAtEnd(q) = &record.event {
+            queued.push(format!(
+                "{} on {} for {}",
+                q.message,
+                q.node,
+                q.recipients.join(", ")
+            ));
+            let fits = q.node == claim.node
                 && claim
                     .recipient
                     .as_deref()
-                    .is_none_or(|r| recipients.iter().any(|x| same_address(x, r)));
+                    .is_none_or(|r| q.recipients.iter().any(|x| same_address(x, r)));
             if fits && found.is_none() {
                 found = Some(record);
             }
@@ -526,8 +508,8 @@ fn readers<'a>(trace: &'a Trace, message: &str) -> Vec<(String, &'a Record)> {
                 .events
                 .iter()
                 .find(|r| {
-                    matches!(&r.event, Event::Stored { node: n, message: m, readable: true, .. }
-                        if n == node && m == message)
+                    matches!(&r.event, Event::Stored(s)
+                        if s.readable && s.node == node && s.message == message)
                 })
                 .map(|r| (node.to_string(), r))
         })
@@ -610,13 +592,10 @@ fn wire(claim: &WireClaim, trace: &Trace) -> Verdict {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Connect {
-                conn,
-                client,
-                server,
-                ..
-            } if (client == a && server == b) || (client == b && server == a) => {
-                Some(conn.as_str())
+            Event::Connect(c)
+                if (c.client == *a && c.server == *b) || (c.client == *b && c.server == *a) =>
+            {
+                Some(c.conn.as_str())
             }
             _ => None,
         })
@@ -629,16 +608,11 @@ fn wire(claim: &WireClaim, trace: &Trace) -> Verdict {
             let mut stream = Vec::new();
             let mut ends: Vec<(usize, &Record)> = Vec::new();
             for record in &trace.events {
-                if let Event::Wire {
-                    conn: c,
-                    dir: d,
-                    data,
-                    ..
-                } = &record.event
-                    && c == conn
-                    && *d == dir
+                if let Event::Wire(wire) = &record.event
+                    && wire.conn == *conn
+                    && wire.dir == dir
                 {
-                    stream.extend(B64.decode(data).unwrap_or_default());
+                    stream.extend(B64.decode(&wire.data).unwrap_or_default());
                     ends.push((stream.len(), record));
                 }
             }
@@ -788,12 +762,12 @@ fn header(claim: &HeaderClaim, trace: &Trace) -> Verdict {
         .events
         .iter()
         .filter_map(|r| match &r.event {
-            Event::Stored {
-                place: Place::Mailbox { mailbox, .. },
-                message,
-                eml,
-                ..
-            } if same_address(mailbox, &claim.to) => Some((r, message.as_str(), eml.as_str())),
+            Event::Stored(s) => match &s.place {
+                Place::Mailbox { mailbox, .. } if same_address(mailbox, &claim.to) => {
+                    Some((r, s.message.as_str(), s.eml.as_str()))
+                }
+                _ => None,
+            },
             _ => None,
         })
         .collect();

@@ -36,8 +36,8 @@ pub fn exchanges(trace: &Trace) -> Vec<Exchange<'_>> {
     let mut out = Vec::new();
     for record in &trace.events {
         match &record.event {
-            Event::Connect { conn, server, .. } => {
-                servers.insert(conn, server);
+            Event::Connect(c) => {
+                servers.insert(&c.conn, &c.server);
             }
             Event::Line {
                 conn,
@@ -94,6 +94,7 @@ fn final_code(line: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::Connect;
 
     fn line(seq: u64, dir: Dir, text: &str) -> Record {
         Record {
@@ -114,14 +115,14 @@ mod tests {
         let mut events = vec![Record {
             t: 0,
             seq: 0,
-            event: Event::Connect {
+            event: Event::Connect(Box::new(Connect {
                 conn: "c1".into(),
                 client: "a".into(),
                 server: "mx".into(),
                 port: 25,
                 client_ip: String::new(),
                 server_ip: String::new(),
-            },
+            })),
         }];
         for (dir, text) in [
             (ServerToClient, "220 mx ESMTP"),

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::scenario::Text;
-use crate::trace::{Channel, Event, Place, Record, Trace};
+use crate::trace::{Auth, Channel, Event, Place, Record, Stored, Trace};
 
 pub use unaccepted::Unaccepted;
 
@@ -112,20 +112,11 @@ struct Conns<'a> {
 impl<'a> Conns<'a> {
     fn note(&mut self, record: &'a Record) {
         match &record.event {
-            Event::Connect {
-                conn,
-                client,
-                server,
-                ..
-            } => {
-                self.ends.insert(conn, (client, server));
+            Event::Connect(c) => {
+                self.ends.insert(&c.conn, (&c.client, &c.server));
             }
-            Event::TlsHandshake {
-                conn,
-                server_authenticated,
-                ..
-            } => {
-                self.authenticated.insert(conn, *server_authenticated);
+            Event::TlsHandshake(h) => {
+                self.authenticated.insert(&h.conn, h.server_authenticated);
             }
             _ => {}
         }
@@ -164,20 +155,17 @@ impl Ledger {
             conns.note(record);
             data.read(record, &conns);
             match &record.event {
-                Event::Composed {
-                    message,
-                    message_id,
-                    ..
-                } => {
-                    composed.insert(message_id.trim(), message);
+                Event::Composed(c) => {
+                    composed.insert(c.message_id.trim(), &c.message);
                 }
-                Event::Auth {
-                    conn,
-                    user,
-                    mechanism,
-                    accepted,
-                    tls: false,
-                } => {
+                Event::Auth(auth) if !auth.tls => {
+                    let Auth {
+                        conn,
+                        user,
+                        mechanism,
+                        accepted,
+                        ..
+                    } = &**auth;
                     let (from, to) = conns.ends(conn);
                     ledger.passwords.push(ExposedPassword {
                         t: record.t,
@@ -199,13 +187,14 @@ impl Ledger {
                     channel: hop.channel,
                     observer_reads: hop.channel == Channel::Plaintext,
                 }),
-                Event::Stored {
-                    node,
-                    message,
-                    place,
-                    readable,
-                    ..
-                } => {
+                Event::Stored(stored) => {
+                    let Stored {
+                        node,
+                        message,
+                        place,
+                        readable,
+                        ..
+                    } = &**stored;
                     let where_ = describe(place);
                     let key = (node.clone(), message.clone());
                     match rest.get(&key) {
@@ -286,7 +275,7 @@ pub fn describe(place: &Place) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::trace::{Dir, Hop};
+    use crate::trace::{Connect, Dir, Hop};
 
     /// A trace of `events`, ten virtual milliseconds apart.
     pub(crate) fn trace(events: Vec<Event>) -> Trace {
@@ -307,14 +296,14 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn connect(conn: &str, client: &str, server: &str) -> Event {
-        Event::Connect {
+        Event::Connect(Box::new(Connect {
             conn: conn.into(),
             client: client.into(),
             server: server.into(),
             port: 25,
             client_ip: "192.0.2.1".into(),
             server_ip: "192.0.2.2".into(),
-        }
+        }))
     }
 
     pub(crate) fn line(conn: &str, dir: Dir, text: &str, tls: bool) -> Event {
@@ -327,17 +316,17 @@ pub(crate) mod tests {
     }
 
     fn auth(tls: bool, accepted: bool) -> Event {
-        Event::Auth {
+        Event::Auth(Box::new(Auth {
             conn: "c1".into(),
             user: "alice@home.test".into(),
             mechanism: "PLAIN".into(),
             accepted,
             tls,
-        }
+        }))
     }
 
     fn hop(n: u32, message: &str, channel: Channel) -> Event {
-        Event::Hop(Hop {
+        Event::Hop(Box::new(Hop {
             hop: n,
             message: message.into(),
             from: "a".into(),
@@ -349,7 +338,7 @@ pub(crate) mod tests {
             cipher: None,
             sender: "alice@home.test".into(),
             recipients: vec!["bob@friend.test".into()],
-        })
+        }))
     }
 
     #[test]
@@ -401,7 +390,7 @@ pub(crate) mod tests {
 
     #[test]
     fn message_without_hops_is_not_called_encrypted() {
-        let ledger = Ledger::from_trace(&trace(vec![Event::Stored {
+        let ledger = Ledger::from_trace(&trace(vec![Event::Stored(Box::new(Stored {
             node: "mail.home.test".into(),
             message: "m2".into(),
             place: Place::Mailbox {
@@ -410,7 +399,7 @@ pub(crate) mod tests {
             },
             readable: true,
             eml: String::new(),
-        }]));
+        }))]));
         assert_eq!(ledger.messages(), ["m2"]);
         assert!(!ledger.every_hop_encrypted("m2"));
     }

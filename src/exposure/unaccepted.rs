@@ -248,10 +248,10 @@ fn name_messages(trace: &Trace, composed: &BTreeMap<&str, &str>, list: &mut [Una
         let stored = stored.get_or_insert_with(|| {
             let mut by_id = BTreeMap::new();
             for record in &trace.events {
-                if let Event::Stored { message, eml, .. } = &record.event
-                    && let Some(id) = message_id(eml.lines())
+                if let Event::Stored(s) = &record.event
+                    && let Some(id) = message_id(s.eml.lines())
                 {
-                    by_id.entry(id).or_insert(message.as_str());
+                    by_id.entry(id).or_insert(s.message.as_str());
                 }
             }
             by_id
@@ -292,17 +292,17 @@ mod tests {
     use super::super::Ledger;
     use super::super::tests::{connect, line, trace};
     use super::*;
-    use crate::trace::Hop;
+    use crate::trace::{Composed, Hop, Stored, TlsHandshake};
 
     fn composed(message: &str, message_id: &str) -> Event {
-        Event::Composed {
+        Event::Composed(Box::new(Composed {
             node: "alice-laptop".into(),
             message: message.into(),
             message_id: message_id.into(),
             from: "alice@home.test".into(),
             to: vec!["bob@friend.test".into()],
             subject: "Hi".into(),
-        }
+        }))
     }
 
     /// A plaintext DATA phase on `c1` carrying `m1`, up to the final dot.
@@ -322,7 +322,7 @@ mod tests {
     }
 
     fn hop_on(conn: &str) -> Event {
-        Event::Hop(Hop {
+        Event::Hop(Box::new(Hop {
             hop: 1,
             message: "m1".into(),
             from: "mail.home.test".into(),
@@ -334,7 +334,7 @@ mod tests {
             cipher: None,
             sender: "alice@home.test".into(),
             recipients: vec!["bob@friend.test".into()],
-        })
+        }))
     }
 
     fn unaccepted(events: Vec<Event>) -> Vec<Unaccepted> {
@@ -435,14 +435,14 @@ mod tests {
             .collect();
         events.insert(
             2,
-            Event::TlsHandshake {
+            Event::TlsHandshake(Box::new(TlsHandshake {
                 conn: "c1".into(),
                 version: "TLSv1.3".into(),
                 cipher: "TLS13_AES_256_GCM_SHA384".into(),
                 server_authenticated: false,
                 reason: "not checked".into(),
                 resumed: false,
-            },
+            })),
         );
         events.push(line("c1", Dir::ServerToClient, "552 5.2.2 Full", true));
         let found = unaccepted(events);
@@ -471,7 +471,7 @@ mod tests {
         events.remove(0);
         events.insert(
             0,
-            Event::Stored {
+            Event::Stored(Box::new(Stored {
                 node: "mail.home.test".into(),
                 message: "m2".into(),
                 place: crate::trace::Place::Queue {
@@ -479,7 +479,7 @@ mod tests {
                 },
                 readable: true,
                 eml: "From: MAILER-DAEMON\r\nMessage-Id: <m1.7@home.test>\r\n\r\nsorry\r\n".into(),
-            },
+            })),
         );
         events.push(line("c1", Dir::ServerToClient, "554 no", false));
         assert_eq!(unaccepted(events)[0].message.as_deref(), Some("m2"));

@@ -20,7 +20,10 @@
 mod reasons;
 
 use crate::clock::SimTime;
-use crate::trace::{Channel, Event, Hop};
+use crate::trace::{
+    Auth, Bounced, Channel, Composed, ConnectFailed, Deferred, DelayWarned, Delivered, Dropped,
+    Event, Hop, QueuedAtEnd, SubmissionFailed, Typed,
+};
 
 /// One event told in words, with the facts a view may want to act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,13 +92,14 @@ pub fn narrate(event: &Event) -> Option<Narration> {
             format!("{node} is back up"),
             format!("{node} volta ao ar"),
         ),
-        Event::Composed {
-            node,
-            message,
-            to,
-            subject,
-            ..
-        } => {
+        Event::Composed(c) => {
+            let Composed {
+                node,
+                message,
+                to,
+                subject,
+                ..
+            } = &**c;
             let to = to.join(", ");
             Narration::at(
                 node,
@@ -103,37 +107,43 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{node} escreve {message} para {to}: {subject:?}"),
             )
         }
-        Event::ConnectFailed {
-            client,
-            server,
-            port,
-            reason,
-        } => Narration {
-            peer: Some(server.clone()),
-            ..Narration::at(
+        Event::ConnectFailed(failed) => {
+            let ConnectFailed {
                 client,
-                format!("{client} could not connect to {server}:{port}"),
-                format!("{client} não conseguiu se conectar a {server}:{port}"),
-            )
+                server,
+                port,
+                reason,
+            } = &**failed;
+            Narration {
+                peer: Some(server.clone()),
+                ..Narration::at(
+                    client,
+                    format!("{client} could not connect to {server}:{port}"),
+                    format!("{client} não conseguiu se conectar a {server}:{port}"),
+                )
+            }
+            .because(reason)
         }
-        .because(reason),
         Event::TlsFailed { conn, error } => Narration::new(
             format!("TLS failed on {conn}"),
             format!("o TLS falhou na conexão {conn}"),
         )
         .because(error),
         Event::Hop(hop) => narrate_hop(hop),
-        Event::Deferred {
-            node,
-            message,
-            reason,
-            ..
-        } => Narration::at(
-            node,
-            format!("{node} deferred {message}"),
-            format!("{node} adiou a entrega de {message}"),
-        )
-        .because(reason),
+        Event::Deferred(deferred) => {
+            let Deferred {
+                node,
+                message,
+                reason,
+                ..
+            } = &**deferred;
+            Narration::at(
+                node,
+                format!("{node} deferred {message}"),
+                format!("{node} adiou a entrega de {message}"),
+            )
+            .because(reason)
+        }
         Event::RetryScheduled {
             node,
             message,
@@ -147,42 +157,42 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{node} vai tentar {message} de novo em {at} (tentativa {attempt})"),
             )
         }
-        Event::Delivered {
-            node,
-            message,
-            recipient,
-            folder,
-            mailbox,
-            uid,
-            ..
-        } if !mailbox.eq_ignore_ascii_case(recipient) => Narration::at(
-            node,
-            format!(
-                "{message} for {recipient} delivered to {mailbox} ({folder}, UID {uid}) on {node}"
-            ),
-            format!(
-                "{message} para {recipient} entregue a {mailbox} ({folder}, UID {uid}) em {node}"
-            ),
-        ),
-        Event::Delivered {
-            node,
-            message,
-            recipient,
-            folder,
-            uid,
-            ..
-        } => Narration::at(
-            node,
-            format!("{message} delivered to {recipient} ({folder}, UID {uid}) on {node}"),
-            format!("{message} entregue a {recipient} ({folder}, UID {uid}) em {node}"),
-        ),
-        Event::Auth {
-            conn,
-            user,
-            mechanism,
-            accepted,
-            tls,
-        } => {
+        Event::Delivered(delivered) => {
+            let Delivered {
+                node,
+                message,
+                recipient,
+                folder,
+                mailbox,
+                uid,
+                ..
+            } = &**delivered;
+            if !mailbox.eq_ignore_ascii_case(recipient) {
+                Narration::at(
+                    node,
+                    format!(
+                        "{message} for {recipient} delivered to {mailbox} ({folder}, UID {uid}) on {node}"
+                    ),
+                    format!(
+                        "{message} para {recipient} entregue a {mailbox} ({folder}, UID {uid}) em {node}"
+                    ),
+                )
+            } else {
+                Narration::at(
+                    node,
+                    format!("{message} delivered to {recipient} ({folder}, UID {uid}) on {node}"),
+                    format!("{message} entregue a {recipient} ({folder}, UID {uid}) em {node}"),
+                )
+            }
+        }
+        Event::Auth(auth) => {
+            let Auth {
+                conn,
+                user,
+                mechanism,
+                accepted,
+                tls,
+            } = &**auth;
             let (en_result, pt_result) = if *accepted {
                 ("logged in", "entrou")
             } else {
@@ -206,12 +216,13 @@ pub fn narrate(event: &Event) -> Option<Narration> {
             format!("{node} went down in the middle of {conn}: the connection is cut"),
             format!("{node} saiu do ar no meio de {conn}: a conexão caiu"),
         ),
-        Event::DelayWarned {
-            node,
-            message,
-            recipients,
-            dsn,
-        } => {
+        Event::DelayWarned(w) => {
+            let DelayWarned {
+                node,
+                message,
+                recipients,
+                dsn,
+            } = &**w;
             let recipients = recipients.join(", ");
             Narration::at(
                 node,
@@ -223,42 +234,52 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 ),
             )
         }
-        Event::Bounced {
-            node,
-            message,
-            recipient,
-            status,
-            reason,
-            dsn,
-        } => bounced(node, message, recipient, status, reason, dsn.as_deref()),
-        Event::Dropped {
-            node,
-            message,
-            reason,
-            ..
-        } => Narration::at(
-            node,
-            format!("{node} dropped {message}"),
-            format!("{node} descartou {message}"),
-        )
-        .because(reason),
-        Event::SubmissionFailed {
-            node,
-            message,
-            reason,
-        } => Narration::at(
-            node,
-            format!("{node} could not submit {message}"),
-            format!("{node} não conseguiu enviar {message}"),
-        )
-        .because(reason),
-        Event::Typed {
-            node,
-            server,
-            text,
-            reply,
-            ..
-        } => {
+        Event::Bounced(bounce) => {
+            let Bounced {
+                node,
+                message,
+                recipient,
+                status,
+                reason,
+                dsn,
+            } = &**bounce;
+            bounced(node, message, recipient, status, reason, dsn.as_deref())
+        }
+        Event::Dropped(dropped) => {
+            let Dropped {
+                node,
+                message,
+                reason,
+                ..
+            } = &**dropped;
+            Narration::at(
+                node,
+                format!("{node} dropped {message}"),
+                format!("{node} descartou {message}"),
+            )
+            .because(reason)
+        }
+        Event::SubmissionFailed(failed) => {
+            let SubmissionFailed {
+                node,
+                message,
+                reason,
+            } = &**failed;
+            Narration::at(
+                node,
+                format!("{node} could not submit {message}"),
+                format!("{node} não conseguiu enviar {message}"),
+            )
+            .because(reason)
+        }
+        Event::Typed(t) => {
+            let Typed {
+                node,
+                server,
+                text,
+                reply,
+                ..
+            } = &**t;
             let (line_en, line_pt) = if text.is_empty() {
                 ("an empty line".to_string(), "uma linha vazia".to_string())
             } else {
@@ -306,11 +327,12 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{node} para de digitar: {} ({left_pt})", reason.pt()),
             )
         }
-        Event::QueuedAtEnd {
-            node,
-            message,
-            recipients,
-        } => {
+        Event::QueuedAtEnd(q) => {
+            let QueuedAtEnd {
+                node,
+                message,
+                recipients,
+            } = &**q;
             let recipients = recipients.join(", ");
             Narration::at(
                 node,
@@ -343,16 +365,16 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         }
         // Shown in their own panels (conversation, wire view, DNS, copies at
         // rest), or part of a hop's story rather than a line of their own.
-        Event::DnsQuery { .. }
-        | Event::DnsAnswer { .. }
-        | Event::Connect { .. }
+        Event::DnsQuery(_)
+        | Event::DnsAnswer(_)
+        | Event::Connect(_)
         | Event::Line { .. }
         | Event::Discarded { .. }
-        | Event::Wire { .. }
-        | Event::TlsHandshake { .. }
+        | Event::Wire(_)
+        | Event::TlsHandshake(_)
         | Event::Closed { .. }
-        | Event::Stored { .. }
-        | Event::Removed { .. } => return None,
+        | Event::Stored(_)
+        | Event::Removed(_) => return None,
     })
 }
 

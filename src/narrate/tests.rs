@@ -1,5 +1,9 @@
 use super::*;
-use crate::trace::{Dir, Observed, Place};
+use crate::trace::{
+    Auth, Bounced, Composed, Connect, ConnectFailed, Deferred, DelayWarned, Delivered, Dir,
+    DnsAnswer, DnsQuery, Dropped, Observed, Place, QueuedAtEnd, Removed, Stored, SubmissionFailed,
+    TlsHandshake, Typed, Wire,
+};
 
 fn s(text: &str) -> String {
     text.to_string()
@@ -59,14 +63,14 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Composed {
+            Event::Composed(Box::new(Composed {
                 node: s("alice-laptop"),
                 message: s("m1"),
                 message_id: s("<1@home.test>"),
                 from: s("alice@home.test"),
                 to: vec![s("bob@friend.test"), s("carol@friend.test")],
                 subject: s("Lunch on Friday?"),
-            },
+            })),
             Some((
                 "alice-laptop writes m1 to bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
                 "alice-laptop escreve m1 para bob@friend.test, carol@friend.test: \"Lunch on Friday?\"",
@@ -76,41 +80,41 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::DnsQuery {
+            Event::DnsQuery(Box::new(DnsQuery {
                 node: s("smarthost.isp.test"),
                 name: s("friend.test"),
                 rtype: s("MX"),
-            },
+            })),
             None,
         ),
         (
-            Event::DnsAnswer {
+            Event::DnsAnswer(Box::new(DnsAnswer {
                 node: s("smarthost.isp.test"),
                 name: s("friend.test"),
                 rtype: s("MX"),
                 rcode: s("NOERROR"),
                 answers: vec![s("friend.test. MX 10 filter.spamco.test.")],
-            },
+            })),
             None,
         ),
         (
-            Event::Connect {
+            Event::Connect(Box::new(Connect {
                 conn: s("c4"),
                 client: s("smarthost.isp.test"),
                 server: s("filter.spamco.test"),
                 port: 25,
                 client_ip: s("198.51.100.20"),
                 server_ip: s("198.51.100.30"),
-            },
+            })),
             None,
         ),
         (
-            Event::ConnectFailed {
+            Event::ConnectFailed(Box::new(ConnectFailed {
                 client: s("filter.spamco.test"),
                 server: s("mx.friend.test"),
                 port: 25,
                 reason: s("connection timed out"),
-            },
+            })),
             Some((
                 "filter.spamco.test could not connect to mx.friend.test:25: connection timed out",
                 "filter.spamco.test não conseguiu se conectar a mx.friend.test:25: tempo de conexão esgotado",
@@ -136,7 +140,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             None,
         ),
         (
-            Event::Wire {
+            Event::Wire(Box::new(Wire {
                 conn: s("c4"),
                 dir: Dir::ClientToServer,
                 len: 25,
@@ -144,18 +148,18 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 observed: Observed::Text {
                     text: s("EHLO smarthost.isp.test\r\n"),
                 },
-            },
+            })),
             None,
         ),
         (
-            Event::TlsHandshake {
+            Event::TlsHandshake(Box::new(TlsHandshake {
                 conn: s("c2"),
                 version: s("TLSv1_3"),
                 cipher: s("TLS13_AES_256_GCM_SHA384"),
                 server_authenticated: false,
                 reason: s("opportunistic STARTTLS: the certificate was not checked"),
                 resumed: false,
-            },
+            })),
             None,
         ),
         (
@@ -184,7 +188,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
         ),
         (Event::Closed { conn: s("c4") }, None),
         (
-            Event::Hop(hop()),
+            Event::Hop(Box::new(hop())),
             Some((
                 "smarthost.isp.test hands message m1 to filter.spamco.test: plaintext",
                 "smarthost.isp.test entrega a mensagem m1 para filter.spamco.test: texto claro",
@@ -194,7 +198,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Stored {
+            Event::Stored(Box::new(Stored {
                 node: s("filter.spamco.test"),
                 message: s("m1"),
                 place: Place::Queue {
@@ -202,20 +206,20 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 },
                 readable: true,
                 eml: s("Subject: Lunch\r\n\r\nHi\r\n"),
-            },
+            })),
             None,
         ),
         (
-            Event::Removed {
+            Event::Removed(Box::new(Removed {
                 node: s("smarthost.isp.test"),
                 message: s("m1"),
                 queue_id: s("004B1D03E6"),
                 reason: s("passed on"),
-            },
+            })),
             None,
         ),
         (
-            Event::Delivered {
+            Event::Delivered(Box::new(Delivered {
                 node: s("mx.friend.test"),
                 message: s("m1"),
                 recipient: s("bob@friend.test"),
@@ -223,7 +227,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 mailbox: s("bob@friend.test"),
                 uid: 1,
                 uidvalidity: 1_767_603_600,
-            },
+            })),
             Some((
                 "m1 delivered to bob@friend.test (INBOX, UID 1) on mx.friend.test",
                 "m1 entregue a bob@friend.test (INBOX, UID 1) em mx.friend.test",
@@ -233,13 +237,13 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Typed {
+            Event::Typed(Box::new(Typed {
                 node: s("stranger-pc"),
                 conn: s("c1"),
                 server: s("mail.careful.test"),
                 text: s("RCPT TO:<carol@third.test>"),
                 reply: Some(s("554 5.7.1 <carol@third.test>: Relay access denied")),
-            },
+            })),
             Some((
                 "stranger-pc types \"RCPT TO:<carol@third.test>\" to mail.careful.test, which answers \"554 5.7.1 <carol@third.test>: Relay access denied\"",
                 "stranger-pc digita \"RCPT TO:<carol@third.test>\" para mail.careful.test, que responde \"554 5.7.1 <carol@third.test>: Relay access denied\"",
@@ -277,13 +281,13 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Auth {
+            Event::Auth(Box::new(Auth {
                 conn: s("c1"),
                 user: s("alice@home.test"),
                 mechanism: s("PLAIN"),
                 accepted: true,
                 tls: false,
-            },
+            })),
             Some((
                 "alice@home.test logged in with AUTH PLAIN on c1, in plaintext: anyone on the link could read the password",
                 "alice@home.test entrou com AUTH PLAIN em c1, em texto claro: qualquer um no caminho podia ler a senha",
@@ -293,12 +297,12 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::DelayWarned {
+            Event::DelayWarned(Box::new(DelayWarned {
                 node: s("backup.friend.test"),
                 message: s("m1"),
                 recipients: vec![s("bob@friend.test")],
                 dsn: s("m2"),
-            },
+            })),
             Some((
                 "backup.friend.test told the sender that m1 for bob@friend.test is late but still being retried (notice m2)",
                 "backup.friend.test avisou o remetente que m1 para bob@friend.test está atrasada, mas segue sendo tentada (aviso m2)",
@@ -308,13 +312,13 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Deferred {
+            Event::Deferred(Box::new(Deferred {
                 node: s("backup.friend.test"),
                 message: s("m1"),
                 recipients: vec![s("bob@friend.test")],
                 reason: s("connect to mx.friend.test: connection timed out; \
                                451 host mx2.friend.test said: 4.7.1 Try again later"),
-            },
+            })),
             Some((
                 "backup.friend.test deferred m1: connect to mx.friend.test: connection timed out; \
                      451 host mx2.friend.test said: 4.7.1 Try again later",
@@ -341,7 +345,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Bounced {
+            Event::Bounced(Box::new(Bounced {
                 node: s("mail.home.test"),
                 message: s("m1"),
                 recipient: s("bbo@friend.test"),
@@ -349,7 +353,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 reason: s("550 host mx.friend.test said: 5.1.1 <bbo@friend.test>: \
                                Recipient address rejected: User unknown in local recipient table"),
                 dsn: Some(s("m2")),
-            },
+            })),
             Some((
                 "mail.home.test bounced m1 for bbo@friend.test: 5.1.1 550 host mx.friend.test said: \
                      5.1.1 <bbo@friend.test>: Recipient address rejected: User unknown in local recipient table \
@@ -363,13 +367,13 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::Dropped {
+            Event::Dropped(Box::new(Dropped {
                 node: s("mail.home.test"),
                 message: s("m2"),
                 recipients: vec![s("alice@gone.test")],
                 reason: s("undeliverable bounce: a bounce has no sender to return to \
                                (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)"),
-            },
+            })),
             Some((
                 "mail.home.test dropped m2: undeliverable bounce: a bounce has no sender to return to \
                      (alice@gone.test: 5.4.4 Host or domain name not found: gone.test has no MX or A record)",
@@ -382,11 +386,11 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::SubmissionFailed {
+            Event::SubmissionFailed(Box::new(SubmissionFailed {
                 node: s("alice-laptop"),
                 message: s("m1"),
                 reason: s("cannot reach mail.home.test:587: connection refused"),
-            },
+            })),
             Some((
                 "alice-laptop could not submit m1: cannot reach mail.home.test:587: connection refused",
                 "alice-laptop não conseguiu enviar m1: não foi possível alcançar mail.home.test:587: conexão recusada",
@@ -396,11 +400,11 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
-            Event::QueuedAtEnd {
+            Event::QueuedAtEnd(Box::new(QueuedAtEnd {
                 node: s("mail.home.test"),
                 message: s("m1"),
                 recipients: vec![s("bob@friend.test")],
-            },
+            })),
             Some((
                 "m1 still queued on mail.home.test for bob@friend.test",
                 "m1 ainda está na fila de mail.home.test, para bob@friend.test",

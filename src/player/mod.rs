@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::exposure::describe;
 use crate::narrate::{Narration, Words, channel_text, narrate, narrate_hop};
 use crate::scenario::{Action, Role, Scenario, Text};
-use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Trace};
+use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Stored, Trace};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -250,7 +250,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
     let start_end = trace
         .events
         .iter()
-        .find(|r| r.t > 0 || matches!(r.event, Event::Composed { .. }))
+        .find(|r| r.t > 0 || matches!(r.event, Event::Composed(_)))
         .map_or(first_hop_seq, |r| r.seq.min(first_hop_seq));
 
     steps.push(Step {
@@ -324,16 +324,9 @@ fn nodes(scenario: &Scenario, trace: &Trace) -> Vec<NodeView> {
     let mut addresses: BTreeMap<&str, &str> = BTreeMap::new();
     let mut first_seen: BTreeMap<&str, u64> = BTreeMap::new();
     for record in &trace.events {
-        if let Event::Connect {
-            client,
-            server,
-            client_ip,
-            server_ip,
-            ..
-        } = &record.event
-        {
-            addresses.insert(client, client_ip);
-            addresses.insert(server, server_ip);
+        if let Event::Connect(c) = &record.event {
+            addresses.insert(&c.client, &c.client_ip);
+            addresses.insert(&c.server, &c.server_ip);
         }
         if let Event::Hop(hop) = &record.event {
             first_seen.entry(&hop.from).or_insert(record.seq);
@@ -404,17 +397,15 @@ impl<'a> Index<'a> {
         };
         for r in &trace.events {
             match &r.event {
-                Event::Line { conn, .. }
-                | Event::Wire { conn, .. }
-                | Event::TlsHandshake { conn, .. } => {
-                    index.conns.entry(conn).or_default().push(r);
-                }
-                Event::Stored { node, message, .. } => {
+                Event::Line { conn, .. } => index.conns.entry(conn).or_default().push(r),
+                Event::Wire(wire) => index.conns.entry(&wire.conn).or_default().push(r),
+                Event::TlsHandshake(h) => index.conns.entry(&h.conn).or_default().push(r),
+                Event::Stored(stored) => {
                     index
                         .stored
-                        .entry(node)
+                        .entry(&stored.node)
                         .or_default()
-                        .entry(message)
+                        .entry(&stored.message)
                         .or_default()
                         .push(r);
                 }
@@ -442,10 +433,10 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         .map_or(&[][..], Vec::as_slice);
     let (from, to) = transaction_span(on_conn, record.seq);
     for (i, r) in on_conn.iter().enumerate() {
-        if let Event::TlsHandshake { conn, reason, .. } = &r.event
-            && *conn == hop.conn
+        if let Event::TlsHandshake(h) = &r.event
+            && h.conn == hop.conn
         {
-            tls_reason = Some(reason.clone());
+            tls_reason = Some(h.reason.clone());
         }
         if i < from || i >= to {
             continue;
@@ -461,19 +452,14 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
                 text: text.clone(),
                 tls: *tls,
             }),
-            Event::Wire {
-                conn,
-                dir,
-                observed,
-                ..
-            } if *conn == hop.conn => wire.push(match observed {
+            Event::Wire(w) if w.conn == hop.conn => wire.push(match &w.observed {
                 Observed::Text { text } => WireView {
-                    dir: dir_code(*dir),
+                    dir: dir_code(w.dir),
                     seen_as: "text",
                     text: text.clone(),
                 },
                 Observed::Tls { records } => WireView {
-                    dir: dir_code(*dir),
+                    dir: dir_code(w.dir),
                     seen_as: "tls",
                     text: records
                         .iter()
@@ -532,12 +518,7 @@ fn transaction_span(on_conn: &[&Record], seq: u64) -> (usize, usize) {
 fn stored_view(index: &Index<'_>, record: &Record, hop: &Hop) -> Option<StoredView> {
     fn eml_of(r: &Record) -> Option<(&Place, bool, &String)> {
         match &r.event {
-            Event::Stored {
-                place,
-                readable,
-                eml,
-                ..
-            } => Some((place, *readable, eml)),
+            Event::Stored(s) => Some((&s.place, s.readable, &s.eml)),
             _ => None,
         }
     }
@@ -606,13 +587,14 @@ impl<'a> Holders<'a> {
             };
             self.done = Some(record.seq);
             match &record.event {
-                Event::Stored {
-                    node,
-                    message,
-                    place,
-                    readable,
-                    ..
-                } => {
+                Event::Stored(stored) => {
+                    let Stored {
+                        node,
+                        message,
+                        place,
+                        readable,
+                        ..
+                    } = &**stored;
                     let place_text = describe(place);
                     if let Place::Queue { queue_id } = place {
                         self.queue_files
@@ -625,11 +607,11 @@ impl<'a> Holders<'a> {
                         readable: *readable,
                     });
                 }
-                Event::Removed { node, queue_id, .. } => {
-                    if let Some(place) =
-                        self.queue_files.remove(&(node.as_str(), queue_id.as_str()))
-                    {
-                        self.held.retain(|h| !(h.node == *node && h.place == place));
+                Event::Removed(removed) => {
+                    let key = (removed.node.as_str(), removed.queue_id.as_str());
+                    if let Some(place) = self.queue_files.remove(&key) {
+                        self.held
+                            .retain(|h| !(h.node == removed.node && h.place == place));
                     }
                 }
                 _ => {}
@@ -675,19 +657,13 @@ fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView
     trace.events[lo..hi]
         .iter()
         .filter_map(|r| match &r.event {
-            Event::DnsAnswer {
-                node,
-                name,
-                rtype,
-                rcode,
-                answers,
-            } if by.is_none_or(|b| b == node) => Some(DnsView {
+            Event::DnsAnswer(answer) if by.is_none_or(|b| b == answer.node) => Some(DnsView {
                 t: r.t,
-                node: node.clone(),
-                name: name.clone(),
-                rtype: rtype.clone(),
-                rcode: rcode.clone(),
-                answers: answers.clone(),
+                node: answer.node.clone(),
+                name: answer.name.clone(),
+                rtype: answer.rtype.clone(),
+                rcode: answer.rcode.clone(),
+                answers: answer.answers.clone(),
             }),
             _ => None,
         })
@@ -704,12 +680,12 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                 Event::Hop(_)
                     | Event::NodeDown { .. }
                     | Event::NodeUp { .. }
-                    | Event::ConnectFailed { .. }
-                    | Event::Deferred { .. }
+                    | Event::ConnectFailed(_)
+                    | Event::Deferred(_)
                     | Event::RetryScheduled { .. }
-                    | Event::Delivered { .. }
-                    | Event::Bounced { .. }
-                    | Event::Dropped { .. }
+                    | Event::Delivered(_)
+                    | Event::Bounced(_)
+                    | Event::Dropped(_)
             )
         })
         .filter_map(|r| {

@@ -23,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use crate::trace::{Dir, Event, Observed, TlsRecord};
+use crate::trace::{Dir, Event, Observed, TlsRecord, Wire};
 
 use super::world::World;
 
@@ -168,13 +168,13 @@ impl Tap {
             }];
             scanner.observe(bytes)
         };
-        world.emit(Event::Wire {
+        world.emit(Event::Wire(Box::new(Wire {
             conn: self.conn.clone(),
             dir,
             len: bytes.len(),
             data: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes),
             observed,
-        });
+        })));
     }
 }
 

@@ -24,7 +24,7 @@ use tokio::time::sleep_until;
 
 use crate::clock::SimTime;
 use crate::scenario::{Action, Scenario};
-use crate::trace::{Event, Trace};
+use crate::trace::{Event, QueuedAtEnd, Trace};
 use world::World;
 
 pub use world::Limits;
@@ -109,11 +109,11 @@ where
             }
         };
         for (node, message, recipients) in world.still_queued() {
-            world.emit(Event::QueuedAtEnd {
+            world.emit(Event::QueuedAtEnd(Box::new(QueuedAtEnd {
                 node,
                 message,
                 recipients,
-            });
+            })));
         }
         world.emit(Event::End {
             reason: reason.into(),

@@ -14,7 +14,7 @@ use super::world::{Busy, World};
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
 use crate::scenario::Send;
 use crate::tls::ClientVerify;
-use crate::trace::Event;
+use crate::trace::{Composed, Event, SubmissionFailed};
 
 /// Runs one `send` step of the script.
 pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
@@ -47,20 +47,20 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         .text_body(send.body.as_str())
         .write_to_vec()
         .expect("writing to a Vec cannot fail");
-    world.emit(Event::Composed {
+    world.emit(Event::Composed(Box::new(Composed {
         node: node.clone(),
         message: message.clone(),
         message_id: header,
         from: user.clone(),
         to: send.to.clone(),
         subject: send.subject.clone(),
-    });
+    })));
     let fail = |reason: String| {
-        world.emit(Event::SubmissionFailed {
+        world.emit(Event::SubmissionFailed(Box::new(SubmissionFailed {
             node: node.clone(),
             message: message.clone(),
             reason,
-        })
+        })))
     };
     let conn = match world.connect(&node, &server, cfg.submit_port).await {
         Ok(conn) => conn,

@@ -24,7 +24,7 @@ use crate::proto::smtp::received::Stamp;
 use crate::proto::smtp::server::{Config, Output, Server};
 use crate::scenario::{Service, StartTls};
 use crate::tls::{self, ClientVerify};
-use crate::trace::{Channel, Dir, Event};
+use crate::trace::{Auth, Channel, Dir, Event, TlsHandshake};
 
 /// How much a driver reads at once.
 const CHUNK: usize = 4096;
@@ -87,13 +87,13 @@ pub async fn serve_smtp(
                     user,
                     mechanism,
                     accepted,
-                } => world.emit(Event::Auth {
+                } => world.emit(Event::Auth(Box::new(Auth {
                     conn: conn.id.clone(),
                     user,
                     mechanism: mechanism.into(),
                     accepted,
                     tls: session.io.is_tls(),
-                }),
+                }))),
                 Output::StartTls { discarded } => {
                     if session.flush().await.is_err() {
                         break 'session;
@@ -478,14 +478,14 @@ impl ClientSide {
                 let authenticated = auth.as_ref().is_some_and(|a| a.authenticated);
                 self.verdict.set(Some(authenticated));
                 let (version, cipher) = self.io.tls_params().unwrap_or_default();
-                world.emit(Event::TlsHandshake {
+                world.emit(Event::TlsHandshake(Box::new(TlsHandshake {
                     conn: self.conn_id.clone(),
                     version,
                     cipher,
                     server_authenticated: authenticated,
                     reason: auth.map(|a| a.reason).unwrap_or_default(),
                     resumed,
-                });
+                })));
                 Ok(())
             }
             Err(err) => {

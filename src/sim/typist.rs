@@ -29,7 +29,7 @@ use super::link::LinkEnd;
 use super::world::{Busy, World};
 use crate::proto::smtp::{Reply, ReplyEvent, ReplyReader};
 use crate::scenario::Typing;
-use crate::trace::{Event, Stop};
+use crate::trace::{Event, Stop, Typed};
 
 /// How long a person waits for a reply before giving up on the session.
 pub const PATIENCE: Duration = Duration::from_secs(5 * 60);
@@ -151,13 +151,13 @@ impl Terminal<'_> {
     }
 
     fn typed(&self, line: &str, reply: Option<String>) {
-        self.world.emit(Event::Typed {
+        self.world.emit(Event::Typed(Box::new(Typed {
             node: self.node.clone(),
             conn: self.conn.clone(),
             server: self.server.clone(),
             text: line.to_string(),
             reply,
-        });
+        })));
     }
 
     fn stop(&self, reason: Stop, untyped: usize) {

@@ -19,7 +19,7 @@ use tokio::time::{Duration, sleep};
 use crate::clock::Clock;
 use crate::scenario::{Node, Role, Scenario, Service, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
-use crate::trace::{Event, Record};
+use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
 use super::dns::{Zone, reverse_name};
 use super::link::{self, LinkEnd};
@@ -50,7 +50,7 @@ pub struct World {
     pub pki: Pki,
     pub time: Arc<dyn TimeProvider>,
     server_tls: BTreeMap<String, Arc<ServerConfig>>,
-    events: RefCell<Vec<Record>>,
+    events: RefCell<Records>,
     next_conn: Cell<u64>,
     next_hop: Cell<u32>,
     next_message: Cell<u64>,
@@ -108,11 +108,56 @@ impl Default for Limits {
     }
 }
 
+/// Records per chunk of the trace being written (about 5 MB each).
+const CHUNK: usize = 64 * 1024;
+
+/// The trace being written, in chunks of [`CHUNK`] records, each allocated
+/// once at its full size. A growing `Vec` would double its buffer: up to
+/// twice the records' size reserved for a trace of millions of records, and,
+/// with an allocator that copies when it grows a buffer, the old and the new
+/// one held at once.
+#[derive(Default)]
+struct Records {
+    chunks: Vec<Vec<Record>>,
+    len: usize,
+}
+
+impl Records {
+    /// How many records there are: the `seq` of the next one.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, record: Record) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(record),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(record);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// All the records, in order, in a `Vec` of exactly their number. Each
+    /// chunk is freed as soon as it is moved in, so at most one chunk more
+    /// than the result is held at a time.
+    fn take(&mut self) -> Vec<Record> {
+        let mut all = Vec::with_capacity(self.len);
+        for chunk in std::mem::take(&mut self.chunks) {
+            all.extend(chunk);
+        }
+        self.len = 0;
+        all
+    }
+}
+
 /// The bytes of text an event holds, roughly what it costs in memory.
 fn event_bytes(event: &Event) -> usize {
     match event {
-        Event::Stored { eml, .. } => eml.len(),
-        Event::Wire { data, .. } => data.len() * 2,
+        Event::Stored(stored) => stored.eml.len(),
+        Event::Wire(wire) => wire.data.len() * 2,
         Event::Line { text, .. } => text.len(),
         _ => 64,
     }
@@ -192,7 +237,7 @@ impl World {
             pki,
             time,
             server_tls,
-            events: RefCell::new(Vec::new()),
+            events: RefCell::new(Records::default()),
             next_conn: Cell::new(1),
             next_hop: Cell::new(1),
             next_message: Cell::new(1),
@@ -219,7 +264,7 @@ impl World {
         if self.suppress.borrow().contains(&kind) {
             return;
         }
-        let closing = matches!(event, Event::QueuedAtEnd { .. } | Event::End { .. });
+        let closing = matches!(event, Event::QueuedAtEnd(_) | Event::End { .. });
         if self.halted.get().is_some() && !closing {
             return;
         }
@@ -256,8 +301,9 @@ impl World {
         self.limits
     }
 
+    /// The trace's records, leaving none behind.
     pub fn take_events(&self) -> Vec<Record> {
-        std::mem::take(&mut *self.events.borrow_mut())
+        self.events.borrow_mut().take()
     }
 
     /// Marks the run busy until the guard is dropped.
@@ -360,12 +406,12 @@ impl World {
 
     /// Records a connection attempt that failed, and returns its reason.
     pub fn connect_failed(&self, client: &str, server: &str, port: u16, reason: String) -> String {
-        self.emit(Event::ConnectFailed {
+        self.emit(Event::ConnectFailed(Box::new(ConnectFailed {
             client: client.into(),
             server: server.into(),
             port,
             reason: reason.clone(),
-        });
+        })));
         reason
     }
 
@@ -404,14 +450,14 @@ impl World {
         };
         let verdict = info.verdict.clone();
         let carrying = info.carrying.clone();
-        self.emit(Event::Connect {
+        self.emit(Event::Connect(Box::new(Connect {
             conn: id.clone(),
             client: client.into(),
             server: server.into(),
             port,
             client_ip: info.client_ip.clone(),
             server_ip: self.zone.ip_of(server),
-        });
+        })));
         let (client_end, server_end) = link::pair(self, id.clone(), latency);
         let busy = self.busy();
         tokio::task::spawn_local(super::session::serve_smtp(
@@ -496,12 +542,12 @@ impl World {
     // --- DNS, with every question and answer in the trace ---
 
     fn record_lookup(&self, node: &str, name: &str, rtype: &str, answers: Option<Vec<String>>) {
-        self.emit(Event::DnsQuery {
+        self.emit(Event::DnsQuery(Box::new(DnsQuery {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
-        });
-        self.emit(Event::DnsAnswer {
+        })));
+        self.emit(Event::DnsAnswer(Box::new(DnsAnswer {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
@@ -512,7 +558,7 @@ impl World {
             }
             .into(),
             answers: answers.unwrap_or_default(),
-        });
+        })));
     }
 
     /// MX lookup. `None` when the name does not exist; an empty list when it
@@ -553,5 +599,38 @@ impl World {
             .map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
         self.record_lookup(node, &owner, "PTR", text);
         ptr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_come_back_in_order_in_a_vec_of_their_exact_size() {
+        let mut records = Records::default();
+        let n = 2 * CHUNK + 3;
+        for seq in 0..n as u64 {
+            records.push(Record {
+                t: seq / 10,
+                seq,
+                event: Event::Closed {
+                    conn: format!("c{seq}"),
+                },
+            });
+        }
+        assert_eq!(records.len(), n);
+        assert_eq!(records.chunks.len(), 3);
+        let all = records.take();
+        assert_eq!((all.len(), all.capacity()), (n, n));
+        assert!(all.iter().enumerate().all(|(i, r)| r.seq == i as u64));
+        assert_eq!(
+            all[n - 1].event,
+            Event::Closed {
+                conn: format!("c{}", n - 1)
+            }
+        );
+        assert_eq!(records.len(), 0);
+        assert!(records.take().is_empty());
     }
 }

@@ -20,7 +20,9 @@ use crate::clock::SimTime;
 use crate::policy::relay::local_mailbox;
 use crate::proto::smtp::received_count;
 use crate::scenario::Duration;
-use crate::trace::{Channel, Event, Hop, Place};
+use crate::trace::{
+    Bounced, Channel, Deferred, DelayWarned, Delivered, Dropped, Event, Hop, Place, Removed, Stored,
+};
 use dsn::{Action, Notice, Problem};
 use route::Fate;
 
@@ -66,7 +68,7 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
     };
     let hops = received_count(&arrival.data);
     let (tls_version, cipher) = arrival.tls.clone().unzip();
-    world.emit(Event::Hop(Hop {
+    world.emit(Event::Hop(Box::new(Hop {
         hop: world.next_hop(),
         message: message.clone(),
         from: arrival.from.clone(),
@@ -78,7 +80,7 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
         cipher,
         sender: arrival.sender.clone(),
         recipients: arrival.recipients.clone(),
-    }));
+    })));
     let limit = world
         .node(&arrival.node)
         .map_or(usize::MAX, |n| n.hop_limit);
@@ -115,16 +117,16 @@ fn refuse_loop(world: &Rc<World>, entry: Entry, hops: usize, limit: usize) {
         .map(|r| (r.clone(), problem.clone()))
         .collect();
     bounce(world, &entry, &failed);
-    world.emit(Event::Removed {
+    world.emit(Event::Removed(Box::new(Removed {
         node: entry.node.clone(),
         message: entry.message.clone(),
         queue_id: entry.queue_id.clone(),
         reason: "bounced: mail forwarding loop".into(),
-    });
+    })));
 }
 
 fn store_in_queue(world: &World, entry: &Entry) {
-    world.emit(Event::Stored {
+    world.emit(Event::Stored(Box::new(Stored {
         node: entry.node.clone(),
         message: entry.message.clone(),
         place: Place::Queue {
@@ -132,7 +134,7 @@ fn store_in_queue(world: &World, entry: &Entry) {
         },
         readable: true,
         eml: String::from_utf8_lossy(&entry.data).into_owned(),
-    });
+    })));
 }
 
 /// Files local recipients into the mailbox store and queues the rest (also
@@ -153,7 +155,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
         .into_bytes();
         eml.extend_from_slice(&entry.data);
         let folder = "INBOX".to_string();
-        world.emit(Event::Stored {
+        world.emit(Event::Stored(Box::new(Stored {
             node: entry.node.clone(),
             message: entry.message.clone(),
             place: Place::Mailbox {
@@ -162,7 +164,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
             },
             readable: true,
             eml: String::from_utf8_lossy(&eml).into_owned(),
-        });
+        })));
         let filed = world.store.borrow_mut().append(
             &entry.node,
             &mailbox,
@@ -171,7 +173,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
             eml,
             world.clock.unix_now(),
         );
-        world.emit(Event::Delivered {
+        world.emit(Event::Delivered(Box::new(Delivered {
             node: entry.node.clone(),
             message: entry.message.clone(),
             recipient: rcpt,
@@ -179,7 +181,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
             mailbox,
             uid: filed.uid,
             uidvalidity: filed.uidvalidity,
-        });
+        })));
     }
     if remote.is_empty() {
         return;
@@ -258,7 +260,7 @@ async fn run_queue_entry(world: Rc<World>, mut entry: Entry, _busy: Busy) {
             entry.pending.clone(),
         );
         if entry.pending.is_empty() {
-            world.emit(Event::Removed {
+            world.emit(Event::Removed(Box::new(Removed {
                 node: entry.node.clone(),
                 message: entry.message.clone(),
                 queue_id: entry.queue_id.clone(),
@@ -267,15 +269,15 @@ async fn run_queue_entry(world: Rc<World>, mut entry: Entry, _busy: Busy) {
                 } else {
                     "done (some recipients bounced)".into()
                 },
-            });
+            })));
             return;
         }
-        world.emit(Event::Deferred {
+        world.emit(Event::Deferred(Box::new(Deferred {
             node: entry.node.clone(),
             message: entry.message.clone(),
             recipients: entry.pending.clone(),
             reason: reasons.join("; "),
-        });
+        })));
         if let Some(after) = cfg.delay_warning
             && !warned
             && now >= arrived + after.as_millis()
@@ -304,7 +306,7 @@ fn bounce(world: &Rc<World>, entry: &Entry, failed: &[(String, Problem)]) {
             .iter()
             .map(|(r, p)| format!("{r}: {} {}", p.status, p.reason))
             .collect();
-        world.emit(Event::Dropped {
+        world.emit(Event::Dropped(Box::new(Dropped {
             node: entry.node.clone(),
             message: entry.message.clone(),
             recipients: failed.iter().map(|f| f.0.clone()).collect(),
@@ -312,19 +314,19 @@ fn bounce(world: &Rc<World>, entry: &Entry, failed: &[(String, Problem)]) {
                 "undeliverable bounce: a bounce has no sender to return to ({})",
                 why.join("; ")
             ),
-        });
+        })));
         return;
     }
     let notice = notify(world, entry, failed, Action::Failed, None);
     for (rcpt, problem) in failed {
-        world.emit(Event::Bounced {
+        world.emit(Event::Bounced(Box::new(Bounced {
             node: entry.node.clone(),
             message: entry.message.clone(),
             recipient: rcpt.clone(),
             status: problem.status.clone(),
             reason: problem.reason.clone(),
             dsn: Some(notice.message.clone()),
-        });
+        })));
     }
     take_in(world, notice);
 }
@@ -344,12 +346,12 @@ fn warn_delay(
     let until = world.clock.rfc5322_at(SimTime(retry_until));
     let waited = after.to_string();
     let notice = notify(world, entry, late, Action::Delayed, Some((&waited, &until)));
-    world.emit(Event::DelayWarned {
+    world.emit(Event::DelayWarned(Box::new(DelayWarned {
         node: entry.node.clone(),
         message: entry.message.clone(),
         recipients: late.iter().map(|(r, _)| r.clone()).collect(),
         dsn: notice.message.clone(),
-    });
+    })));
     take_in(world, notice);
 }
 
