@@ -22,12 +22,17 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     let _ = writeln!(out, "virtual time starts at {}\n", trace.start);
 
     let rows: Vec<[String; 7]> = trace
-        .hops()
-        .map(|(record, hop)| {
-            let rests = trace
-                .events
+        .events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.event {
+            Event::Hop(hop) => Some((i, r, hop)),
+            _ => None,
+        })
+        .map(|(i, record, hop)| {
+            // The copy is stored right after its hop: look from there.
+            let rests = trace.events[i + 1..]
                 .iter()
-                .skip(record.seq as usize + 1)
                 .find_map(|r| match &r.event {
                     Event::Stored(s) if s.node == hop.to && s.message == hop.message => {
                         Some(describe(&s.place))

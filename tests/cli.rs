@@ -294,3 +294,59 @@ fn serve_on_a_public_address_needs_the_host_names_students_use() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--host"), "{err}");
 }
+
+#[test]
+fn trace_out_writes_the_whole_trace_as_json_lines_while_it_runs() {
+    let dir = std::env::temp_dir().join(format!("mailhop-trace-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("six-hops.ndjson");
+    let out = mailhop(&[
+        "run",
+        "scenarios/bounces.json",
+        "--trace-out",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("The whole trace is in"),
+        "{}",
+        text(&out.stdout)
+    );
+    // The same events as --json, one per line after a header.
+    let json = mailhop(&["run", "scenarios/bounces.json", "--json"]);
+    let whole: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let streamed = std::fs::read_to_string(&file).unwrap();
+    let mut lines = streamed.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["scenario"], whole["scenario"]);
+    assert_eq!(header["seed"], whole["seed"]);
+    assert_eq!(header["start"], whole["start"]);
+    let events: Vec<serde_json::Value> = lines
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(&serde_json::Value::Array(events), &whole["events"]);
+    // And the table made from the rest is the same table, plus the note.
+    let table = text(&mailhop(&["run", "scenarios/bounces.json"]).stdout);
+    let streamed_table = text(&out.stdout);
+    let (before_note, _) = streamed_table
+        .rsplit_once("\nThe whole trace is in")
+        .unwrap();
+    assert_eq!(before_note, table);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn trace_out_to_a_place_that_cannot_be_written_is_refused_clearly() {
+    let out = mailhop(&[
+        "run",
+        "scenarios/six-hops.json",
+        "--trace-out",
+        "/nonexistent-dir/trace.ndjson",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/nonexistent-dir/trace.ndjson: cannot write the trace there"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -13,6 +13,7 @@ pub mod link;
 pub mod mta;
 pub mod mua;
 pub mod session;
+pub mod sink;
 pub mod store;
 pub mod typist;
 pub mod world;
@@ -30,13 +31,26 @@ use world::World;
 pub use world::Limits;
 
 /// Knobs for a run that are not part of the scenario.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Event kinds not to record. Only for tests that prove the invariant
     /// checks notice a missing event.
     pub suppress: Vec<&'static str>,
     /// Caps on events and messages.
     pub limits: Limits,
+    /// Write every event here as it happens (`--trace-out`); the returned
+    /// trace then keeps all but lines and wire chunks (see [`sink`]).
+    pub sink: Option<sink::SharedSink>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("suppress", &self.suppress)
+            .field("limits", &self.limits)
+            .field("sink", &self.sink.is_some())
+            .finish()
+    }
 }
 
 /// Runs a scenario to the end (or to a limit) and returns its trace.
@@ -86,6 +100,7 @@ where
     let local = LocalSet::new();
     let (events, value) = local.block_on(&runtime, async {
         let world = World::new(scenario.clone(), options.limits)?;
+        world.set_sink(options.sink.clone());
         world
             .suppress
             .borrow_mut()
@@ -121,6 +136,7 @@ where
         // Kept connections point back at the world: let them go, so a run
         // cut short frees everything.
         world.conn_cache.borrow_mut().clear();
+        world.finish_sink()?;
         Ok::<_, String>((world.take_events(), value))
     })?;
     let trace = Trace {

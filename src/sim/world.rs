@@ -51,6 +51,10 @@ pub struct World {
     pub time: Arc<dyn TimeProvider>,
     server_tls: BTreeMap<String, Arc<ServerConfig>>,
     events: RefCell<Records>,
+    /// The `seq` of the next event (with a sink, not every event is kept).
+    next_seq: Cell<u64>,
+    /// Where every event is also written as it happens, if anywhere.
+    sink: RefCell<Option<super::sink::SharedSink>>,
     next_conn: Cell<u64>,
     next_hop: Cell<u32>,
     next_message: Cell<u64>,
@@ -123,11 +127,6 @@ struct Records {
 }
 
 impl Records {
-    /// How many records there are: the `seq` of the next one.
-    fn len(&self) -> usize {
-        self.len
-    }
-
     fn push(&mut self, record: Record) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(record),
@@ -238,6 +237,8 @@ impl World {
             time,
             server_tls,
             events: RefCell::new(Records::default()),
+            next_seq: Cell::new(0),
+            sink: RefCell::new(None),
             next_conn: Cell::new(1),
             next_hop: Cell::new(1),
             next_message: Cell::new(1),
@@ -276,11 +277,40 @@ impl World {
         }
         let t = self.clock.now().as_millis();
         tracing::debug!(t, ?event, "event");
-        let mut events = self.events.borrow_mut();
-        let seq = events.len() as u64;
-        events.push(Record { t, seq, event });
-        if events.len() >= self.limits.max_events && !closing {
+        let seq = self.next_seq.get();
+        self.next_seq.set(seq + 1);
+        let record = Record { t, seq, event };
+        let kept = match &*self.sink.borrow() {
+            Some(sink) => {
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .write(&record);
+                super::sink::kept_in_memory(&record.event)
+            }
+            None => true,
+        };
+        if kept {
+            self.events.borrow_mut().push(record);
+        }
+        if seq + 1 >= self.limits.max_events as u64 && !closing {
             self.stop("event_limit");
+        }
+    }
+
+    /// Streams every event to `sink` from now on.
+    pub fn set_sink(&self, sink: Option<super::sink::SharedSink>) {
+        *self.sink.borrow_mut() = sink;
+    }
+
+    /// Flushes the sink, if any; an error says why the file is incomplete.
+    pub fn finish_sink(&self) -> Result<(), String> {
+        match self.sink.borrow_mut().take() {
+            Some(sink) => sink
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .finish()
+                .map_err(|err| format!("cannot write the trace: {err}")),
+            None => Ok(()),
         }
     }
 
@@ -619,7 +649,7 @@ mod tests {
                 },
             });
         }
-        assert_eq!(records.len(), n);
+        assert_eq!(records.len, n);
         assert_eq!(records.chunks.len(), 3);
         let all = records.take();
         assert_eq!((all.len(), all.capacity()), (n, n));
@@ -630,7 +660,7 @@ mod tests {
                 conn: format!("c{}", n - 1)
             }
         );
-        assert_eq!(records.len(), 0);
+        assert_eq!(records.len, 0);
         assert!(records.take().is_empty());
     }
 }
