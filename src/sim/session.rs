@@ -309,6 +309,7 @@ pub async fn open(
         carrying: conn.carrying,
         client: Client::new(plan, envelope),
         pending: VecDeque::new(),
+        chunk: vec![0u8; CHUNK],
         opened: world.clock.now().as_millis(),
     };
     if implicit && let Err(reason) = session.side.start_tls().await {
@@ -329,6 +330,8 @@ pub struct ClientSession {
     carrying: Rc<std::cell::RefCell<Option<String>>>,
     client: Client,
     pending: VecDeque<ClientOutput>,
+    /// The read buffer, kept for the connection's life.
+    chunk: Vec<u8>,
     /// When the connection was opened, in virtual ms.
     pub opened: u64,
 }
@@ -367,7 +370,6 @@ impl ClientSession {
     /// Runs the engine until it reports: the transaction's outcome, or
     /// `None` when the session closed with nothing to report.
     async fn drive(&mut self) -> Option<Outcome> {
-        let mut chunk = vec![0u8; CHUNK];
         loop {
             if let Some(output) = self.pending.pop_front() {
                 match output {
@@ -393,9 +395,9 @@ impl ClientSession {
             if let Err(err) = self.side.flush().await {
                 return Some(self.lost(err));
             }
-            let outputs = match self.side.io.read(&mut chunk).await {
+            let outputs = match self.side.io.read(&mut self.chunk).await {
                 Ok(0) => self.client.eof(),
-                Ok(n) => self.client.feed(&chunk[..n]),
+                Ok(n) => self.client.feed(&self.chunk[..n]),
                 Err(err) => return Some(self.lost(err)),
             };
             self.pending.extend(outputs);
