@@ -163,6 +163,8 @@ async def main():
         after = rss_kb(server.pid)
         await asyncio.sleep(8)
         later = rss_kb(server.pid)
+        await asyncio.sleep(20)
+        much_later = rss_kb(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -180,7 +182,7 @@ async def main():
               f"refused {refused or 'none'} (deliberate: 429 one at a time, 503 pool full)")
     print(f"errors:   {errors or 'none'}")
     print(f"server memory: {before} kB before, {peak[0]} kB at most during the storm, "
-          f"{after} kB 2 s after, {later} kB 10 s after")
+          f"{after} kB 2 s after, {later} kB 10 s after, {much_later} kB 30 s after")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ const STR = {
     first: 'First step', prev: 'Previous', next: 'Next', last: 'Last step', play: 'Play', pause: 'Pause', speed: 'Speed',
     present: 'Present', leave: 'Leave presenter mode', presentHint: 'Presenter mode: press Esc to leave',
     conversation: 'Conversation', wireToggle: 'What someone on the wire sees', convWho: 'C: client {a} · S: server {b}', certCheck: 'Certificate check: {r}',
+    connReused: 'Same connection as hop {n}: the client kept it open and began with RSET, with no new greeting, EHLO or TLS handshake.',
+    tlsResumed: 'TLS session resumed: the server sent no certificate this time; the client trusts the session it checked before.',
     insideTls: 'inside TLS', tlsBlock: 'inside TLS: only the two ends can read these lines',
     wireIntro: 'The bytes between {a} and {b} as someone watching the link sees them: plain text as it is, TLS records only by type and size.',
     noConv: 'No SMTP conversation in this step.', emptyLine: '(empty line)',
@@ -47,6 +49,8 @@ const STR = {
     first: 'Primeiro passo', prev: 'Anterior', next: 'Próximo', last: 'Último passo', play: 'Reproduzir', pause: 'Pausar', speed: 'Velocidade',
     present: 'Apresentar', leave: 'Sair do modo apresentação', presentHint: 'Modo apresentação: aperte Esc para sair',
     conversation: 'Conversa', wireToggle: 'O que alguém na rede vê', convWho: 'C: cliente {a} · S: servidor {b}', certCheck: 'Verificação do certificado: {r}',
+    connReused: 'Mesma conexão do salto {n}: o cliente a manteve aberta e começou com RSET, sem nova saudação, EHLO nem handshake TLS.',
+    tlsResumed: 'Sessão TLS retomada: desta vez o servidor não enviou certificado; o cliente confia na sessão que verificou antes.',
     insideTls: 'dentro do TLS', tlsBlock: 'dentro do TLS: só as duas pontas leem estas linhas',
     wireIntro: 'Os bytes entre {a} e {b} como quem observa o enlace os vê: texto puro como está, registros TLS só com tipo e tamanho.',
     noConv: 'Nenhuma conversa SMTP neste passo.', emptyLine: '(linha vazia)',
@@ -546,7 +550,9 @@ function renderConv() {
   U.wire.checked = P.wire;
   if (!h) { put(U.convMeta); put(U.conv, empty('noConv')); return; }
   put(U.convMeta, el('div', null, tr('convWho', { a: h.from, b: h.to })), el('div', null, [h.message, h.protocol, h.tls_version, h.cipher].filter(Boolean).join(' · ')),
-    h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })));
+    h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })),
+    h.reused_from && el('div.note', null, tr('connReused', { n: h.reused_from })),
+    h.tls_resumed && el('div.note', null, tr('tlsResumed')));
   if (P.wire) {
     put(U.conv, el('p.note', null, tr('wireIntro', { a: h.from, b: h.to })), el('ol.wire', null, (h.wire || []).map(w => {
       const who = el('span.who', null, w.dir === 'c' ? 'C→S' : 'S→C'), dir = w.dir === 'c' ? 'c' : 's';

@@ -88,6 +88,11 @@ pub struct HopView {
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
     pub tls_reason: Option<String>,
+    /// The connection's TLS session was resumed: no certificate crossed.
+    pub tls_resumed: bool,
+    /// The connection was kept open after this earlier hop, and this hop's
+    /// transaction began with RSET on it.
+    pub reused_from: Option<u32>,
     pub sender: String,
     pub recipients: Vec<String>,
     pub conversation: Vec<LineView>,
@@ -387,6 +392,8 @@ struct Index<'a> {
     conns: BTreeMap<&'a str, Vec<&'a Record>>,
     /// Stored copies, by node then message, in trace order.
     stored: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a Record>>>,
+    /// The first hop on each connection (a kept connection carries more).
+    first_hop: BTreeMap<&'a str, u32>,
 }
 
 impl<'a> Index<'a> {
@@ -394,10 +401,14 @@ impl<'a> Index<'a> {
         let mut index = Index {
             conns: BTreeMap::new(),
             stored: BTreeMap::new(),
+            first_hop: BTreeMap::new(),
         };
         for r in &trace.events {
             match &r.event {
                 Event::Line { conn, .. } => index.conns.entry(conn).or_default().push(r),
+                Event::Hop(hop) => {
+                    index.first_hop.entry(&hop.conn).or_insert(hop.hop);
+                }
                 Event::Wire(wire) => index.conns.entry(&wire.conn).or_default().push(r),
                 Event::TlsHandshake(h) => index.conns.entry(&h.conn).or_default().push(r),
                 Event::Stored(stored) => {
@@ -427,6 +438,7 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
     let mut conversation = Vec::new();
     let mut wire = Vec::new();
     let mut tls_reason = None;
+    let mut tls_resumed = false;
     let on_conn = index
         .conns
         .get(hop.conn.as_str())
@@ -437,6 +449,7 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
             && h.conn == hop.conn
         {
             tls_reason = Some(h.reason.clone());
+            tls_resumed = h.resumed;
         }
         if i < from || i >= to {
             continue;
@@ -486,6 +499,12 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         tls_version: hop.tls_version.clone(),
         cipher: hop.cipher.clone(),
         tls_reason,
+        tls_resumed,
+        reused_from: index
+            .first_hop
+            .get(hop.conn.as_str())
+            .copied()
+            .filter(|first| *first != hop.hop),
         sender: hop.sender.clone(),
         recipients: hop.recipients.clone(),
         conversation,
