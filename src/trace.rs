@@ -17,7 +17,9 @@
 //! (`Event::Connect(Box<Connect>)`); it serializes exactly as a struct
 //! variant would, and a test keeps a [`Record`] at 80 bytes or less.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize, Serializer};
 
 /// One run of one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,11 +109,15 @@ pub enum Place {
 }
 
 /// What a passive observer of a link sees in one chunk of bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "as", rename_all = "snake_case")]
+///
+/// It holds no copy of the bytes: a [`Wire`] keeps them once, in `data`,
+/// and the text of a cleartext chunk is [`Wire::observed_text`]. In JSON
+/// this is `{"as":"text","text":...}` or `{"as":"tls","records":[...]}`
+/// (written by [`Wire`]'s `Serialize`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observed {
-    /// Cleartext: the observer reads it as it is (lossy UTF-8).
-    Text { text: String },
+    /// Cleartext: the observer reads the bytes as they are (lossy UTF-8).
+    Text,
     /// TLS records: only their headers mean anything to the observer.
     Tls { records: Vec<TlsRecord> },
 }
@@ -373,14 +379,145 @@ pub struct ConnectFailed {
 }
 
 /// What [`Event::Wire`] records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The chunk's bytes are held once, in `data`: wire chunks are a large
+/// share of a big run's memory. The JSON carries them twice, as it always
+/// has: `data` as base64 (for exports such as pcap) and, for a cleartext
+/// chunk, `observed.text` as lossy UTF-8. Both are written from `data`, in
+/// the order `conn, dir, len, data, observed`; reading JSON back checks
+/// that `len` and `text` agree with `data`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "wire_json::WireIn")]
 pub struct Wire {
     pub conn: String,
     pub dir: Dir,
+    /// How many bytes: `data.len()`.
     pub len: usize,
-    /// The bytes themselves, base64 (for exports such as pcap).
-    pub data: String,
+    /// The bytes themselves (base64 in JSON).
+    pub data: Box<[u8]>,
     pub observed: Observed,
+}
+
+impl Wire {
+    /// What an observer reads in a cleartext chunk: its bytes as lossy
+    /// UTF-8 (borrowed when they are valid UTF-8). `None` for TLS records.
+    pub fn observed_text(&self) -> Option<Cow<'_, str>> {
+        match self.observed {
+            Observed::Text => Some(String::from_utf8_lossy(&self.data)),
+            Observed::Tls { .. } => None,
+        }
+    }
+}
+
+impl Serialize for Wire {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        wire_json::WireOut {
+            conn: &self.conn,
+            dir: self.dir,
+            len: self.len,
+            data: wire_json::Base64(&self.data),
+            observed: match &self.observed {
+                Observed::Text => wire_json::ObservedOut::Text {
+                    text: String::from_utf8_lossy(&self.data),
+                },
+                Observed::Tls { records } => wire_json::ObservedOut::Tls { records },
+            },
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The JSON shape of a [`Wire`], which repeats what the struct holds once.
+mod wire_json {
+    use std::borrow::Cow;
+
+    use base64::Engine as _;
+    use base64::display::Base64Display;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Serialize, Serializer};
+
+    use super::{Dir, Observed, TlsRecord, Wire};
+
+    /// Bytes written as standard base64, straight into the output.
+    pub struct Base64<'a>(pub &'a [u8]);
+
+    impl Serialize for Base64<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_str(&Base64Display::new(self.0, &STANDARD))
+        }
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename = "Wire")]
+    pub struct WireOut<'a> {
+        pub conn: &'a str,
+        pub dir: Dir,
+        pub len: usize,
+        pub data: Base64<'a>,
+        pub observed: ObservedOut<'a>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename = "Observed", tag = "as", rename_all = "snake_case")]
+    pub enum ObservedOut<'a> {
+        Text { text: Cow<'a, str> },
+        Tls { records: &'a [TlsRecord] },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename = "Wire")]
+    pub struct WireIn {
+        conn: String,
+        dir: Dir,
+        len: usize,
+        data: String,
+        observed: ObservedIn,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename = "Observed", tag = "as", rename_all = "snake_case")]
+    enum ObservedIn {
+        Text { text: String },
+        Tls { records: Vec<TlsRecord> },
+    }
+
+    impl TryFrom<WireIn> for Wire {
+        type Error = String;
+
+        fn try_from(json: WireIn) -> Result<Wire, String> {
+            let data = STANDARD
+                .decode(&json.data)
+                .map_err(|e| format!("wire {}: data is not base64: {e}", json.conn))?
+                .into_boxed_slice();
+            if json.len != data.len() {
+                return Err(format!(
+                    "wire {}: len is {} but data holds {} bytes",
+                    json.conn,
+                    json.len,
+                    data.len()
+                ));
+            }
+            let observed = match json.observed {
+                ObservedIn::Text { text } => {
+                    if text != String::from_utf8_lossy(&data) {
+                        return Err(format!(
+                            "wire {}: observed text is not data read as UTF-8",
+                            json.conn
+                        ));
+                    }
+                    Observed::Text
+                }
+                ObservedIn::Tls { records } => Observed::Tls { records },
+            };
+            Ok(Wire {
+                conn: json.conn,
+                dir: json.dir,
+                len: json.len,
+                data,
+                observed,
+            })
+        }
+    }
 }
 
 /// What [`Event::TlsHandshake`] records.
@@ -550,5 +687,95 @@ mod tests {
             r#"{"t":5,"seq":2,"kind":"stored","node":"mx","message":"m1","place":"mailbox","mailbox":"bob@friend.test","folder":"INBOX","readable":true,"eml":"Subject: hi\r\n"}"#
         );
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), record);
+    }
+
+    fn wire_record(data: &[u8], observed: Observed) -> Record {
+        Record {
+            t: 7,
+            seq: 3,
+            event: Event::Wire(Box::new(Wire {
+                conn: "c1".into(),
+                dir: Dir::ClientToServer,
+                len: data.len(),
+                data: data.into(),
+                observed,
+            })),
+        }
+    }
+
+    /// Serializes `record`, checks the JSON is `expected`, reads it back
+    /// and checks it is the same record and writes the same JSON again.
+    fn round_trip(record: &Record, expected: &str) {
+        let json = serde_json::to_string(record).unwrap();
+        assert_eq!(json, expected);
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, record);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let pretty = serde_json::to_string_pretty(record).unwrap();
+        let back: Record = serde_json::from_str(&pretty).unwrap();
+        assert_eq!(&back, record);
+        assert_eq!(serde_json::to_string_pretty(&back).unwrap(), pretty);
+    }
+
+    #[test]
+    fn a_cleartext_wire_chunk_round_trips_even_when_not_utf8() {
+        // 0xE9 alone is not UTF-8: the text shows U+FFFD, the data keeps the byte.
+        let record = wire_record(b"caf\xe9\r\n", Observed::Text);
+        let Event::Wire(wire) = &record.event else {
+            unreachable!()
+        };
+        assert_eq!(wire.observed_text().as_deref(), Some("caf\u{fffd}\r\n"));
+        round_trip(
+            &record,
+            "{\"t\":7,\"seq\":3,\"kind\":\"wire\",\"conn\":\"c1\",\"dir\":\"client_to_server\",\
+             \"len\":6,\"data\":\"Y2Fm6Q0K\",\"observed\":{\"as\":\"text\",\"text\":\"caf\u{fffd}\\r\\n\"}}",
+        );
+    }
+
+    #[test]
+    fn a_tls_wire_chunk_round_trips() {
+        let data = [0x16, 3, 1, 0, 2, 1, 0, 0x17, 3, 3, 0, 1, 0xff];
+        let record = wire_record(
+            &data,
+            Observed::Tls {
+                records: vec![
+                    TlsRecord {
+                        content_type: "handshake".into(),
+                        version: "0x0301".into(),
+                        length: 2,
+                    },
+                    TlsRecord {
+                        content_type: "application_data".into(),
+                        version: "0x0303".into(),
+                        length: 1,
+                    },
+                ],
+            },
+        );
+        let Event::Wire(wire) = &record.event else {
+            unreachable!()
+        };
+        assert_eq!(wire.observed_text(), None);
+        round_trip(
+            &record,
+            r#"{"t":7,"seq":3,"kind":"wire","conn":"c1","dir":"client_to_server","len":13,"data":"FgMBAAIBABcDAwAB/w==","observed":{"as":"tls","records":[{"content_type":"handshake","version":"0x0301","length":2},{"content_type":"application_data","version":"0x0303","length":1}]}}"#,
+        );
+    }
+
+    #[test]
+    fn a_wire_chunk_whose_fields_disagree_is_refused() {
+        let ok = r#"{"t":7,"seq":3,"kind":"wire","conn":"c1","dir":"client_to_server","len":2,"data":"aGk=","observed":{"as":"text","text":"hi"}}"#;
+        assert!(serde_json::from_str::<Record>(ok).is_ok());
+        for (from, to) in [
+            (r#""len":2"#, r#""len":3"#),
+            (r#""text":"hi""#, r#""text":"ho""#),
+            (r#""data":"aGk=""#, r#""data":"aGk!""#),
+        ] {
+            let bad = ok.replace(from, to);
+            assert!(
+                serde_json::from_str::<Record>(&bad).is_err(),
+                "accepted {bad}"
+            );
+        }
     }
 }

@@ -4,9 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-
 use super::{Evidence, Outcome, smtp};
 use crate::clock::SimTime;
 use crate::exposure::Ledger;
@@ -612,7 +609,7 @@ fn wire(claim: &WireClaim, trace: &Trace) -> Verdict {
                     && wire.conn == *conn
                     && wire.dir == dir
                 {
-                    stream.extend(B64.decode(&wire.data).unwrap_or_default());
+                    stream.extend_from_slice(&wire.data);
                     ends.push((stream.len(), record));
                 }
             }

@@ -144,10 +144,8 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 conn: s("c4"),
                 dir: Dir::ClientToServer,
                 len: 25,
-                data: s("RUhMTyBzbWFydGhvc3QuaXNwLnRlc3QNCg=="),
-                observed: Observed::Text {
-                    text: s("EHLO smarthost.isp.test\r\n"),
-                },
+                data: b"EHLO smarthost.isp.test\r\n"[..].into(),
+                observed: Observed::Text,
             })),
             None,
         ),

@@ -466,10 +466,10 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
                 tls: *tls,
             }),
             Event::Wire(w) if w.conn == hop.conn => wire.push(match &w.observed {
-                Observed::Text { text } => WireView {
+                Observed::Text => WireView {
                     dir: dir_code(w.dir),
                     seen_as: "text",
-                    text: text.clone(),
+                    text: w.observed_text().unwrap_or_default().into_owned(),
                 },
                 Observed::Tls { records } => WireView {
                     dir: dir_code(w.dir),

@@ -172,7 +172,7 @@ impl Tap {
             conn: self.conn.clone(),
             dir,
             len: bytes.len(),
-            data: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes),
+            data: bytes.into(),
             observed,
         })));
     }
@@ -196,9 +196,7 @@ impl Scanner {
             self.tls = true;
         }
         if !self.tls {
-            return Observed::Text {
-                text: String::from_utf8_lossy(bytes).into_owned(),
-            };
+            return Observed::Text;
         }
         let mut records = Vec::new();
         let mut rest = bytes;

@@ -153,10 +153,16 @@ impl Records {
 }
 
 /// The bytes of text an event holds, roughly what it costs in memory.
+///
+/// A wire chunk holds its raw bytes once, but counts twice the length of
+/// their base64 (about 2.7 times the raw length): roughly what it costs in
+/// the JSON trace (base64 `data` plus the text or the TLS record headers),
+/// and the very figure it counted when the trace held the base64 and the
+/// text as strings, so a run cut by `max_bytes` stops where it did.
 fn event_bytes(event: &Event) -> usize {
     match event {
         Event::Stored(stored) => stored.eml.len(),
-        Event::Wire(wire) => wire.data.len() * 2,
+        Event::Wire(wire) => wire.data.len().div_ceil(3) * 4 * 2,
         Event::Line { text, .. } => text.len(),
         _ => 64,
     }
