@@ -37,6 +37,7 @@ const STR = {
     whatif: 'What if…', whatifIntro: 'Change the world and run it again; you stay at the same step.',
     compose: 'The message', subject: 'Subject', text: 'Text', apply: 'Apply', reset: 'Back to the scenario as written',
     running: 'Running the changed scenario…', changed: 'What if: you are looking at a changed version of this scenario.', failedReq: 'That did not work: {e}', done: 'Done: showing the changed scenario.',
+    busyServer: 'the server is busy with other students’ what-ifs; try again in a few seconds', oneAtATime: 'your previous what-if is still running; wait for it, then try again',
   },
   pt: {
     lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
@@ -69,6 +70,7 @@ const STR = {
     whatif: 'E se…?', whatifIntro: 'Mude o mundo e rode de novo; você continua no mesmo passo.',
     compose: 'A mensagem', subject: 'Assunto', text: 'Texto', apply: 'Aplicar', reset: 'Voltar ao cenário original',
     running: 'Rodando o cenário alterado…', changed: 'E se: você está vendo uma versão alterada deste cenário.', failedReq: 'Não deu certo: {e}', done: 'Pronto: mostrando o cenário alterado.',
+    busyServer: 'o servidor está ocupado com os “e se” de outros alunos; tente de novo em alguns segundos', oneAtATime: 'seu “e se” anterior ainda está rodando; espere terminar e tente de novo',
   },
 };
 
@@ -675,6 +677,8 @@ async function submitWhatif() {
     const r = await fetch('/api/s/' + encodeURIComponent(sid()) + '/whatif', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(payload) });
     const j = parse(await r.text());
     if (r.ok && j && Array.isArray(j.steps)) res = j;
+    else if (r.status === 503) err = tr('busyServer');
+    else if (r.status === 429) err = tr('oneAtATime');
     else err = (j && (Array.isArray(j.problems) && j.problems.length ? j.problems.join('; ') : j.error)) || 'HTTP ' + r.status;
   } catch (e) { err = e.message; }
   P.busy = false;
