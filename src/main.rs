@@ -8,6 +8,35 @@ use clap::{Parser, Subcommand};
 
 use mailhop::scenario::{self, LoadError};
 
+/// `println!` for stdout that ends the program quietly when the reader has
+/// gone (`mailhop test | head`), instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        if let Err(err) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(err)
+        }
+    };
+}
+
+/// `print!` for stdout, as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        if let Err(err) = write!(std::io::stdout().lock(), $($arg)*) {
+            stdout_failed(err)
+        }
+    };
+}
+
+/// Stdout cannot be written: the reader closed the pipe (end quietly, as
+/// `cat` does), or something worse (say so).
+fn stdout_failed(err: std::io::Error) -> ! {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("cannot write to standard output: {err}");
+    std::process::exit(2);
+}
+
 /// mimalloc instead of the system allocator: runs allocate many small
 /// strings, and a server must give memory back after a storm of large
 /// what-ifs (glibc keeps it in per-thread arenas for good).
@@ -237,7 +266,7 @@ fn main() -> ExitCode {
         }),
         Command::Export { file, html, data } => export(&file, html.as_deref(), data.as_deref()),
         Command::Schema => {
-            println!("{}", scenario::schema_json());
+            outln!("{}", scenario::schema_json());
             ExitCode::SUCCESS
         }
     }
@@ -308,14 +337,13 @@ fn run(
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush());
         if let Err(err) = written {
-            eprintln!("cannot print the trace: {err}");
-            return ExitCode::from(2);
+            stdout_failed(err);
         }
     } else {
-        print!("{}", report::render(&scenario, &trace));
+        out!("{}", report::render(&scenario, &trace));
     }
     if let Some(out) = trace_out {
-        println!(
+        outln!(
             "\nThe whole trace is in {} (one JSON object per line). Conversation lines \
              and wire chunks are only there, so the table above does not list message \
              content refused after DATA.",
@@ -354,12 +382,12 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     let mut all_valid = true;
     for file in files {
         match scenario::load_file_with_warnings(file) {
-            Ok((_, warnings)) if warnings.is_empty() => println!("{}: ok", file.display()),
+            Ok((_, warnings)) if warnings.is_empty() => outln!("{}: ok", file.display()),
             Ok((_, warnings)) => {
                 for warning in &warnings {
                     eprintln!("{warning}");
                 }
-                println!(
+                outln!(
                     "{}: ok, with {} warning{}",
                     file.display(),
                     warnings.len(),
@@ -415,9 +443,9 @@ fn test(
     }
     let report = suite::run(&files, &options);
     if json {
-        println!("{}", suite::render_json(&report));
+        outln!("{}", suite::render_json(&report));
     } else {
-        print!("{}", suite::render_text(&report));
+        out!("{}", suite::render_text(&report));
     }
     if let Some(junit) = junit
         && let Err(err) = std::fs::write(junit, suite::render_junit(&report))
@@ -492,7 +520,7 @@ fn export(file: &Path, html: Option<&Path>, data: Option<&Path>) -> ExitCode {
             eprintln!("cannot write {}: {err}", out.display());
             return ExitCode::from(2);
         }
-        println!("wrote {}", out.display());
+        outln!("wrote {}", out.display());
     }
     ExitCode::SUCCESS
 }

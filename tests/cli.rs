@@ -350,3 +350,28 @@ fn trace_out_to_a_place_that_cannot_be_written_is_refused_clearly() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // `mailhop run --json … | head -c 10`: the trace is far larger than a
+    // pipe's buffer, so the program meets the closed pipe while writing.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailhop"))
+        .args(["run", "--json", "scenarios/six-hops.json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first[..1], b"{");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
