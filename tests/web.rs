@@ -390,16 +390,19 @@ async fn answer_or_close(stream: &mut tokio::net::TcpStream) -> Option<String> {
     }
 }
 
-#[tokio::test]
-async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
-    use tokio::io::AsyncWriteExt;
+/// The built-in library served on a free loopback port with eight
+/// connection slots, `per_client` of them for any one address.
+async fn serve_built_in(
+    header_timeout: std::time::Duration,
+    per_client: usize,
+) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let limits = mailhop::web::ConnectionLimits {
-        header_timeout: std::time::Duration::from_millis(300),
+        header_timeout,
         lifetime: std::time::Duration::from_secs(30),
         max_connections: 8,
-        per_client: 8,
+        per_client,
     };
     tokio::spawn(mailhop::web::serve_connections(
         listener,
@@ -407,6 +410,26 @@ async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
         limits,
         std::future::pending(),
     ));
+    addr
+}
+
+/// Asks `/healthz` on `s` and expects a 200 within ten seconds.
+async fn assert_healthz_answers(mut s: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(&mut s))
+        .await
+        .expect("answered")
+        .expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
+    use tokio::io::AsyncWriteExt;
+    let addr = serve_built_in(std::time::Duration::from_millis(300), 8).await;
     // Eight students' connections that send half a header and stop: every
     // connection slot is taken.
     let mut slow = Vec::new();
@@ -430,15 +453,8 @@ async fn slow_header_connections_are_closed_while_healthz_keeps_answering() {
         );
     }
     // ...and answers a real request again.
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(&mut s))
-        .await
-        .expect("answered")
-        .expect("an answer");
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert_healthz_answers(s).await;
 }
 
 #[tokio::test]
@@ -498,21 +514,7 @@ async fn connect_from(source: &str, addr: std::net::SocketAddr) -> tokio::net::T
 
 #[tokio::test]
 async fn one_client_cannot_hold_every_connection() {
-    use tokio::io::AsyncWriteExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let limits = mailhop::web::ConnectionLimits {
-        header_timeout: std::time::Duration::from_secs(30),
-        lifetime: std::time::Duration::from_secs(30),
-        max_connections: 8,
-        per_client: 3,
-    };
-    tokio::spawn(mailhop::web::serve_connections(
-        listener,
-        built_in(),
-        limits,
-        std::future::pending(),
-    ));
+    let addr = serve_built_in(std::time::Duration::from_secs(30), 3).await;
     // One client opens connections and sends nothing: it keeps its share.
     let mut hog = Vec::new();
     for _ in 0..3 {
@@ -530,13 +532,5 @@ async fn one_client_cannot_hold_every_connection() {
         "beyond its share, a client's connection is closed"
     );
     // Another student is still answered.
-    let mut s = connect_from("127.0.0.3", addr).await;
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), answer_or_close(&mut s))
-        .await
-        .expect("answered")
-        .expect("an answer");
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_healthz_answers(connect_from("127.0.0.3", addr).await).await;
 }

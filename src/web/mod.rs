@@ -336,7 +336,12 @@ pub async fn serve_connections(
             continue;
         };
         let service =
-            TowerToHyperService::new(app.clone().layer(axum::Extension(Client(peer.ip()))));
+            // Every request of the connection carries its client's address:
+            // a wrapper around the router, not a new layer on every route.
+            TowerToHyperService::new(tower_http::add_extension::AddExtension::new(
+                app.clone(),
+                Client(peer.ip()),
+            ));
         tokio::spawn(async move {
             let _permit = permit;
             let _mine = mine;
