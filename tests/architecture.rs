@@ -81,7 +81,7 @@ const RULES: &[Rule] = &[
             "check/",
             "player/",
             "narrate/",
-            "trace.rs",
+            "trace/",
             "clock.rs",
             "tls/",
         ],
