@@ -22,11 +22,24 @@
 //! reproducibility. A thread that never called [`seed_thread`] uses seed 0:
 //! never operating-system randomness.
 //!
+//! # Two backends, one set of bytes
+//!
+//! The arithmetic runs on one of two [`Backend`]s. On CPUs that graviola
+//! supports (x86-64 with AVX2, ADX, BMI2, AES-NI and PCLMULQDQ; AArch64 with
+//! its AES, SHA-2 and PMULL extensions), X25519 and the cipher suites' hashes
+//! and AEADs are graviola's assembly, about twice as fast as the portable
+//! code for the handshakes that dominate a large run. Elsewhere they are
+//! ring's and x25519-dalek's. The choice is made once, at run time, and never
+//! changes a byte: X25519, SHA-2, HKDF and AES-GCM are functions of their
+//! inputs, the suites keep ring's order, and the randomness comes from the
+//! same seeded generator. A test replays a handshake on both backends for
+//! every suite and compares every byte.
+//!
 //! This is for a simulation only: predictable keys are the point here, and
 //! they would be fatal anywhere else.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -39,6 +52,29 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::sign::SigningKey;
 use rustls::{Error, NamedGroup, PeerMisbehaved, SignatureScheme, SupportedCipherSuite};
 use x25519_dalek::{PublicKey, StaticSecret};
+
+/// Where the handshake arithmetic runs (see the module's documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// ring and x25519-dalek: any CPU.
+    Portable,
+    /// graviola: the CPUs it supports.
+    Fast,
+}
+
+impl Backend {
+    /// The fastest backend this CPU can run, found once per process.
+    pub fn detected() -> Backend {
+        static DETECTED: OnceLock<Backend> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            if fast::supported() {
+                Backend::Fast
+            } else {
+                Backend::Portable
+            }
+        })
+    }
+}
 
 thread_local! {
     static RNG: RefCell<ChaCha20Rng> = RefCell::new(ChaCha20Rng::seed_from_u64(0));
@@ -60,14 +96,30 @@ fn fill_from_thread_rng(buf: &mut [u8]) {
 /// `builder_with_provider` constructors; never install it as the process-wide
 /// default, which would hand predictable keys to unrelated code.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
+    crypto_provider_on(Backend::detected())
+}
+
+/// [`crypto_provider`] on a chosen backend. Only tests need to choose: both
+/// give the same bytes.
+pub fn crypto_provider_on(backend: Backend) -> Arc<CryptoProvider> {
     let ring = ring::default_provider();
+    let suites = ring.cipher_suites.into_iter().filter(usable_with_ed25519);
+    let (cipher_suites, kx): (Vec<_>, &'static dyn SupportedKxGroup) = match backend {
+        Backend::Portable => (suites.collect(), &X25519_PORTABLE),
+        Backend::Fast => (
+            suites
+                .map(|suite| {
+                    Some(fast::suite(suite))
+                        .filter(usable_with_ed25519)
+                        .unwrap_or(suite)
+                })
+                .collect(),
+            &X25519_FAST,
+        ),
+    };
     Arc::new(CryptoProvider {
-        cipher_suites: ring
-            .cipher_suites
-            .into_iter()
-            .filter(usable_with_ed25519)
-            .collect(),
-        kx_groups: vec![&X25519],
+        cipher_suites,
+        kx_groups: vec![kx],
         signature_verification_algorithms: ed25519_only(ring.signature_verification_algorithms),
         secure_random: &ThreadRng,
         key_provider: &Ed25519Keys,
@@ -127,18 +179,33 @@ impl KeyProvider for Ed25519Keys {
     }
 }
 
-/// X25519 key exchange (x25519-dalek) with the private key drawn from this
-/// thread's generator.
+/// X25519 key exchange with the private key drawn from this thread's
+/// generator, computed on `backend`.
 #[derive(Debug)]
-struct X25519;
+struct X25519 {
+    backend: Backend,
+}
+
+static X25519_PORTABLE: X25519 = X25519 {
+    backend: Backend::Portable,
+};
+static X25519_FAST: X25519 = X25519 {
+    backend: Backend::Fast,
+};
 
 impl SupportedKxGroup for X25519 {
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error> {
         let mut private = [0u8; 32];
         fill_from_thread_rng(&mut private);
-        let secret = StaticSecret::from(private);
-        let public = PublicKey::from(&secret);
-        Ok(Box::new(X25519Exchange { secret, public }))
+        let public = match self.backend {
+            Backend::Portable => PublicKey::from(&StaticSecret::from(private)).to_bytes(),
+            Backend::Fast => fast::x25519_public(&private),
+        };
+        Ok(Box::new(X25519Exchange {
+            backend: self.backend,
+            private,
+            public,
+        }))
     }
 
     fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
@@ -150,10 +217,12 @@ impl SupportedKxGroup for X25519 {
     }
 }
 
-/// One side's half of an X25519 exchange in progress.
+/// One side's half of an X25519 exchange in progress. The private key is not
+/// wiped on drop: in this simulation it is predictable by design.
 struct X25519Exchange {
-    secret: StaticSecret,
-    public: PublicKey,
+    backend: Backend,
+    private: [u8; 32],
+    public: [u8; 32],
 }
 
 impl ActiveKeyExchange for X25519Exchange {
@@ -163,15 +232,20 @@ impl ActiveKeyExchange for X25519Exchange {
         let peer: [u8; 32] = peer_pub_key
             .try_into()
             .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
-        let shared = self.secret.diffie_hellman(&PublicKey::from(peer));
-        if !shared.was_contributory() {
-            return Err(PeerMisbehaved::InvalidKeyShare.into());
-        }
-        Ok(SharedSecret::from(&shared.as_bytes()[..]))
+        let shared = match self.backend {
+            Backend::Portable => {
+                let shared =
+                    StaticSecret::from(self.private).diffie_hellman(&PublicKey::from(peer));
+                shared.was_contributory().then(|| shared.to_bytes())
+            }
+            Backend::Fast => fast::x25519_shared(&self.private, &peer),
+        };
+        let shared = shared.ok_or(PeerMisbehaved::InvalidKeyShare)?;
+        Ok(SharedSecret::from(&shared[..]))
     }
 
     fn pub_key(&self) -> &[u8] {
-        self.public.as_bytes()
+        &self.public
     }
 
     fn ffdhe_group(&self) -> Option<FfdheGroup<'static>> {
@@ -180,6 +254,87 @@ impl ActiveKeyExchange for X25519Exchange {
 
     fn group(&self) -> NamedGroup {
         NamedGroup::X25519
+    }
+}
+
+/// The graviola backend, where graviola builds.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod fast {
+    use graviola::key_agreement::x25519::{PublicKey, StaticPrivateKey};
+    use rustls::SupportedCipherSuite;
+
+    /// Whether this CPU has every feature graviola requires (its README's
+    /// list); graviola itself does not check.
+    pub fn supported() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("aes")
+                && std::arch::is_x86_feature_detected!("ssse3")
+                && std::arch::is_x86_feature_detected!("avx")
+                && std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("adx")
+                && std::arch::is_x86_feature_detected!("bmi1")
+                && std::arch::is_x86_feature_detected!("bmi2")
+                && std::arch::is_x86_feature_detected!("pclmulqdq")
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            std::arch::is_aarch64_feature_detected!("aes")
+                && std::arch::is_aarch64_feature_detected!("sha2")
+                && std::arch::is_aarch64_feature_detected!("pmull")
+                && std::arch::is_aarch64_feature_detected!("neon")
+        }
+    }
+
+    pub fn x25519_public(private: &[u8; 32]) -> [u8; 32] {
+        StaticPrivateKey::from_array(private)
+            .public_key()
+            .as_bytes()
+    }
+
+    /// The shared secret, or `None` when it is all zeros (a peer key of
+    /// small order).
+    pub fn x25519_shared(private: &[u8; 32], peer: &[u8; 32]) -> Option<[u8; 32]> {
+        StaticPrivateKey::from_array(private)
+            .diffie_hellman(&PublicKey::from_array(peer))
+            .ok()
+            .map(|shared| shared.as_bytes())
+    }
+
+    /// graviola's implementation of `suite`, or `suite` itself if graviola
+    /// has none. (graviola's TLS 1.2 suites name only ECDSA signatures, so
+    /// the caller keeps ring's for those: the servers here sign with Ed25519.)
+    pub fn suite(suite: SupportedCipherSuite) -> SupportedCipherSuite {
+        rustls_graviola::suites::ALL_CIPHER_SUITES
+            .iter()
+            .find(|fast| fast.suite() == suite.suite())
+            .copied()
+            .unwrap_or(suite)
+    }
+}
+
+/// Where graviola does not build, the fast backend is never detected; these
+/// keep the calls compiling.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod fast {
+    use rustls::SupportedCipherSuite;
+
+    pub fn supported() -> bool {
+        false
+    }
+
+    pub fn x25519_public(private: &[u8; 32]) -> [u8; 32] {
+        super::PublicKey::from(&super::StaticSecret::from(*private)).to_bytes()
+    }
+
+    pub fn x25519_shared(private: &[u8; 32], peer: &[u8; 32]) -> Option<[u8; 32]> {
+        let shared =
+            super::StaticSecret::from(*private).diffie_hellman(&super::PublicKey::from(*peer));
+        shared.was_contributory().then(|| shared.to_bytes())
+    }
+
+    pub fn suite(suite: SupportedCipherSuite) -> SupportedCipherSuite {
+        suite
     }
 }
 
@@ -218,10 +373,10 @@ mod tests {
     #[test]
     fn x25519_both_sides_agree() {
         seed_thread(1);
-        let alice = X25519.start().unwrap();
-        let bob = X25519.start().unwrap();
+        let alice = X25519_PORTABLE.start().unwrap();
+        let bob = X25519_PORTABLE.start().unwrap();
         let bob_public = bob.pub_key().to_vec();
-        let alice_secret = X25519.start_and_complete(&bob_public).unwrap();
+        let alice_secret = X25519_PORTABLE.start_and_complete(&bob_public).unwrap();
         let bob_secret = bob.complete(&alice_secret.pub_key).unwrap();
         assert_eq!(
             alice_secret.secret.secret_bytes(),
@@ -232,17 +387,180 @@ mod tests {
 
     #[test]
     fn x25519_rejects_bad_peer_keys() {
-        let short = X25519.start().unwrap().complete(&[9; 31]);
-        assert!(matches!(
-            short,
-            Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
-        ));
-        // u = 0 is a point of small order: the shared secret would be all zeros.
-        let small_order = X25519.start().unwrap().complete(&[0; 32]);
-        assert!(matches!(
-            small_order,
-            Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
-        ));
+        for group in [&X25519_PORTABLE, &X25519_FAST] {
+            let short = group.start().unwrap().complete(&[9; 31]);
+            assert!(matches!(
+                short,
+                Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+            ));
+            // u = 0 and u = 1 are points of small order: the shared secret
+            // would be all zeros.
+            for small_order in [[0; 32], one()] {
+                let shared = group.start().unwrap().complete(&small_order);
+                assert!(
+                    matches!(
+                        shared,
+                        Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+                    ),
+                    "{:?}",
+                    group.backend
+                );
+            }
+        }
+    }
+
+    fn one() -> [u8; 32] {
+        let mut one = [0; 32];
+        one[0] = 1;
+        one
+    }
+
+    /// RFC 7748 section 5.2's first test vector, and a thousand seeded keys,
+    /// give the same public keys and shared secrets on both backends.
+    #[test]
+    fn both_backends_compute_the_same_x25519() {
+        if Backend::detected() == Backend::Portable {
+            return;
+        }
+        let hex = |s: &str| -> [u8; 32] {
+            let bytes: Vec<u8> = (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect();
+            bytes.try_into().unwrap()
+        };
+        let scalar = hex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4");
+        let u = hex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c");
+        let expected = hex("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+        assert_eq!(fast::x25519_shared(&scalar, &u), Some(expected));
+        assert_eq!(
+            StaticSecret::from(scalar)
+                .diffie_hellman(&PublicKey::from(u))
+                .to_bytes(),
+            expected
+        );
+        seed_thread(11);
+        for _ in 0..1000 {
+            let mut a = [0u8; 32];
+            let mut b = [0u8; 32];
+            fill_from_thread_rng(&mut a);
+            fill_from_thread_rng(&mut b);
+            let portable = PublicKey::from(&StaticSecret::from(b)).to_bytes();
+            assert_eq!(fast::x25519_public(&b), portable);
+            let shared = StaticSecret::from(a)
+                .diffie_hellman(&PublicKey::from(portable))
+                .to_bytes();
+            assert_eq!(fast::x25519_shared(&a, &portable), Some(shared));
+        }
+    }
+
+    /// Every byte both sides send in a full handshake, a resumed one and a
+    /// line of data each way, for one suite on one backend.
+    fn handshake_bytes(backend: Backend, suite: SupportedCipherSuite) -> Vec<u8> {
+        use rustls::pki_types::{ServerName, UnixTime};
+        use rustls::time_provider::TimeProvider;
+        use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
+        use std::io::{Read, Write};
+
+        #[derive(Debug)]
+        struct Fixed;
+        impl TimeProvider for Fixed {
+            fn current_time(&self) -> Option<UnixTime> {
+                Some(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                    1_767_225_600,
+                )))
+            }
+        }
+
+        seed_thread(3);
+        let pki = crate::tls::pki::Pki::new(3, 1_767_225_600);
+        let mut provider = (*crypto_provider_on(backend)).clone();
+        provider
+            .cipher_suites
+            .retain(|s| s.suite() == suite.suite());
+        let provider = Arc::new(provider);
+        let versions: &[&rustls::SupportedProtocolVersion] = match suite {
+            SupportedCipherSuite::Tls13(_) => &[&rustls::version::TLS13],
+            SupportedCipherSuite::Tls12(_) => &[&rustls::version::TLS12],
+        };
+        let (chain, key) = pki
+            .issue("mx.example.test", crate::scenario::Certificate::Valid)
+            .unwrap();
+        let mut server = ServerConfig::builder_with_details(provider.clone(), Arc::new(Fixed))
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        server.send_tls13_tickets = 1;
+        let server = Arc::new(server);
+        let mut roots = RootCertStore::empty();
+        roots.add(pki.ca_der().clone()).unwrap();
+        let client = Arc::new(
+            ClientConfig::builder_with_details(provider, Arc::new(Fixed))
+                .with_protocol_versions(versions)
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        );
+
+        let mut wire = Vec::new();
+        for _ in 0..2 {
+            let name = ServerName::try_from("mx.example.test").unwrap();
+            let mut c = ClientConnection::new(client.clone(), name).unwrap();
+            let mut s = rustls::ServerConnection::new(server.clone()).unwrap();
+            c.writer().write_all(b"EHLO client.test\r\n").unwrap();
+            s.writer().write_all(b"220 mx.example.test\r\n").unwrap();
+            for _ in 0..10 {
+                let mut buf = Vec::new();
+                c.write_tls(&mut buf).unwrap();
+                s.read_tls(&mut &buf[..]).unwrap();
+                s.process_new_packets().unwrap();
+                wire.extend_from_slice(&buf);
+                let mut buf = Vec::new();
+                s.write_tls(&mut buf).unwrap();
+                c.read_tls(&mut &buf[..]).unwrap();
+                c.process_new_packets().unwrap();
+                wire.extend_from_slice(&buf);
+            }
+            assert!(!c.is_handshaking() && !s.is_handshaking());
+            let mut line = Vec::new();
+            s.reader().read_to_end(&mut line).ok();
+            assert_eq!(line, b"EHLO client.test\r\n");
+            line.clear();
+            c.reader().read_to_end(&mut line).ok();
+            assert_eq!(line, b"220 mx.example.test\r\n");
+        }
+        wire
+    }
+
+    /// The fast backend changes no byte: for every suite, a full and a
+    /// resumed handshake and data each way are identical on both backends.
+    #[test]
+    fn both_backends_put_the_same_bytes_on_the_wire() {
+        if Backend::detected() == Backend::Portable {
+            return;
+        }
+        let suites = crypto_provider_on(Backend::Portable).cipher_suites.clone();
+        assert!(suites.len() >= 5, "{suites:?}");
+        for suite in suites {
+            let portable = handshake_bytes(Backend::Portable, suite);
+            let fast = handshake_bytes(Backend::Fast, suite);
+            assert!(portable.len() > 1000, "{suite:?}");
+            assert!(portable == fast, "{suite:?} differs between the backends");
+        }
+    }
+
+    #[test]
+    fn the_fast_backend_keeps_ring_s_suite_order() {
+        let names = |backend| -> Vec<_> {
+            crypto_provider_on(backend)
+                .cipher_suites
+                .iter()
+                .map(|s| s.suite())
+                .collect()
+        };
+        assert_eq!(names(Backend::Fast), names(Backend::Portable));
     }
 
     #[test]
