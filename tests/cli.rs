@@ -351,6 +351,20 @@ fn trace_out_to_a_place_that_cannot_be_written_is_refused_clearly() {
     );
 }
 
+/// The trace file is written by a thread of its own; an error there (here
+/// a full disk) still reaches the user, named, with a failing exit code.
+#[cfg(target_os = "linux")]
+#[test]
+fn trace_out_to_a_full_disk_says_so() {
+    let out = mailhop(&["run", "scenarios/six-hops.json", "--trace-out", "/dev/full"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot write the trace: No space left on device"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn a_reader_that_stops_early_ends_the_program_quietly() {
     use std::io::Read;

@@ -287,15 +287,10 @@ impl World {
         self.next_seq.set(seq + 1);
         let record = Record { t, seq, event };
         let kept = match &*self.sink.borrow() {
-            Some(sink) => {
-                sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .write(&record);
-                super::sink::kept_in_memory(&record.event)
-            }
-            None => true,
+            Some(sink) => sink.lock().unwrap_or_else(|e| e.into_inner()).write(record),
+            None => Some(record),
         };
-        if kept {
+        if let Some(record) = kept {
             self.events.borrow_mut().push(record);
         }
         if seq + 1 >= self.limits.max_events as u64 && !closing {
