@@ -21,7 +21,50 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
     );
     let _ = writeln!(out, "virtual time starts at {}\n", trace.start);
 
-    let rows: Vec<[String; 7]> = trace
+    hops_table(&mut out, trace);
+
+    let _ = writeln!(out, "\nWhat else happened:");
+    for record in &trace.events {
+        // Hops and the messages they carry are in the table above.
+        if matches!(record.event, Event::Hop(_) | Event::Composed(_)) {
+            continue;
+        }
+        if let Some(told) = narrate(&record.event) {
+            let _ = writeln!(out, "  {:>14}  {}", SimTime(record.t).to_string(), told.en);
+        }
+    }
+
+    who_could_read(&mut out, &ledger);
+    out
+}
+
+/// One row of the hops table. Cells borrow from the trace where they can:
+/// a large run has tens of thousands of rows.
+struct Row<'a> {
+    hop: u32,
+    time: String,
+    message: &'a str,
+    from: &'a str,
+    to: &'a str,
+    protocol: &'a str,
+    channel: &'static str,
+    rests: String,
+}
+
+const HEADER: [&str; 7] = [
+    "hop",
+    "time",
+    "msg",
+    "from -> to",
+    "protocol",
+    "channel",
+    "rests at",
+];
+
+/// The table of hops: number, time, message, ends, protocol, channel and
+/// where the copy rests.
+fn hops_table(out: &mut String, trace: &Trace) {
+    let rows: Vec<Row<'_>> = trace
         .events
         .iter()
         .enumerate()
@@ -40,64 +83,61 @@ pub fn render(scenario: &Scenario, trace: &Trace) -> String {
                     _ => None,
                 })
                 .unwrap_or_else(|| "-".into());
-            [
-                hop.hop.to_string(),
-                SimTime(record.t).to_string(),
-                hop.message.clone(),
-                format!("{} -> {}", hop.from, hop.to),
-                hop.protocol.clone(),
-                channel_text(hop.channel).en.to_string(),
+            Row {
+                hop: hop.hop,
+                time: SimTime(record.t).to_string(),
+                message: &hop.message,
+                from: &hop.from,
+                to: &hop.to,
+                protocol: &hop.protocol,
+                channel: channel_text(hop.channel).en,
                 rests,
-            ]
+            }
         })
         .collect();
-    let header = [
-        "hop",
-        "time",
-        "msg",
-        "from -> to",
-        "protocol",
-        "channel",
-        "rests at",
-    ];
-    let mut widths = header.map(str::len);
+    let chars = |s: &str| s.chars().count();
+    let mut widths = HEADER.map(str::len);
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+        let cells = [
+            row.hop.to_string().len(),
+            chars(&row.time),
+            chars(row.message),
+            chars(row.from) + 4 + chars(row.to),
+            chars(row.protocol),
+            chars(row.channel),
+            chars(&row.rests),
+        ];
+        for (w, cell) in widths.iter_mut().zip(cells) {
+            *w = (*w).max(cell);
         }
     }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i == 0 {
-                let _ = write!(s, "{cell:>w$}");
-            } else {
-                let _ = write!(s, "  {cell:<w$}");
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    let [w0, w1, w2, w3, w4, w5, _] = widths;
+    let start = out.len();
+    let _ = write!(out, "{:>w0$}", HEADER[0]);
+    for (cell, w) in HEADER[1..].iter().zip(&widths[1..]) {
+        let _ = write!(out, "  {cell:<w$}");
+    }
+    end_row(out, start);
     for row in &rows {
-        let _ = writeln!(out, "{}", line(row));
+        let start = out.len();
+        let ends = w3.saturating_sub(chars(row.from) + 4);
+        let _ = write!(
+            out,
+            "{:>w0$}  {:<w1$}  {:<w2$}  {} -> {:<ends$}  {:<w4$}  {:<w5$}  {}",
+            row.hop, row.time, row.message, row.from, row.to, row.protocol, row.channel, row.rests
+        );
+        end_row(out, start);
     }
     if rows.is_empty() {
         let _ = writeln!(out, "(no hops)");
     }
+}
 
-    let _ = writeln!(out, "\nWhat else happened:");
-    for record in &trace.events {
-        // Hops and the messages they carry are in the table above.
-        if matches!(record.event, Event::Hop(_) | Event::Composed(_)) {
-            continue;
-        }
-        if let Some(told) = narrate(&record.event) {
-            let _ = writeln!(out, "  {:>14}  {}", SimTime(record.t).to_string(), told.en);
-        }
-    }
-
-    who_could_read(&mut out, &ledger);
-    out
+/// Ends the row that began at `start`: no trailing spaces, then a newline.
+fn end_row(out: &mut String, start: usize) {
+    let kept = out[start..].trim_end().len();
+    out.truncate(start + kept);
+    out.push('\n');
 }
 
 /// Per message: the machines that held a readable copy and what an
