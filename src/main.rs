@@ -319,7 +319,7 @@ fn run(
     };
     let options = sim::Options {
         limits: caps.limits(),
-        sink,
+        sink: sink.clone(),
         ..sim::Options::default()
     };
     let trace = match sim::run_with(&scenario, &options) {
@@ -341,6 +341,13 @@ fn run(
         }
     } else {
         out!("{}", report::render(&scenario, &trace));
+    }
+    // The writer has kept writing while the report was made; wait for it.
+    if let (Some(out), Some(sink)) = (trace_out, sink)
+        && let Err(err) = sink.lock().unwrap_or_else(|e| e.into_inner()).finish()
+    {
+        eprintln!("{}: cannot write the trace: {err}", out.display());
+        return ExitCode::from(2);
     }
     if let Some(out) = trace_out {
         outln!(

@@ -39,7 +39,9 @@ pub struct Options {
     /// Caps on events and messages.
     pub limits: Limits,
     /// Write every event here as it happens (`--trace-out`); the returned
-    /// trace then keeps all but lines and wire chunks (see [`sink`]).
+    /// trace then keeps all but lines and wire chunks (see [`sink`]). The
+    /// run hands the sink its last events; wait for the file with
+    /// [`sink::Sink::finish`].
     pub sink: Option<sink::SharedSink>,
 }
 
@@ -136,7 +138,7 @@ where
         // Kept connections point back at the world: let them go, so a run
         // cut short frees everything.
         world.conn_cache.borrow_mut().clear();
-        world.finish_sink()?;
+        world.release_sink();
         Ok::<_, String>((world.take_events(), value))
     })?;
     let trace = Trace {

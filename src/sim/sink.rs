@@ -95,13 +95,19 @@ impl Sink {
         }
     }
 
-    /// Writes what is left and waits for the writer; the first error it
-    /// met, if any.
-    pub fn finish(&mut self) -> Result<(), std::io::Error> {
+    /// The run is over: hands the writer what is left and lets it finish
+    /// on its own, while the caller goes on (say, rendering the report).
+    pub fn hand_over(&mut self) {
         if !self.batch.is_empty() {
             self.send_batch();
         }
         self.to_writer = None;
+    }
+
+    /// Waits for the writer to write everything; the first error it met,
+    /// if any. Dropping a sink does the same, without the error.
+    pub fn finish(&mut self) -> Result<(), std::io::Error> {
+        self.hand_over();
         match std::mem::replace(&mut self.writer, Ok(None)) {
             Ok(Some(writer)) => writer
                 .join()
@@ -109,6 +115,13 @@ impl Sink {
             Ok(None) => Ok(()),
             Err(err) => Err(err),
         }
+    }
+}
+
+impl Drop for Sink {
+    /// A file is never left half-written because its sink went away first.
+    fn drop(&mut self) {
+        let _ = self.finish();
     }
 }
 

@@ -303,15 +303,11 @@ impl World {
         *self.sink.borrow_mut() = sink;
     }
 
-    /// Flushes the sink, if any; an error says why the file is incomplete.
-    pub fn finish_sink(&self) -> Result<(), String> {
-        match self.sink.borrow_mut().take() {
-            Some(sink) => sink
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .finish()
-                .map_err(|err| format!("cannot write the trace: {err}")),
-            None => Ok(()),
+    /// The run is over: hands the sink, if any, its last events. The caller
+    /// that made the sink waits for the file with [`super::sink::Sink::finish`].
+    pub fn release_sink(&self) {
+        if let Some(sink) = self.sink.borrow_mut().take() {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).hand_over();
         }
     }
 
