@@ -5,7 +5,7 @@ pages and what-ifs, the errors, and the server's memory before and after.
 
 Loopback only, bounded in students and time. Standard library only.
 
-    cargo build --release
+    cargo build --profile dist
     python3 benches/classroom-load.py [--students 200] [--seconds 30] [--heavy 20]
 
 Each student connects from an address of its own in 127.0.0.0/8, as the
@@ -127,7 +127,7 @@ async def main():
     args.students = max(1, min(args.students, 1000))
     args.seconds = max(5, min(args.seconds, 600))
 
-    binary = os.path.join(os.path.dirname(__file__), "..", "target", "release", "mailhop")
+    binary = os.path.join(os.path.dirname(__file__), "..", "target", "dist", "mailhop")
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall time and peak memory of a 10,000-message six-hop run (one message a
 # second for 10,000 virtual seconds, Bob's server down for the first two
-# hours), through the release binary. Figures only; run it on a quiet
+# hours), through the `dist` binary (what `cargo run --profile dist` runs). Figures only; run it on a quiet
 # machine.
 #
 # The relays keep their connections (`connection_cache: 2s`, as a Postfix
@@ -14,7 +14,7 @@
 #      handshake for every message on every hop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+cargo build --profile dist --quiet
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 - "$work" <<'PY'
@@ -40,7 +40,7 @@ measure() {
     echo "$label: $(echo "$(date +%s.%N) - $start" | bc) s wall (install GNU time for peak memory)"
   fi
 }
-measure "10,000 messages, trace in memory" target/release/mailhop run "$work/cached.json"
-measure "10,000 messages, --trace-out" target/release/mailhop run "$work/cached.json" --trace-out "$work/trace.ndjson"
+measure "10,000 messages, trace in memory" target/dist/mailhop run "$work/cached.json"
+measure "10,000 messages, --trace-out" target/dist/mailhop run "$work/cached.json" --trace-out "$work/trace.ndjson"
 echo "   the trace file: $(du -h "$work/trace.ndjson" | cut -f1), $(wc -l < "$work/trace.ndjson") lines"
-measure "10,000 messages, no connection_cache" target/release/mailhop run "$work/uncached.json"
+measure "10,000 messages, no connection_cache" target/dist/mailhop run "$work/uncached.json"
