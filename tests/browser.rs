@@ -286,6 +286,28 @@ async fn the_player_works_in_a_real_browser() {
     );
     screenshot(&c, "six-hops-whatif.png").await;
 
+    // Bounces: the refused session is a step, drawn with its code, and the
+    // notification that follows opens with its empty envelope sender.
+    c.goto(&format!("{base}/s/bounces#step=2")).await.unwrap();
+    wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
+    wait_text(&c, "[data-testid=session-refusal]", "550 5.1.1").await;
+    wait_text(
+        &c,
+        "[data-testid=conversation]",
+        "RCPT TO:<bbo@friend.test>",
+    )
+    .await;
+    screenshot(&c, "bounces-refused.png").await;
+    c.find(Locator::Css("[data-testid=btn-next]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=message]", "Return-Path: <>").await;
+    wait_text(&c, "[data-testid=caption]", "Return-Path").await;
+    screenshot(&c, "bounces-notification.png").await;
+
     // Portuguese captions.
     c.goto(&format!("{base}/s/six-hops?lang=pt#step=3"))
         .await

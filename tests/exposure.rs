@@ -90,11 +90,12 @@ fn a_message_refused_after_data_on_a_plaintext_link_was_read_there() {
     let [shown] = player.exposure.unaccepted.as_slice() else {
         panic!("{:#?}", player.exposure.unaccepted)
     };
-    assert_eq!(
-        shown.step,
-        player.steps.len() - 1,
-        "after the only hop: the end step"
-    );
+    // The refused session is a step of its own, and shows it from there.
+    let session = &player.steps[shown.step];
+    assert_eq!(session.kind, "session", "{session:#?}");
+    let view = session.session.as_ref().unwrap();
+    assert_eq!(view.conn, refused.conn);
+    assert_eq!(view.code.as_deref(), Some("554"));
     assert!(shown.envelope && shown.headers && shown.body);
     assert_eq!(
         shown.text.pt,

@@ -443,9 +443,19 @@ fn the_player_tells_a_refused_typed_session_in_both_languages() {
     let path = format!("{}/scenarios/open-relay.json", env!("CARGO_MANIFEST_DIR"));
     let run = Run::file(&path).unwrap_or_else(|err| panic!("{err}"));
     let data = mailhop::player::build(&run.scenario, &run.trace);
-    // The refusal made no hop, so the first hop's step tells it.
+    // The refused session moved no message: it is a step of its own, with
+    // the reply that said no, and the typed lines in its log.
     let step = &data.steps[1];
-    assert_eq!(step.kind, "hop");
+    assert_eq!(step.kind, "session");
+    let session = step.session.as_ref().unwrap();
+    assert_eq!(
+        session.refusal.as_deref(),
+        Some("554 5.7.1 <carol@third.test>: Relay access denied")
+    );
+    assert_eq!(
+        session.text_pt,
+        "mail.careful.test recusa o que stranger-pc oferece: 554 5.7.1 <carol@third.test>: Relay access denied"
+    );
     let refusal = step
         .events
         .iter()
@@ -459,12 +469,14 @@ fn the_player_tells_a_refused_typed_session_in_both_languages() {
         refusal.text_pt,
         r#"stranger-pc digita "RCPT TO:<carol@third.test>" para mail.careful.test, que responde "554 5.7.1 <carol@third.test>: Relay access denied""#
     );
+    let next = &data.steps[2];
+    assert_eq!(next.kind, "hop");
     assert!(
-        step.events
+        next.events
             .iter()
             .any(|e| e.text == "stranger-pc types an empty line to mail.sloppy.test"),
         "{:#?}",
-        step.events
+        next.events
     );
     let stranger = data.nodes.iter().find(|n| n.name == "stranger-pc").unwrap();
     assert_eq!(stranger.lane, "sender");

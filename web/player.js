@@ -24,6 +24,8 @@ const STR = {
     noConv: 'No SMTP conversation in this step.', emptyLine: '(empty line)',
     message: 'Message', storedAt: 'Copy stored at {node}, {place}', opCan: 'its operator can read it', opCannot: 'its operator cannot read it',
     added: 'added on this hop', lastCopy: 'Last copy written: {node}, {place}', noMsg: 'The message has not left the sender yet.',
+    copyGone: 'The last copy written, on {node} ({place}), has been removed since', addedHere: 'written here',
+    refusedBy: 'What the server said no with: {r}', noRefusal: 'No reply refused anything: the connection ended without a message accepted.',
     dns: 'DNS', noDns: 'No DNS lookups since the previous step.', asks: 'asks for', noAnswer: 'no records',
     exposure: 'Who could read it', onWire: 'On the wire: someone watching the link', atRest: 'At rest: the operator of each machine',
     colLink: 'hop and channel', colEnv: 'envelope', colHeaders: 'headers', colBody: 'body', colMachine: 'machine', colMsg: 'message', colSince: 'since hop',
@@ -57,6 +59,8 @@ const STR = {
     noConv: 'Nenhuma conversa SMTP neste passo.', emptyLine: '(linha vazia)',
     message: 'Mensagem', storedAt: 'Cópia guardada em {node}, {place}', opCan: 'o operador consegue lê-la', opCannot: 'o operador não consegue lê-la',
     added: 'acrescentado neste salto', lastCopy: 'Última cópia gravada: {node}, {place}', noMsg: 'A mensagem ainda não saiu do remetente.',
+    copyGone: 'A última cópia gravada, em {node} ({place}), já foi removida', addedHere: 'escrito aqui',
+    refusedBy: 'A resposta do servidor que disse não: {r}', noRefusal: 'Nenhuma resposta recusou nada: a conexão terminou sem mensagem aceita.',
     dns: 'DNS', noDns: 'Nenhuma consulta DNS desde o passo anterior.', asks: 'pergunta', noAnswer: 'nenhum registro',
     exposure: 'Quem pôde ler', onWire: 'Na rede: alguém observando o enlace', atRest: 'Em repouso: o operador de cada máquina',
     colLink: 'salto e canal', colEnv: 'envelope', colHeaders: 'cabeçalhos', colBody: 'corpo', colMachine: 'máquina', colMsg: 'mensagem', colSince: 'desde o salto',
@@ -289,8 +293,10 @@ function paintPlay() {
   b.setAttribute('aria-pressed', String(P.playing));
 }
 
+/* What a step is about: its hop, or its session that moved no message (same fields for the channel and the conversation). */
+const talk = st => st.hop || st.session || null;
 function render(animate) {
-  const st = cur(), h = st.hop, n = steps().length;
+  const st = cur(), h = talk(st), n = steps().length;
   U.label.textContent = tr('step', { n: P.idx + 1, m: n });
   U.vt.textContent = fmtT(st.t);
   U.cal.textContent = fmtCal(st.t);
@@ -303,7 +309,7 @@ function render(animate) {
     U.hopMeta.textContent = [h.protocol, h.tls_version].filter(Boolean).join(' · ');
   }
   // captions describe the scenario as written; in a what-if world hops and the end speak for themselves
-  const auto = h ? say(h) + '.' : st.kind === 'end' ? summary(tally(Infinity, Infinity)) : '';
+  const auto = h ? say(h) + '.' : st.stored ? say(st.stored) + '.' : st.kind === 'end' ? summary(tally(Infinity, Infinity)) : '';
   const cap = (P.changed && auto) || loc(st.caption) || auto;
   U.caption.textContent = cap;
   U.caption.classList.toggle('empty', !cap);
@@ -407,7 +413,7 @@ const dOf = p => 'M' + p[0].map(r1) + 'C' + p.slice(1).map(q => q.map(r1)).join(
 
 function drawTopo(animate) {
   cancelAnimationFrame(P.raf);
-  const D = P.data, st = cur(), h = st.hop, wrap = U.topo;
+  const D = P.data, st = cur(), h = st.hop, ses = st.session, wrap = U.topo;
   if (!wrap) return;
   const avail = wrap.clientWidth || 720, lanes = LANES.map(l => (D.nodes || []).filter(n => (LANES.includes(n.lane) ? n.lane : 'internet') === l));
   const L = avail < 600 ? layoutBands(lanes, avail) : layoutLanes(lanes, avail), { W, H, pos, bh } = L;
@@ -417,7 +423,7 @@ function drawTopo(animate) {
     L.bgs.map(g => [sv('rect.lane' + (g.li === 1 ? '.mid' : ''), { x: g.x, y: g.y, width: g.w, height: g.h }), sv('text.lane-title', { x: g.tx, y: g.ty, 'text-anchor': g.anchor }, raw('lanes')[g.li])]));
 
   // hops already made, in grey; then failed connection attempts of this step
-  const done = new Set(h ? [h.from + '>' + h.to] : []);
+  const done = new Set(h ? [h.from + '>' + h.to] : ses ? [ses.from + '!' + ses.to] : []);
   for (const s of steps().slice(0, P.idx)) {
     const k = s.hop && s.hop.from + '>' + s.hop.to, p = k && !done.has(k) && geo(s.hop.from, s.hop.to);
     done.add(k);
@@ -435,7 +441,7 @@ function drawTopo(animate) {
   for (const x of st.holders || []) { const v = holders.get(x.node) || { r: 0, u: 0 }; v[x.readable ? 'r' : 'u']++; holders.set(x.node, v); }
   for (const n of D.nodes || []) {
     const p = pos.get(n.name), down = isDown(n.name, st.t || 0), hv = holders.get(n.name), rd = hv && hv.r, role = raw('roles')[n.role] || n.role || '';
-    const active = h && (h.from === n.name || h.to === n.name);
+    const t = h || ses, active = (t && (t.from === n.name || t.to === n.name)) || (st.stored && st.stored.node === n.name);
     svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
       sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ')),
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
@@ -445,6 +451,15 @@ function drawTopo(animate) {
       hv && pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)));
   }
 
+  const q = ses && geo(ses.from, ses.to);
+  if (q) {
+    // a session that moved no message: the attempt, stopped short of the server
+    const d = dOf(q), [x, y] = bez(q, 0.8), ch = chKey(ses.channel);
+    svg.append(sv('g.edge-session.ch-' + ch, { tid: 'edge-session', 'data-code': ses.code || null, 'data-channel': ses.channel },
+      sv('title', null, say(ses)), sv('path.edge-halo', { d }), sv('path.edge-line', { d }),
+      icon('x', null, { x: r1(x - 9), y: r1(y - 9), width: 18, height: 18 }),
+      ses.code && sv('text.edge-code', { x: r1(x), y: r1(y - 14), 'text-anchor': 'middle' }, ses.code)));
+  }
   const p = h && geo(h.from, h.to);
   let env = null;
   if (p) {
@@ -548,13 +563,14 @@ function renderLog() {
 /* ---------- panels ---------- */
 const empty = k => el('p.empty', null, tr(k));
 function renderConv() {
-  const h = cur().hop;
+  const st = cur(), h = talk(st);
   U.wire.checked = P.wire;
   if (!h) { put(U.convMeta); put(U.conv, empty('noConv')); return; }
   put(U.convMeta, el('div', null, tr('convWho', { a: h.from, b: h.to })), el('div', null, [h.message, h.protocol, h.tls_version, h.cipher].filter(Boolean).join(' · ')),
     h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })),
     h.reused_from && el('div.note', null, tr('connReused', { n: h.reused_from })),
-    h.tls_resumed && el('div.note', null, tr('tlsResumed')));
+    h.tls_resumed && el('div.note', null, tr('tlsResumed')),
+    st.session && el('div.note.refusal', { tid: 'session-refusal' }, st.session.refusal ? tr('refusedBy', { r: st.session.refusal }) : tr('noRefusal')));
   if (P.wire) {
     put(U.conv, el('p.note', null, tr('wireIntro', { a: h.from, b: h.to })), el('ol.wire', null, (h.wire || []).map(w => {
       const who = el('span.who', null, w.dir === 'c' ? 'C→S' : 'S→C'), dir = w.dir === 'c' ? 'c' : 's';
@@ -582,14 +598,18 @@ function renderConv() {
 }
 
 function renderMsg() {
-  let h = cur().hop;
-  const fresh = !!(h && h.stored);
-  for (let i = P.idx; !fresh && i >= 0; i--) { h = steps()[i].hop; if (h && h.stored) break; h = null; }
-  if (!h) { put(U.msgMeta); put(U.msg, empty('noMsg')); return; }
-  const st = h.stored, addedN = fresh ? Number(st.added_headers) || 0 : 0;
-  put(U.msgMeta, el('div', null, tr(fresh ? 'storedAt' : 'lastCopy', { node: st.node, place: st.place || '' }), ' · ',
-    el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
-  addedN > 0 && el('div.legend', null, el('span.swatch', { 'aria-hidden': 'true' }), tr('added')));
+  // the copy this step wrote, or else the last one written before it
+  const copyOf = s => s.stored || (s.hop && s.hop.stored) || null;
+  let st = copyOf(cur());
+  const fresh = !!st;
+  for (let i = P.idx - 1; !st && i >= 0; i--) st = copyOf(steps()[i]);
+  if (!st) { put(U.msgMeta); put(U.msg, empty('noMsg')); return; }
+  const gone = !fresh && !(cur().holders || []).some(x => x.node === st.node && x.place === st.place);
+  const addedN = fresh ? Number(st.added_headers) || 0 : 0;
+  put(U.msgMeta, gone ? el('div', { tid: 'copy-gone' }, tr('copyGone', { node: st.node, place: st.place || '' })) :
+    el('div', null, tr(fresh ? 'storedAt' : 'lastCopy', { node: st.node, place: st.place || '' }), ' · ',
+      el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
+  addedN > 0 && el('div.legend', null, el('span.swatch', { 'aria-hidden': 'true' }), tr(cur().stored ? 'addedHere' : 'added')));
   const lines = String(st.eml || '').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n'), box = el('div.eml');
   // the first addedN header fields, with their folded continuation lines, are new on this hop
   let field = 0, head = true;
@@ -599,7 +619,7 @@ function renderMsg() {
     else if (head) {
       if (!/^[ \t]/.test(line)) field++;
       cls = field <= addedN ? '.added' : '.hdr';
-      if (cls === '.added' && field === 1 && !box.firstChild) box.append(el('div.added-note', null, tr('added')));
+      if (cls === '.added' && field === 1 && !box.firstChild) box.append(el('div.added-note', null, tr(cur().stored ? 'addedHere' : 'added')));
     }
     box.append(el('div.ln' + cls, null, line || '\u00a0'));
   }

@@ -397,6 +397,53 @@ pub fn narrate_hop(hop: &Hop) -> Narration {
     }
 }
 
+/// A session that carried no accepted message: who talked to whom, and the
+/// reply that said no (quoted as the server said it), if any.
+pub fn narrate_session(from: &str, to: &str, refusal: Option<&str>) -> Narration {
+    let code = refusal.and_then(|reply| reply.get(..3)).map(str::to_string);
+    let (en, pt) = match refusal {
+        Some(reply) if reply.starts_with('5') => (
+            format!("{to} refuses what {from} offers: {reply}"),
+            format!("{to} recusa o que {from} oferece: {reply}"),
+        ),
+        Some(reply) => (
+            format!("{to} tells {from} to try again later: {reply}"),
+            format!("{to} pede a {from} que tente de novo mais tarde: {reply}"),
+        ),
+        None => (
+            format!("{from} talks to {to}, and no message changes hands"),
+            format!("{from} conversa com {to}, e nenhuma mensagem muda de mãos"),
+        ),
+    };
+    Narration {
+        peer: Some(to.to_string()),
+        code,
+        ..Narration::at(from, en, pt)
+    }
+}
+
+/// A copy written without a hop bringing it: a notification the node
+/// wrote itself (`notification`), or another copy it stored.
+pub fn narrate_stored_here(
+    node: &str,
+    message: &str,
+    place: &str,
+    notification: bool,
+) -> Narration {
+    let (en, pt) = if notification {
+        (
+            format!("{node} writes a delivery status notification ({message}) into {place}"),
+            format!("{node} escreve uma notificação de entrega ({message}) em {place}"),
+        )
+    } else {
+        (
+            format!("{node} stores a copy of {message} in {place}"),
+            format!("{node} guarda uma cópia de {message} em {place}"),
+        )
+    };
+    Narration::at(node, en, pt)
+}
+
 /// A bounce: the status, the reason, and the notice sent back, if any.
 fn bounced(
     node: &str,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::exposure::Ledger;
 use crate::narrate::channel_text;
 use crate::scenario::Text;
-use crate::trace::{Channel, Hop, Record, Trace};
+use crate::trace::{Channel, Trace};
 
 /// Everything the exposure panel draws, for the whole run; the page keeps
 /// the rows that have happened by the current step.
@@ -82,17 +82,18 @@ pub struct NodeExposure {
     pub body: bool,
 }
 
-/// The exposure view of a run whose hops are `hops`.
-pub fn view(trace: &Trace, hops: &[(&Record, &Hop)]) -> ExposureView {
+/// The exposure view of a run whose steps between the start and the end
+/// are about the events with sequence numbers `anchors` (in order).
+pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
     let ledger = Ledger::from_trace(trace);
     // Hops come in time order: the last one at or before `t`.
     let hop_at = |t: u64| {
         let n = ledger.hops.partition_point(|h| h.t <= t);
         n.checked_sub(1).map_or(0, |i| ledger.hops[i].hop)
     };
-    // Step i + 1 shows hop i and logs the events since hop i - 1; what
-    // follows the last hop is in the end step.
-    let step_of = |seq: u64| 1 + hops.partition_point(|(r, _)| r.seq < seq);
+    // Step i + 1 is about anchor i and logs the events since anchor i - 1;
+    // what follows the last anchor is in the end step.
+    let step_of = |seq: u64| 1 + anchors.partition_point(|a| *a < seq);
     ExposureView {
         links: ledger
             .hops

@@ -16,14 +16,18 @@ pub use exposure::{
     ExposureView, LinkExposure, NodeExposure, PasswordExposure, UnacceptedExposure,
 };
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use crate::exposure::describe;
-use crate::narrate::{Narration, Words, channel_text, narrate, narrate_hop};
+use crate::narrate::{
+    Narration, Words, channel_text, narrate, narrate_hop, narrate_session, narrate_stored_here,
+};
 use crate::scenario::{Action, Role, Scenario, Text};
-use crate::trace::{Channel, Dir, Event, Hop, Observed, Place, Record, Stored, Trace};
+use crate::trace::{
+    Channel, Connect, Dir, Event, Hop, Observed, Place, Record, Stored, TlsHandshake, Trace,
+};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -61,12 +65,18 @@ pub struct Downtime {
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub index: usize,
-    /// `start`, `hop` or `end`.
+    /// `start`, `hop`, `session` (a connection that carried no accepted
+    /// message: refused, told to try later, or cut), `stored` (a copy
+    /// written without a hop bringing it, such as a notification) or `end`.
     pub kind: &'static str,
     pub t: u64,
     pub title: Text,
     pub caption: Option<Text>,
     pub hop: Option<HopView>,
+    /// For kind `session`.
+    pub session: Option<SessionView>,
+    /// For kind `stored`: the copy, openable like a hop's.
+    pub stored: Option<StoredView>,
     pub holders: Vec<Holder>,
     pub events: Vec<LogLine>,
     pub dns: Vec<DnsView>,
@@ -100,6 +110,31 @@ pub struct HopView {
     pub stored: Option<StoredView>,
 }
 
+/// A connection on which no message was accepted, with its conversation.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    pub conn: String,
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    /// The channel when the session ended.
+    pub channel: Channel,
+    pub channel_text: Text,
+    /// The session in one sentence.
+    pub text: String,
+    pub text_pt: String,
+    /// The code of the first reply that said no (`550`, `451`), if any.
+    pub code: Option<String>,
+    /// That reply line, as the server said it.
+    pub refusal: Option<String>,
+    pub tls_version: Option<String>,
+    pub cipher: Option<String>,
+    pub tls_reason: Option<String>,
+    pub tls_resumed: bool,
+    pub conversation: Vec<LineView>,
+    pub wire: Vec<WireView>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LineView {
     /// `c` (client to server) or `s`.
@@ -125,6 +160,11 @@ pub struct StoredView {
     pub eml: String,
     /// The first this many header fields were added on this hop.
     pub added_headers: usize,
+    /// For a `stored` step: the copy in one sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_pt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,12 +275,77 @@ fn dir_code(dir: Dir) -> &'static str {
     }
 }
 
+/// What a step between the start and the end is about.
+enum Anchor<'a> {
+    /// A message moved.
+    Hop(&'a Record, &'a Hop),
+    /// A connection closed (or was cut) without any message accepted on it.
+    Session(&'a Connect),
+    /// A copy written without a hop bringing it; `true` for a notification.
+    Stored(&'a Stored, bool),
+}
+
+/// The steps' subjects, with their positions in `trace.events`, in trace
+/// order: every hop, every session that moved no message, every copy no
+/// hop brought.
+fn anchors(trace: &Trace) -> Vec<(usize, Anchor<'_>)> {
+    let notices: BTreeSet<&str> = trace
+        .events
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Bounced(b) => b.dsn.as_deref(),
+            Event::DelayWarned(d) => Some(d.dsn.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    // Open connections, and whether a hop used them.
+    let mut open: BTreeMap<&str, (&Connect, bool)> = BTreeMap::new();
+    // Hops whose copy is yet to be stored: (node, message).
+    let mut arriving: Vec<(&str, &str)> = Vec::new();
+    for (pos, r) in trace.events.iter().enumerate() {
+        match &r.event {
+            Event::Connect(c) => {
+                open.insert(&c.conn, (c, false));
+            }
+            Event::Hop(hop) => {
+                if let Some(conn) = open.get_mut(hop.conn.as_str()) {
+                    conn.1 = true;
+                }
+                arriving.push((&hop.to, &hop.message));
+                out.push((pos, Anchor::Hop(r, hop)));
+            }
+            Event::Stored(stored) => {
+                let brought = arriving
+                    .iter()
+                    .position(|(node, message)| *node == stored.node && *message == stored.message);
+                match brought {
+                    Some(i) => {
+                        arriving.remove(i);
+                    }
+                    None => out.push((
+                        pos,
+                        Anchor::Stored(stored, notices.contains(stored.message.as_str())),
+                    )),
+                }
+            }
+            Event::Closed { conn } | Event::Cut { conn, .. } => {
+                if let Some((connect, false)) = open.remove(conn.as_str()) {
+                    out.push((pos, Anchor::Session(connect)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Builds the player data of a run.
 pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
-    let hops: Vec<(&Record, &Hop)> = trace.hops().collect();
+    let anchors = anchors(trace);
     let index = Index::of(trace);
     let mut held = Holders::new(trace);
-    let mut steps = Vec::with_capacity(hops.len() + 2);
+    let mut steps = Vec::with_capacity(anchors.len() + 2);
     let caption_for = |on: &str| {
         scenario
             .captions
@@ -248,15 +353,17 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             .find(|c| c.on == on)
             .map(|c| text(&c.en, &c.pt))
     };
+    let len = trace.events.len();
+    let seq_at = |pos: usize| trace.events.get(pos).map_or(0, |r| r.seq);
     let last_seq = trace.events.last().map_or(0, |r| r.seq);
     // The start step shows what is already so at virtual time zero (faults);
-    // the first hop's lead-up begins after that.
-    let first_hop_seq = hops.first().map_or(last_seq + 1, |(r, _)| r.seq);
+    // the first step's lead-up begins after that.
+    let first_anchor = anchors.first().map_or(len, |(pos, _)| *pos);
     let start_end = trace
         .events
         .iter()
-        .find(|r| r.t > 0 || matches!(r.event, Event::Composed(_)))
-        .map_or(first_hop_seq, |r| r.seq.min(first_hop_seq));
+        .position(|r| r.t > 0 || matches!(r.event, Event::Composed(_)))
+        .map_or(first_anchor, |pos| pos.min(first_anchor));
 
     steps.push(Step {
         index: 0,
@@ -265,49 +372,123 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         title: text("Before anything moves", "Antes de tudo começar"),
         caption: caption_for("start"),
         hop: None,
+        session: None,
+        stored: None,
         holders: Vec::new(),
         events: log_lines(trace, 0, start_end),
         dns: Vec::new(),
     });
-    for (i, (record, hop)) in hops.iter().enumerate() {
+    // Sessions and stored copies are counted per kind, from 1, for their
+    // captions (`session:N`, `stored:N`).
+    let (mut sessions, mut copies) = (0, 0);
+    for (i, (pos, anchor)) in anchors.iter().enumerate() {
+        let pos = *pos;
         let previous = if i == 0 {
             start_end
         } else {
-            hops[i - 1].0.seq + 1
+            anchors[i - 1].0 + 1
         };
-        let next = hops.get(i + 1).map_or(last_seq + 1, |(r, _)| r.seq);
-        let holders_until = trace.events[record.seq as usize..next as usize]
+        let next = anchors.get(i + 1).map_or(len, |(p, _)| *p);
+        let t = trace.events[pos].t;
+        // What the step leaves behind: its own event and what follows at
+        // the same moment (the copy a hop stored, a queue file removed).
+        let holders_until = trace.events[pos..next.max(pos + 1)]
             .iter()
-            .take_while(|r| r.t <= record.t)
+            .take_while(|r| r.t <= t)
             .last()
-            .map_or(record.seq, |r| r.seq);
+            .map_or(seq_at(pos), |r| r.seq);
+        let (kind, title, caption, hop, session, stored) = match anchor {
+            Anchor::Hop(record, hop) => (
+                "hop",
+                text(
+                    format!("Hop {}: {} → {}", hop.hop, hop.from, hop.to),
+                    format!("Salto {}: {} → {}", hop.hop, hop.from, hop.to),
+                ),
+                caption_for(&format!("hop:{}", hop.hop)),
+                Some(hop_view(&index, record, hop)),
+                None,
+                None,
+            ),
+            Anchor::Session(connect) => {
+                sessions += 1;
+                let view = session_view(&index, connect);
+                let (en, pt) = match view.refusal.as_deref() {
+                    Some(reply) if reply.starts_with('5') => ("Refused", "Recusado"),
+                    Some(_) => ("Try again later", "Tente de novo mais tarde"),
+                    None => ("No message accepted", "Nenhuma mensagem aceita"),
+                };
+                (
+                    "session",
+                    text(
+                        format!("{en}: {} → {}", view.from, view.to),
+                        format!("{pt}: {} → {}", view.from, view.to),
+                    ),
+                    caption_for(&format!("session:{sessions}")),
+                    None,
+                    Some(view),
+                    None,
+                )
+            }
+            Anchor::Stored(stored, notification) => {
+                copies += 1;
+                let place = describe(&stored.place);
+                let told =
+                    narrate_stored_here(&stored.node, &stored.message, &place, *notification);
+                let (en, pt) = if *notification {
+                    ("Notification on", "Notificação em")
+                } else {
+                    ("A copy on", "Uma cópia em")
+                };
+                (
+                    "stored",
+                    text(
+                        format!("{en} {}", stored.node),
+                        format!("{pt} {}", stored.node),
+                    ),
+                    caption_for(&format!("stored:{copies}")),
+                    None,
+                    None,
+                    Some(StoredView {
+                        node: stored.node.clone(),
+                        place,
+                        readable: stored.readable,
+                        eml: stored.eml.clone(),
+                        added_headers: trace_fields(&stored.eml),
+                        text: Some(told.en),
+                        text_pt: Some(told.pt),
+                    }),
+                )
+            }
+        };
         steps.push(Step {
             index: i + 1,
-            kind: "hop",
-            t: record.t,
-            title: text(
-                format!("Hop {}: {} → {}", hop.hop, hop.from, hop.to),
-                format!("Salto {}: {} → {}", hop.hop, hop.from, hop.to),
-            ),
-            caption: caption_for(&format!("hop:{}", hop.hop)),
-            hop: Some(hop_view(&index, record, hop)),
+            kind,
+            t,
+            title,
+            caption,
+            hop,
+            session,
+            stored,
             holders: held.after(holders_until),
-            events: log_lines(trace, previous, record.seq),
-            dns: dns_lines(trace, previous, record.seq, Some(&hop.from)),
+            events: log_lines(trace, previous, pos),
+            dns: dns_lines(trace, previous, pos),
         });
     }
-    let after_last = hops.last().map_or(0, |(r, _)| r.seq + 1);
+    let after_last = anchors.last().map_or(0, |(pos, _)| pos + 1);
     steps.push(Step {
-        index: hops.len() + 1,
+        index: anchors.len() + 1,
         kind: "end",
         t: trace.events.last().map_or(0, |r| r.t),
         title: text("Where everything ended up", "Onde tudo foi parar"),
         caption: caption_for("end"),
         hop: None,
+        session: None,
+        stored: None,
         holders: held.after(last_seq),
-        events: log_lines(trace, after_last, last_seq + 1),
-        dns: dns_lines(trace, after_last, last_seq + 1, None),
+        events: log_lines(trace, after_last, len),
+        dns: dns_lines(trace, after_last, len),
     });
+    let anchor_seqs: Vec<u64> = anchors.iter().map(|(pos, _)| seq_at(*pos)).collect();
 
     PlayerData {
         id: scenario.id.clone(),
@@ -319,7 +500,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         nodes: nodes(scenario, trace),
         downtime: downtime(trace),
         steps,
-        exposure: exposure::view(trace, &hops),
+        exposure: exposure::view(trace, &anchor_seqs),
         timeline: timeline(trace),
         whatif: whatif::view(scenario),
     }
@@ -426,6 +607,11 @@ impl<'a> Index<'a> {
         index
     }
 
+    /// The lines, wire chunks and handshakes of `conn`, in trace order.
+    fn on_conn(&self, conn: &str) -> &[&'a Record] {
+        self.conns.get(conn).map_or(&[], Vec::as_slice)
+    }
+
     fn stored(&self, node: &str, message: &str) -> &[&'a Record] {
         self.stored
             .get(node)
@@ -434,38 +620,44 @@ impl<'a> Index<'a> {
     }
 }
 
-fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
-    let mut conversation = Vec::new();
-    let mut wire = Vec::new();
-    let mut tls_reason = None;
-    let mut tls_resumed = false;
-    let on_conn = index
-        .conns
-        .get(hop.conn.as_str())
-        .map_or(&[][..], Vec::as_slice);
-    let (from, to) = transaction_span(on_conn, record.seq);
+/// What the endpoints and an observer saw on one connection, between two
+/// of its records.
+struct ConnViews<'a> {
+    conversation: Vec<LineView>,
+    wire: Vec<WireView>,
+    /// The connection's TLS handshake, if it had one.
+    tls: Option<&'a TlsHandshake>,
+}
+
+/// The conversation and wire chunks of `conn` among `on_conn[from..to]`,
+/// and its TLS handshake wherever it was.
+fn conn_views<'a>(on_conn: &[&'a Record], conn: &str, from: usize, to: usize) -> ConnViews<'a> {
+    let mut views = ConnViews {
+        conversation: Vec::new(),
+        wire: Vec::new(),
+        tls: None,
+    };
     for (i, r) in on_conn.iter().enumerate() {
         if let Event::TlsHandshake(h) = &r.event
-            && h.conn == hop.conn
+            && h.conn == conn
         {
-            tls_reason = Some(h.reason.clone());
-            tls_resumed = h.resumed;
+            views.tls = Some(h);
         }
         if i < from || i >= to {
             continue;
         }
         match &r.event {
             Event::Line {
-                conn,
+                conn: c,
                 dir,
                 text,
                 tls,
-            } if *conn == hop.conn => conversation.push(LineView {
+            } if c == conn => views.conversation.push(LineView {
                 dir: dir_code(*dir),
                 text: text.clone(),
                 tls: *tls,
             }),
-            Event::Wire(w) if w.conn == hop.conn => wire.push(match &w.observed {
+            Event::Wire(w) if w.conn == conn => views.wire.push(match &w.observed {
                 Observed::Text => WireView {
                     dir: dir_code(w.dir),
                     seen_as: "text",
@@ -484,6 +676,13 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
             _ => {}
         }
     }
+    views
+}
+
+fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
+    let on_conn = index.on_conn(&hop.conn);
+    let (from, to) = transaction_span(on_conn, record.seq);
+    let views = conn_views(on_conn, &hop.conn, from, to);
     let told = narrate_hop(hop);
     HopView {
         hop: hop.hop,
@@ -498,8 +697,8 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         text_pt: told.pt,
         tls_version: hop.tls_version.clone(),
         cipher: hop.cipher.clone(),
-        tls_reason,
-        tls_resumed,
+        tls_reason: views.tls.map(|h| h.reason.clone()),
+        tls_resumed: views.tls.is_some_and(|h| h.resumed),
         reused_from: index
             .first_hop
             .get(hop.conn.as_str())
@@ -507,9 +706,51 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
             .filter(|first| *first != hop.hop),
         sender: hop.sender.clone(),
         recipients: hop.recipients.clone(),
-        conversation,
-        wire,
+        conversation: views.conversation,
+        wire: views.wire,
         stored: stored_view(index, record, hop),
+    }
+}
+
+/// A connection that carried no accepted message: its whole conversation,
+/// and the first reply that said no (what decided it: a refused RCPT comes
+/// before the DATA it leaves without recipients).
+fn session_view(index: &Index<'_>, connect: &Connect) -> SessionView {
+    let on_conn = index.on_conn(&connect.conn);
+    let views = conn_views(on_conn, &connect.conn, 0, on_conn.len());
+    let refusal = views
+        .conversation
+        .iter()
+        .filter(|l| l.dir == "s")
+        .map(|l| l.text.as_str())
+        .find(|text| {
+            let b = text.as_bytes();
+            b.len() >= 3 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit)
+        })
+        .map(str::to_string);
+    let channel = match views.tls {
+        Some(h) if h.server_authenticated => Channel::TlsAuthenticated,
+        Some(_) => Channel::Tls,
+        None => Channel::Plaintext,
+    };
+    let told = narrate_session(&connect.client, &connect.server, refusal.as_deref());
+    SessionView {
+        conn: connect.conn.clone(),
+        from: connect.client.clone(),
+        to: connect.server.clone(),
+        port: connect.port,
+        channel,
+        channel_text: channel_text(channel).into(),
+        text: told.en,
+        text_pt: told.pt,
+        code: told.code,
+        refusal,
+        tls_version: views.tls.map(|h| h.version.clone()),
+        cipher: views.tls.map(|h| h.cipher.clone()),
+        tls_reason: views.tls.map(|h| h.reason.clone()),
+        tls_resumed: views.tls.is_some_and(|h| h.resumed),
+        conversation: views.conversation,
+        wire: views.wire,
     }
 }
 
@@ -560,6 +801,8 @@ fn stored_view(index: &Index<'_>, record: &Record, hop: &Hop) -> Option<StoredVi
         readable,
         eml: eml.clone(),
         added_headers: added,
+        text: None,
+        text_pt: None,
     })
 }
 
@@ -640,12 +883,12 @@ impl<'a> Holders<'a> {
     }
 }
 
-/// Events worth a line in the step log, with sequence numbers in `[from, to)`:
-/// every event told in words, except hops and the end of the run, which
-/// are steps of their own.
-fn log_lines(trace: &Trace, from: u64, to: u64) -> Vec<LogLine> {
-    let lo = (from as usize).min(trace.events.len());
-    let hi = (to as usize).min(trace.events.len()).max(lo);
+/// Events worth a line in the step log, at positions `[from, to)` of the
+/// trace: every event told in words, except hops and the end of the run,
+/// which are steps of their own.
+fn log_lines(trace: &Trace, from: usize, to: usize) -> Vec<LogLine> {
+    let lo = from.min(trace.events.len());
+    let hi = to.min(trace.events.len()).max(lo);
     trace.events[lo..hi]
         .iter()
         .filter(|r| !matches!(r.event, Event::Hop(_) | Event::End { .. }))
@@ -670,13 +913,14 @@ fn log_lines(trace: &Trace, from: u64, to: u64) -> Vec<LogLine> {
         .collect()
 }
 
-fn dns_lines(trace: &Trace, from: u64, to: u64, by: Option<&str>) -> Vec<DnsView> {
-    let lo = (from as usize).min(trace.events.len());
-    let hi = (to as usize).min(trace.events.len()).max(lo);
+/// The DNS answers at positions `[from, to)` of the trace, whoever asked.
+fn dns_lines(trace: &Trace, from: usize, to: usize) -> Vec<DnsView> {
+    let lo = from.min(trace.events.len());
+    let hi = to.min(trace.events.len()).max(lo);
     trace.events[lo..hi]
         .iter()
         .filter_map(|r| match &r.event {
-            Event::DnsAnswer(answer) if by.is_none_or(|b| b == answer.node) => Some(DnsView {
+            Event::DnsAnswer(answer) => Some(DnsView {
                 t: r.t,
                 node: answer.node.clone(),
                 name: answer.name.clone(),

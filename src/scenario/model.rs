@@ -476,8 +476,11 @@ pub struct Send {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Caption {
-    /// When to show it: `start`, `end`, or `hop:N` (N counts hops from 1).
-    #[schemars(regex(pattern = r"^(start|end|hop:[1-9][0-9]*)$"))]
+    /// When to show it: `start`, `end`, `hop:N` (N counts hops from 1),
+    /// `session:N` (the Nth connection on which no message was accepted:
+    /// refused, told to try later, or cut) or `stored:N` (the Nth copy
+    /// written without a hop bringing it, such as a bounce notification).
+    #[schemars(regex(pattern = r"^(start|end|(hop|session|stored):[1-9][0-9]*)$"))]
     pub on: String,
     /// English.
     pub en: String,

@@ -453,17 +453,21 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         let at = root.key("captions").index(i);
         let valid_on = caption.on == "start"
             || caption.on == "end"
-            || caption
-                .on
-                .strip_prefix("hop:")
-                .and_then(|n| n.parse::<u32>().ok())
-                .is_some_and(|n| n >= 1);
+            || ["hop:", "session:", "stored:"].iter().any(|kind| {
+                caption
+                    .on
+                    .strip_prefix(kind)
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n >= 1)
+            });
         if !valid_on {
             p.at(
                 &at.key("on"),
                 format!("`{}` is not a moment of the run", caption.on),
                 Some(
-                    "use `start`, `end` or `hop:N` with N counting hops from 1, like `hop:3`"
+                    "use `start`, `end`, `hop:N` (N counting hops from 1, like `hop:3`), \
+                     `session:N` (the Nth connection that moved no message) or `stored:N` \
+                     (the Nth copy written without a hop, such as a notification)"
                         .into(),
                 ),
             );

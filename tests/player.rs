@@ -1,0 +1,124 @@
+//! The player data tells the whole story: every session and every copy is
+//! a step, not only the hops (issue 10, item 1).
+
+use mailhop::harness::Run;
+
+fn data(name: &str) -> mailhop::player::PlayerData {
+    let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let run = Run::file(&path).unwrap_or_else(|err| panic!("{err}"));
+    mailhop::player::build(&run.scenario, &run.trace)
+}
+
+#[test]
+fn the_refused_session_in_bounces_is_a_step_showing_550_5_1_1() {
+    let data = data("bounces");
+    let kinds: Vec<&str> = data.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        ["start", "hop", "session", "stored", "hop", "stored", "end"]
+    );
+    let step = &data.steps[2];
+    let session = step.session.as_ref().unwrap();
+    assert_eq!(
+        (session.from.as_str(), session.to.as_str()),
+        ("mail.home.test", "mx.friend.test")
+    );
+    assert_eq!(session.code.as_deref(), Some("550"));
+    assert!(
+        session
+            .refusal
+            .as_deref()
+            .unwrap()
+            .starts_with("550 5.1.1 <bbo@friend.test>"),
+        "{session:#?}"
+    );
+    assert!(
+        session
+            .conversation
+            .iter()
+            .any(|l| l.dir == "c" && l.text == "RCPT TO:<bbo@friend.test>"),
+    );
+    assert!(!session.wire.is_empty());
+    assert_eq!(step.title.en, "Refused: mail.home.test → mx.friend.test");
+    assert_eq!(step.title.pt, "Recusado: mail.home.test → mx.friend.test");
+    // Its caption is the one written for `session:1`.
+    assert!(step.caption.as_ref().unwrap().en.contains("550 5.1.1"));
+    // The lookups of the step are there whoever made them: here the
+    // receiving server's reverse lookup of the client.
+    assert!(
+        step.dns
+            .iter()
+            .any(|d| d.node == "mx.friend.test" && d.rtype == "PTR"),
+        "{:#?}",
+        step.dns
+    );
+}
+
+#[test]
+fn each_bounce_notification_is_a_step_that_opens_with_an_empty_return_path() {
+    let data = data("bounces");
+    let notices: Vec<_> = data.steps.iter().filter(|s| s.kind == "stored").collect();
+    assert_eq!(notices.len(), 2);
+    for step in &notices {
+        let copy = step.stored.as_ref().unwrap();
+        assert!(copy.eml.starts_with("Return-Path: <>\r\n"), "{}", copy.eml);
+        assert!(copy.eml.contains("Content-Type: multipart/report"));
+        assert_eq!(copy.node, "mail.home.test");
+        assert_eq!(copy.place, "mailbox alice@home.test/INBOX");
+        assert!(copy.readable);
+        assert_eq!(step.title.en, "Notification on mail.home.test");
+        assert!(
+            copy.text
+                .as_ref()
+                .unwrap()
+                .contains("delivery status notification")
+        );
+        assert!(
+            copy.text_pt
+                .as_ref()
+                .unwrap()
+                .contains("notificação de entrega")
+        );
+    }
+    assert!(
+        notices[0]
+            .caption
+            .as_ref()
+            .unwrap()
+            .en
+            .contains("Return-Path is <>")
+    );
+    // By the first notice, the bounced message has left the queue.
+    let held: Vec<_> = notices[0]
+        .holders
+        .iter()
+        .map(|h| h.message.as_str())
+        .collect();
+    assert_eq!(held, ["m2"]);
+}
+
+#[test]
+fn a_run_where_every_session_moved_a_message_keeps_one_step_per_hop() {
+    let data = data("six-hops");
+    let kinds: Vec<&str> = data.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, ["start", "hop", "hop", "hop", "hop", "hop", "end"]);
+}
+
+#[test]
+fn captions_may_name_sessions_and_stored_copies() {
+    let base = std::fs::read_to_string(format!(
+        "{}/scenarios/bounces.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for (on, valid) in [
+        ("session:2", true),
+        ("stored:9", true),
+        ("session:0", false),
+        ("sessions:1", false),
+    ] {
+        let text = base.replacen("\"on\": \"session:1\"", &format!("\"on\": \"{on}\""), 1);
+        let loaded = mailhop::scenario::load_str("bounces.json", &text);
+        assert_eq!(loaded.is_ok(), valid, "{on}: {loaded:?}");
+    }
+}
