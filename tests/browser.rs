@@ -286,6 +286,52 @@ async fn the_player_works_in_a_real_browser() {
     );
     screenshot(&c, "six-hops-whatif.png").await;
 
+    // The journey at a glance: on the last step, every machine that held a
+    // readable copy stays marked, and the counts match the caption's five.
+    c.goto(&format!("{base}/s/six-hops#step=6")).await.unwrap();
+    wait_text(
+        &c,
+        "[data-testid=journey-counts]",
+        "5 machines held a readable copy",
+    )
+    .await;
+    let held = c
+        .find_all(Locator::Css("[data-testid=node][data-held=true]"))
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 5);
+    let edges = c
+        .find_all(Locator::Css("[data-testid=journey-edge]"))
+        .await
+        .unwrap();
+    assert_eq!(edges.len(), 5, "every hop, in its channel's colour");
+    screenshot(&c, "six-hops-journey.png").await;
+    // Off by default on a hop step, on at the student's word.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=3"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
+    assert!(
+        c.find_all(Locator::Css("[data-testid=journey-edge]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    c.find(Locator::Css("[data-testid=journey-toggle]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=journey-edge][data-hop='1']",
+        "data-channel",
+        "tls-authenticated",
+    )
+    .await;
+    wait_text(&c, "[data-testid=journey-counts]", "1 hop in plaintext").await;
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=2")).await.unwrap();

@@ -13,6 +13,8 @@ const STR = {
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
+    journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 machine held a readable copy', jA: '{n} machines held a readable copy',
+    jP1: '1 hop in plaintext', jP: '{n} hops in plaintext', jE1: '1 hop encrypted', jE: '{n} hops encrypted',
     envelope: 'message {m} on its way', failed: 'failed attempt', step: 'Step {n} of {m}', virtual: 'virtual time since the start', controls: 'Step controls',
     first: 'First step', prev: 'Previous', next: 'Next', last: 'Last step', play: 'Play', pause: 'Pause', speed: 'Speed',
     present: 'Present', leave: 'Leave presenter mode', presentHint: 'Presenter mode: press Esc to leave',
@@ -48,6 +50,8 @@ const STR = {
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
+    journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 máquina guardou uma cópia legível', jA: '{n} máquinas guardaram uma cópia legível',
+    jP1: '1 salto em texto claro', jP: '{n} saltos em texto claro', jE1: '1 salto cifrado', jE: '{n} saltos cifrados',
     envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou', step: 'Passo {n} de {m}', virtual: 'tempo virtual desde o início', controls: 'Controles dos passos',
     first: 'Primeiro passo', prev: 'Anterior', next: 'Próximo', last: 'Último passo', play: 'Reproduzir', pause: 'Pausar', speed: 'Velocidade',
     present: 'Apresentar', leave: 'Sair do modo apresentação', presentHint: 'Modo apresentação: aperte Esc para sair',
@@ -167,7 +171,7 @@ function fmtCal(t) {
 /* ---------- state ---------- */
 const root = doc.getElementById('player') || B, isExport = B.dataset.export === '1';
 const reduced = matchMedia('(prefers-reduced-motion: reduce)');
-const P = { data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
+const P = { journey: null, data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
 let U = {};
 const sid = () => B.dataset.id || (P.data && P.data.id) || '';
 const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
@@ -261,6 +265,10 @@ function mount() {
     el('div.steprow', null, U.title = el('h2.steptitle'),
       U.chanBox = el('span.chan', null, U.chanIcon = el('span.chan-ic'), U.chan = el('span', { tid: 'hop-channel' }), U.hopMeta = el('span.hopmeta'))),
     U.topo = el('div.topo-wrap'),
+    el('div.journey-row', null,
+      el('label.switch', { for: 'mh-journey' }, U.journey = el('input', { type: 'checkbox', role: 'switch', id: 'mh-journey', tid: 'journey-toggle',
+        onchange: () => { P.journey = U.journey.checked; render(false); } }), el('span', null, tr('journey'))),
+      U.jcount = el('span.journey-counts', { tid: 'journey-counts' })),
     U.caption = el('p.caption', { tid: 'caption', 'aria-live': 'polite' }),
     el('div.controls', { role: 'group', 'aria-label': tr('controls') },
       ctl('btn-first', 'first', true, () => userGo(0)), ctl('btn-prev', 'prev', false, () => userGo(P.idx - 1)), U['btn-play'],
@@ -293,6 +301,17 @@ function paintPlay() {
   b.setAttribute('aria-pressed', String(P.playing));
 }
 
+/* The highest hop number reached by the current step; the journey view is on at the end unless the student says otherwise. */
+const hopNow = () => Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0)));
+const journeyOn = () => P.journey ?? cur().kind === 'end';
+function paintJourney() {
+  const on = journeyOn(), T = on && tally(hopNow(), P.idx);
+  U.journey.checked = on;
+  U.jcount.hidden = !on;
+  if (!on) { U.jcount.textContent = ''; return; }
+  const n = (k, v) => tr(v === 1 ? k + '1' : k, { n: v }), plain = T.links.filter(l => l.channel === 'plaintext').length;
+  U.jcount.textContent = [n('jA', T.a), n('jP', plain), n('jE', T.links.length - plain)].join(' · ');
+}
 /* What a step is about: its hop, or its session that moved no message (same fields for the channel and the conversation). */
 const talk = st => st.hop || st.session || null;
 function render(animate) {
@@ -316,6 +335,7 @@ function render(animate) {
   for (const [k, off] of [['btn-first', !P.idx], ['btn-prev', !P.idx], ['btn-next', P.idx >= n - 1], ['btn-last', P.idx >= n - 1]]) {
     if (off) U[k].setAttribute('aria-disabled', 'true'); else U[k].removeAttribute('aria-disabled');
   }
+  paintJourney();
   drawTopo(animate);
   paintTimeline();
   renderLog();
@@ -424,10 +444,16 @@ function drawTopo(animate) {
 
   // hops already made, in grey; then failed connection attempts of this step
   const done = new Set(h ? [h.from + '>' + h.to] : ses ? [ses.from + '!' + ses.to] : []);
+  // in the journey view, each past hop keeps its channel's colour and every machine that held a readable copy stays marked
+  const jon = journeyOn(), J = jon ? tally(hopNow(), P.idx) : null;
+  const everHeld = new Set(J ? J.nodes.filter(x => x.body || x.headers).map(x => x.node) : []);
   for (const s of steps().slice(0, P.idx)) {
     const k = s.hop && s.hop.from + '>' + s.hop.to, p = k && !done.has(k) && geo(s.hop.from, s.hop.to);
     done.add(k);
-    if (p) svg.append(sv('path.edge-past', { d: dOf(p), 'marker-end': 'url(#mh-a-past)' }));
+    if (!p) continue;
+    const ch = chKey(s.hop.channel);
+    svg.append(jon ? sv('path.edge-past.ch-' + ch, { tid: 'journey-edge', 'data-channel': s.hop.channel, 'data-hop': s.hop.hop, d: dOf(p), 'marker-end': `url(#mh-a-${ch})` }, sv('title', null, s.hop.hop + ': ' + chText(s.hop)))
+      : sv('path.edge-past', { d: dOf(p), 'marker-end': 'url(#mh-a-past)' }));
   }
   for (const e of st.events || []) {
     const k = e.kind === 'connect_failed' && e.node + '!' + e.peer, p = k && !done.has(k) && geo(e.node, e.peer);
@@ -442,13 +468,15 @@ function drawTopo(animate) {
   for (const n of D.nodes || []) {
     const p = pos.get(n.name), down = isDown(n.name, st.t || 0), hv = holders.get(n.name), rd = hv && hv.r, role = raw('roles')[n.role] || n.role || '';
     const t = h || ses, active = (t && (t.from === n.name || t.to === n.name)) || (st.stored && st.stored.node === n.name);
-    svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
+    const held = everHeld.has(n.name);
+    svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : '') + (held ? '.held' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-held': held ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
       sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ')),
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
       sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
       sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': role }, n.address ? role + ' · ' + n.address : role),
       down && pill('down', 'power', tr('down'), 10, 0),
-      hv && pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)));
+      hv ? pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)
+        : held && pill('was', 'disk', tr('heldBefore'), p.w - 10, 1)));
   }
 
   const q = ses && geo(ses.from, ses.to);
@@ -635,7 +663,7 @@ function tally(now, idx) {
 }
 function summary(T) { return [tr('summary', T), T.c && tr('summaryC', T), T.d && tr('summaryD', T)].filter(Boolean).join(' '); }
 function renderExposure() {
-  const T = tally(Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0))), P.idx), { links, nodes, unaccepted, passwords } = T;
+  const T = tally(hopNow(), P.idx), { links, nodes, unaccepted, passwords } = T;
   if (!links.length && !nodes.length && !unaccepted.length && !passwords.length) { put(U.expo, empty('nothingYet')); return; }
   const yn = v => el('td.' + (v ? 'yes' : 'no'), null, tr(v ? 'yes' : 'no'));
   const ch = o => el('div.ch.ch-' + chKey(o.channel), null, icon(chKey(o.channel)), ' ', chText(o));
