@@ -332,6 +332,40 @@ async fn the_player_works_in_a_real_browser() {
     .await;
     wait_text(&c, "[data-testid=journey-counts]", "1 hop in plaintext").await;
 
+    // Timeline markers never hide each other: in bounces the red bounce and
+    // the green delivery of its notice happen at the same moment.
+    for page in ["six-hops", "bounces"] {
+        c.goto(&format!("{base}/s/{page}?lang=en#step=1"))
+            .await
+            .unwrap();
+        wait_attr(
+            &c,
+            "[data-testid=timeline-legend]",
+            "data-testid",
+            "timeline-legend",
+        )
+        .await;
+        let overlaps = c
+            .execute(
+                "const r = [...document.querySelectorAll('[data-testid=timeline-event]')].map(e => e.getBoundingClientRect());
+                 let n = 0;
+                 for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+                   if (r[i].left < r[j].right - 1 && r[j].left < r[i].right - 1 && r[i].top < r[j].bottom - 1 && r[j].top < r[i].bottom - 1) n++;
+                 return [r.length, n];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let counts: Vec<u64> = serde_json::from_value(overlaps).unwrap();
+        assert!(counts[0] >= 3, "{page}: {counts:?}");
+        assert_eq!(counts[1], 0, "{page}: overlapping timeline markers");
+    }
+    let legend = text_of(&c, "[data-testid=timeline-legend]").await;
+    assert!(
+        legend.contains("bounced") && legend.contains("delivered"),
+        "{legend}"
+    );
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=2")).await.unwrap();
@@ -376,6 +410,14 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     assert!(!next_visible, "controls are hidden in presenter mode");
+    let timeline_visible = c
+        .find(Locator::Css("[data-testid=timeline]"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap();
+    assert!(timeline_visible, "a video shows the waiting too");
     for _ in 0..150 {
         if hash(&c).await != "step=0" {
             break;

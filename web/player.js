@@ -13,6 +13,7 @@ const STR = {
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
+    keyHop: 'hop (click to go to it)', keyDown: 'machine down',
     journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 machine held a readable copy', jA: '{n} machines held a readable copy',
     jP1: '1 hop in plaintext', jP: '{n} hops in plaintext', jE1: '1 hop encrypted', jE: '{n} hops encrypted',
     envelope: 'message {m} on its way', failed: 'failed attempt', step: 'Step {n} of {m}', virtual: 'virtual time since the start', controls: 'Step controls',
@@ -50,6 +51,7 @@ const STR = {
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
+    keyHop: 'salto (clique para ir até ele)', keyDown: 'máquina fora do ar',
     journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 máquina guardou uma cópia legível', jA: '{n} máquinas guardaram uma cópia legível',
     jP1: '1 salto em texto claro', jP: '{n} saltos em texto claro', jE1: '1 salto cifrado', jE: '{n} saltos cifrados',
     envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou', step: 'Passo {n} de {m}', virtual: 'tempo virtual desde o início', controls: 'Controles dos passos',
@@ -274,7 +276,7 @@ function mount() {
       ctl('btn-first', 'first', true, () => userGo(0)), ctl('btn-prev', 'prev', false, () => userGo(P.idx - 1)), U['btn-play'],
       ctl('btn-next', 'next', false, () => userGo(P.idx + 1)), ctl('btn-last', 'last', true, () => userGo(lastIdx())),
       el('label.speed', { for: 'mh-speed' }, el('span', null, tr('speed')), U.speed)),
-    block('h-tl', tr('timeline'), U.tl = el('div.tl', { tid: 'timeline' })),
+    block('h-tl', tr('timeline'), [U.tl = el('div.tl', { tid: 'timeline' }), U.tlKey = el('div.tl-legend', { tid: 'timeline-legend' })]),
     block('h-log', tr('events'), U.log = el('ul.log')),
     U.hint = el('div.present-hint', { role: 'status' }));
 
@@ -559,8 +561,22 @@ function buildTimeline() {
     const i = hopStep.get(e.hop), label = tr('goHop', { n: e.hop, t: fmtT(e.t) }) + (e.text ? ' (' + say(e) + ')' : '');
     return hopRow.appendChild(at(el('button.tl-hop', { 'aria-label': label, title: label, 'data-step': i, disabled: i == null, onclick: () => userGo(i) }, e.hop), e.t));
   });
-  const evs = tl.filter(e => e.kind !== 'hop'), evRow = evs.length && row(tr('tlEvents'), 'evs');
-  for (const e of evs) evRow.append(at(el('span.tl-ev.k-' + e.kind, { title: `${fmtT(e.t)} · ${kindName(e.kind)}: ${say(e)}` }), e.t));
+  // events at nearly the same place stack in lanes instead of hiding each other (a bounce under a delivery)
+  const evs = tl.filter(e => e.kind !== 'hop'), evRow = evs.length && row(tr('tlEvents'), 'evs'), ends = [], GAP = 11, LANES_MAX = 6;
+  if (evRow) {
+    for (const e of evs) {
+      const x = (X(e.t) / 100) * trackW;
+      let k = ends.findIndex(last => x - last >= GAP);
+      if (k < 0) k = ends.length < LANES_MAX ? ends.push(-Infinity) - 1 : ends.indexOf(Math.min(...ends));
+      ends[k] = x;
+      const m = at(el('span.tl-ev.k-' + e.kind, { tid: 'timeline-event', 'data-kind': e.kind, 'data-lane': k, title: `${fmtT(e.t)} · ${kindName(e.kind)}: ${say(e)}` }), e.t);
+      m.style.top = 4 + 12 * k + 'px';
+      evRow.append(m);
+    }
+    const h = 8 + 12 * ends.length + 'px';
+    evRow.style.height = h;
+    labs.querySelector('.tl-lab.evs').style.height = h;
+  }
   const downRows = new Map();
   for (const w of D.downtime || []) {
     if (!downRows.has(w.node)) downRows.set(w.node, row(w.node, 'down'));
@@ -575,6 +591,10 @@ function buildTimeline() {
   }
   tracks.append(U.now = el('div.tl-now'));
   put(U.tl, labs, tracks);
+  // the legend names only what this run's timeline shows
+  const shown = [...new Set(evs.map(e => e.kind))], sw = (cls, k) => el('span.tl-key', null, el('span.' + cls, { 'aria-hidden': 'true' }), el('span', null, k));
+  put(U.tlKey, tl.length > evs.length && sw('tl-hop.key', tr('keyHop')), shown.map(k => sw('tl-ev.key.k-' + k, kindName(k))),
+    (D.downtime || []).length > 0 && sw('tl-band.key', tr('keyDown')));
 }
 function paintTimeline() {
   U.now.style.left = P.X(cur().t || 0).toFixed(2) + '%';
