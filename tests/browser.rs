@@ -366,6 +366,66 @@ async fn the_player_works_in_a_real_browser() {
         "{legend}"
     );
 
+    // Without STARTTLS on the submission server, the password crosses in
+    // plaintext: the hop says so, and the AUTH line decodes on demand.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=1"))
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=edge]",
+        "data-channel",
+        "tls-authenticated",
+    )
+    .await;
+    assert!(
+        c.find_all(Locator::Css("[data-testid=edge-password]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    c.find(Locator::Css(
+        "[data-testid=whatif-toggle][data-toggle='starttls:mail.home.test']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
+    wait_attr(
+        &c,
+        "[data-testid=edge-password]",
+        "data-testid",
+        "edge-password",
+    )
+    .await;
+    wait_text(&c, "[data-testid=password-flag]", "alice@home.test").await;
+    wait_text(&c, "[data-testid=exposure-passwords]", "AUTH PLAIN").await;
+    c.find(Locator::Css("[data-testid=auth-decode]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=auth-decoded]", "password correct horse").await;
+    screenshot(&c, "six-hops-password.png").await;
+    // A subject with accents travels as an encoded word; the message panel
+    // shows it decoded beside the raw header.
+    let subject = c
+        .find(Locator::Css("[data-testid=compose-subject]"))
+        .await
+        .unwrap();
+    subject.clear().await.unwrap();
+    subject.send_keys("Almoço na sexta?").await.unwrap();
+    c.find(Locator::Css("[data-testid=compose-apply]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=decoded-header]", "Almoço na sexta?").await;
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=2")).await.unwrap();

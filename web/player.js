@@ -14,6 +14,9 @@ const STR = {
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
     keyHop: 'hop (click to go to it)', keyDown: 'machine down',
+    pwFlag: 'A password crossed this link in plaintext: {t}', pwEdge: 'password in plaintext', decode: 'Decode what an eavesdropper sees',
+    decodedPlain: 'Base64 is an encoding, not encryption. Anyone on the wire decodes: user {u}, password {p}', decodedLogin: 'Base64 is an encoding, not encryption. Anyone on the wire decodes: {v}',
+    decodedWord: 'decoded: {v}',
     journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 machine held a readable copy', jA: '{n} machines held a readable copy',
     jP1: '1 hop in plaintext', jP: '{n} hops in plaintext', jE1: '1 hop encrypted', jE: '{n} hops encrypted',
     envelope: 'message {m} on its way', failed: 'failed attempt', step: 'Step {n} of {m}', virtual: 'virtual time since the start', controls: 'Step controls',
@@ -52,6 +55,9 @@ const STR = {
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
     keyHop: 'salto (clique para ir até ele)', keyDown: 'máquina fora do ar',
+    pwFlag: 'Uma senha atravessou este enlace em texto claro: {t}', pwEdge: 'senha em texto claro', decode: 'Decodificar o que um bisbilhoteiro vê',
+    decodedPlain: 'Base64 é uma codificação, não criptografia. Qualquer um na rede decodifica: usuário {u}, senha {p}', decodedLogin: 'Base64 é uma codificação, não criptografia. Qualquer um na rede decodifica: {v}',
+    decodedWord: 'decodificado: {v}',
     journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 máquina guardou uma cópia legível', jA: '{n} máquinas guardaram uma cópia legível',
     jP1: '1 salto em texto claro', jP: '{n} saltos em texto claro', jE1: '1 salto cifrado', jE: '{n} saltos cifrados',
     envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou', step: 'Passo {n} de {m}', virtual: 'tempo virtual desde o início', controls: 'Controles dos passos',
@@ -137,6 +143,7 @@ const ICONS = {
   lock: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4'],
   disk: ['M5 6c0-1.7 3.1-3 7-3s7 1.3 7 3-3.1 3-7 3-7-1.3-7-3z', 'M5 6v12c0 1.7 3.1 3 7 3s7-1.3 7-3V6', 'M5 12c0 1.7 3.1 3 7 3s7-1.3 7-3'],
   power: ['M12 3v8', 'M7 6.3a7.5 7.5 0 1 0 10 0'],
+  key: ['M14.5 9.5a4 4 0 1 0-1.2 2.8', 'M13.3 12.3L21 20', 'M18 17l2-2', 'M16 15l2-2'],
   first: ['M17 6l-6 6 6 6', 'M7 6v12'], last: ['M7 6l6 6-6 6', 'M17 6v12'], prev: ['M15 6l-6 6 6 6'], next: ['M9 6l6 6-6 6'],
   play: ['*M8 5l11 7-11 7z'], pause: ['*M7 5h3v14H7z', '*M14 5h3v14h-3z'], screen: ['R3 4 18 12', 'M8 20h8', 'M12 16v4'], x: ['M6 6l12 12', 'M18 6L6 18'],
 };
@@ -314,6 +321,23 @@ function paintJourney() {
   const n = (k, v) => tr(v === 1 ? k + '1' : k, { n: v }), plain = T.links.filter(l => l.channel === 'plaintext').length;
   U.jcount.textContent = [n('jA', T.a), n('jP', plain), n('jE', T.links.length - plain)].join(' · ');
 }
+/* Base64 to text (UTF-8, lossy); null if it is not base64. */
+function unb64(v) {
+  try { const b = atob(String(v).trim()); return new TextDecoder('utf-8').decode(Uint8Array.from(b, ch => ch.charCodeAt(0))); } catch (e) { return null; }
+}
+/* RFC 2047 encoded words (=?charset?B|Q?...?=) decoded; null when there are none. */
+function decodeWords(v) {
+  if (!/=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/.test(v)) return null;
+  return v.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (all, cs, enc, txt) => {
+    try {
+      const bytes = /[Bb]/.test(enc) ? Uint8Array.from(atob(txt), ch => ch.charCodeAt(0))
+        : Uint8Array.from(txt.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})|[\s\S]/g, (m, h) => (h ? String.fromCharCode(parseInt(h, 16)) : m)), ch => ch.charCodeAt(0));
+      return new TextDecoder(cs.toLowerCase()).decode(bytes);
+    } catch (e) { return all; }
+  });
+}
+/* The passwords an observer read on the connection of hop or session `h`. */
+const passwordsOn = h => (h && h.conn ? ((P.data.exposure || {}).passwords || []).filter(x => x.conn === h.conn) : []);
 /* What a step is about: its hop, or its session that moved no message (same fields for the channel and the conversation). */
 const talk = st => st.hop || st.session || null;
 function render(animate) {
@@ -496,8 +520,13 @@ function drawTopo(animate) {
     const ch = chKey(h.channel), d = dOf(p), [mx, my] = bez(p, 0.5);
     svg.append(sv('g.edge.ch-' + ch, { tid: 'edge', 'data-channel': h.channel },
       sv('path.edge-halo', { d }), sv('path.edge-line', { d, 'marker-end': `url(#mh-a-${ch})` }),
-      sv('g.edge-label', { transform: `translate(${r1(mx)},${r1(my)})` }, sv('circle.lab-bg', { r: 14 }), icon(ch, chText(h), { x: -9, y: -9, width: 18, height: 18 }))),
-    env = sv('g.envelope', { tid: 'envelope', role: 'img', 'aria-label': tr('envelope', { m: h.message || '' }) }, sv('rect', { x: -14, y: -10, width: 28, height: 20, rx: 3 }), sv('path', { d: 'M-11 -6L0 2L11 -6' })));
+      sv('g.edge-label', { transform: `translate(${r1(mx)},${r1(my)})` }, sv('circle.lab-bg', { r: 14 }), icon(ch, chText(h), { x: -9, y: -9, width: 18, height: 18 }))));
+    if (passwordsOn(h).length) {
+      const [kx, ky] = bez(p, 0.3);
+      svg.append(sv('g.edge-password', { tid: 'edge-password', role: 'img', 'aria-label': tr('pwEdge'), transform: `translate(${r1(kx)},${r1(ky)})` }, sv('title', null, tr('pwEdge')),
+        sv('circle', { r: 12 }), icon('key', null, { x: -8, y: -8, width: 16, height: 16 })));
+    }
+    svg.append(env = sv('g.envelope', { tid: 'envelope', role: 'img', 'aria-label': tr('envelope', { m: h.message || '' }) }, sv('rect', { x: -14, y: -10, width: 28, height: 20, rx: 3 }), sv('path', { d: 'M-11 -6L0 2L11 -6' })));
   }
   put(wrap, svg);
   fitTexts(svg);
@@ -618,7 +647,8 @@ function renderConv() {
     h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })),
     h.reused_from && el('div.note', null, tr('connReused', { n: h.reused_from })),
     h.tls_resumed && el('div.note', null, tr('tlsResumed')),
-    st.session && el('div.note.refusal', { tid: 'session-refusal' }, st.session.refusal ? tr('refusedBy', { r: st.session.refusal }) : tr('noRefusal')));
+    st.session && el('div.note.refusal', { tid: 'session-refusal' }, st.session.refusal ? tr('refusedBy', { r: st.session.refusal }) : tr('noRefusal')),
+    passwordsOn(h).map(x => el('div.note.refusal', { tid: 'password-flag' }, icon('key'), ' ', tr('pwFlag', { t: loc(x.text) }))));
   if (P.wire) {
     put(U.conv, el('p.note', null, tr('wireIntro', { a: h.from, b: h.to })), el('ol.wire', null, (h.wire || []).map(w => {
       const who = el('span.who', null, w.dir === 'c' ? 'C→S' : 'S→C'), dir = w.dir === 'c' ? 'c' : 's';
@@ -631,17 +661,36 @@ function renderConv() {
   // consecutive lines inside TLS are grouped in a labelled block
   const out = [];
   let grp = null, inTls = null;
-  for (const l of h.conversation || []) {
-    const tls = !!l.tls, c = l.dir === 'c';
+  // AUTH outside TLS: the line can be decoded on demand, as an eavesdropper would
+  const conv = h.conversation || [];
+  const secret = i => {
+    const l = conv[i];
+    if (!l || l.tls || l.dir !== 'c') return null;
+    const plain = v => { const parts = v == null ? null : v.split('\0'); return parts && parts.length === 3 ? tr('decodedPlain', { u: parts[1], p: parts[2] }) : null; };
+    const login = v => (v == null || /[\x00-\x08]/.test(v) ? null : tr('decodedLogin', { v }));
+    const m = /^AUTH\s+(PLAIN|LOGIN)(?:\s+(\S+))?/i.exec(l.text);
+    if (m) return m[2] ? (/plain/i.test(m[1]) ? plain : login)(unb64(m[2])) : null;
+    // an answer to the server's 334 challenge, inside the last AUTH exchange
+    const prev = conv[i - 1], auth = conv.slice(0, i).filter(x => x.dir === 'c' && /^AUTH\s/i.test(x.text)).pop();
+    if (!prev || prev.dir !== 's' || !/^334\b/.test(prev.text) || !auth) return null;
+    return (/^AUTH\s+PLAIN/i.test(auth.text) ? plain : login)(unb64(l.text));
+  };
+  conv.forEach((l, i) => {
+    const tls = !!l.tls, c = l.dir === 'c', decoded = secret(i);
     if (!grp || tls !== inTls) {
       inTls = tls;
       grp = el('ol.conv');
       out.push(tls ? el('div.tls-group', null, el('div.tls-head', null, icon('lock'), el('span', null, tr('tlsBlock'))), grp) : grp);
     }
-    grp.append(el('li.ln.' + (c ? 'c' : 's') + (tls ? '.tls' : ''), null, el('span.who', { title: c ? h.from : h.to }, c ? 'C:' : 'S:'),
+    const out1 = el('li.ln.' + (c ? 'c' : 's') + (tls ? '.tls' : '') + (decoded ? '.secret' : ''), null, el('span.who', { title: c ? h.from : h.to }, c ? 'C:' : 'S:'),
       l.text ? el('span.tx', null, l.text) : el('span.tx.blank', null, tr('emptyLine')),
-      tls && el('span.tls-mark', { title: tr('insideTls') }, icon('lock'), el('span.sr', null, tr('insideTls')))));
-  }
+      tls && el('span.tls-mark', { title: tr('insideTls') }, icon('lock'), el('span.sr', null, tr('insideTls'))));
+    grp.append(out1);
+    if (decoded) {
+      const shown = el('div.decoded', { tid: 'auth-decoded', hidden: true }, decoded);
+      grp.append(el('li.aux', null, el('button.btn.small', { tid: 'auth-decode', onclick: e => { shown.hidden = !shown.hidden; e.currentTarget.setAttribute('aria-expanded', String(!shown.hidden)); }, 'aria-expanded': 'false' }, icon('key'), ' ', tr('decode')), shown));
+    }
+  });
   put(U.conv, out);
 }
 
@@ -670,6 +719,8 @@ function renderMsg() {
       if (cls === '.added' && field === 1 && !box.firstChild) box.append(el('div.added-note', null, tr(cur().stored ? 'addedHere' : 'added')));
     }
     box.append(el('div.ln' + cls, null, line || '\u00a0'));
+    const words = head && line && decodeWords(line);
+    if (words) box.append(el('div.ln.decoded', { tid: 'decoded-header' }, tr('decodedWord', { v: words.replace(/^[ \t]+/, '') })));
   }
   put(U.msg, box);
 }
