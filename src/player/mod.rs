@@ -40,6 +40,12 @@ pub struct PlayerData {
     pub exposure: ExposureView,
     pub timeline: Vec<Mark>,
     pub whatif: WhatIfView,
+    /// For the scenario's author, each `file:line:column: ...`: captions the
+    /// run never reaches, claims that fail, loader warnings, another file
+    /// with this id. Filled by the server (it has the file), absent when
+    /// there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -322,7 +328,41 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         exposure: exposure::view(trace, &hops),
         timeline: timeline(trace),
         whatif: whatif::view(scenario),
+        warnings: Vec::new(),
     }
+}
+
+/// A caption the page never shows: written for a hop the run does not make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnseenCaption {
+    /// Its place in the scenario's `captions` list.
+    pub index: usize,
+    /// The moment it was written for (`hop:9`).
+    pub on: String,
+    /// How many hops the run made.
+    pub hops: usize,
+}
+
+/// The captions [`build`] attaches to no step. Every run has a `start` and
+/// an `end` step, and a step for each hop it made, so only a `hop:N`
+/// beyond the run's hops goes unseen. (Two captions on one moment are a
+/// load-time error: that needs no run.)
+pub fn unseen_captions(scenario: &Scenario, trace: &Trace) -> Vec<UnseenCaption> {
+    let made: std::collections::BTreeSet<String> = trace
+        .hops()
+        .map(|(_, hop)| format!("hop:{}", hop.hop))
+        .collect();
+    scenario
+        .captions
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.on != "start" && c.on != "end" && !made.contains(&c.on))
+        .map(|(index, c)| UnseenCaption {
+            index,
+            on: c.on.clone(),
+            hops: made.len(),
+        })
+        .collect()
 }
 
 fn nodes(scenario: &Scenario, trace: &Trace) -> Vec<NodeView> {
