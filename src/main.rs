@@ -138,6 +138,10 @@ enum Command {
     /// Check scenario files; every problem names file:line:column and what
     /// would be valid.
     ///
+    /// Checks the files without running them: `mailhop test` runs them and
+    /// also finds what only a run shows (a caption on a hop that never
+    /// happens, a claim that fails).
+    ///
     /// Exits with 0 when every file is valid and 2 when any is not.
     Validate {
         /// Scenario files to check.
@@ -150,7 +154,9 @@ enum Command {
     /// and so are mailhop's own invariants (no message lost silently). One
     /// line per scenario; under a failure, each failed expectation with what
     /// was expected, what happened, and the event (virtual time, hop) that
-    /// decided it. The last line is `N passed, N failed`.
+    /// decided it. A caption on a hop the run never makes fails the scenario
+    /// too, at the caption's file:line:column. The last line is `N passed,
+    /// N failed`.
     ///
     /// Exits with 0 when every scenario passes, 1 when any fails, and 2 when
     /// a file is not a valid scenario.

@@ -207,14 +207,7 @@ pub fn run_one(file: &Path, options: &Options) -> ScenarioReport {
         scenario.until = scenario.until.min(until);
     }
     let text = text.unwrap_or_default();
-    report.locations = (0..scenario.expect.len())
-        .map(|i| {
-            let path = JsonPath::root().key("expect").index(i);
-            let offset = locate::locate(&text, &path).map_or(0, |spot| spot.value);
-            let (line, column) = locate::line_column(&text, offset);
-            format!("{name}:{line}:{column}")
-        })
-        .collect();
+    report.locations = expectation_locations(&name, &text, scenario.expect.len());
     let trace = match sim::run_with(&scenario, &run_options) {
         Ok(trace) => trace,
         Err(err) => {
@@ -225,6 +218,12 @@ pub fn run_one(file: &Path, options: &Options) -> ScenarioReport {
     };
     if let Some(why) = invariants::cut_short(&trace) {
         report.problems.push(why);
+    } else {
+        report.problems.extend(
+            unseen_caption_problems(&name, &text, &scenario, &trace)
+                .iter()
+                .map(Problem::to_string),
+        );
     }
     if let Err(err) = invariants::check_shape(&trace) {
         report
@@ -269,6 +268,108 @@ pub fn run_one(file: &Path, options: &Options) -> ScenarioReport {
     };
     report.millis = started.elapsed().as_millis() as u64;
     report
+}
+
+/// Where each expectation is written, `file:line:column`, by index.
+pub fn expectation_locations(name: &str, text: &str, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let (line, column) = position(text, &JsonPath::root().key("expect").index(i));
+            format!("{name}:{line}:{column}")
+        })
+        .collect()
+}
+
+/// Line and column of the value at `path` (the top of the file if it
+/// cannot be found).
+fn position(text: &str, path: &JsonPath) -> (usize, usize) {
+    let offset = locate::locate(text, path).map_or(0, |spot| spot.value);
+    locate::line_column(text, offset)
+}
+
+/// Captions no student can see, because they are written for a hop the run
+/// never makes, as problems located at their `on`. An authoring mistake,
+/// so `mailhop test` fails on it like on a failed claim. Only a run can
+/// tell: `mailhop validate` does not run scenarios.
+pub fn unseen_caption_problems(
+    name: &str,
+    text: &str,
+    scenario: &scenario::Scenario,
+    trace: &crate::trace::Trace,
+) -> Vec<Problem> {
+    let timed_out = matches!(
+        trace.events.last().map(|r| &r.event),
+        Some(crate::trace::Event::End { reason }) if reason == "time_limit"
+    );
+    crate::player::unseen_captions(scenario, trace)
+        .into_iter()
+        .map(|unseen| {
+            let path = JsonPath::root()
+                .key("captions")
+                .index(unseen.index)
+                .key("on");
+            let (line, column) = position(text, &path);
+            let (made, valid, hint) = unseen_words(&unseen);
+            let mut hint = hint.replace("{valid}", &valid);
+            if timed_out {
+                hint.push_str(
+                    "; the run stopped at its time limit (`until`), and a later one may let more hops happen",
+                );
+            }
+            Problem {
+                file: name.to_string(),
+                line,
+                column,
+                path: path.to_string(),
+                message: format!(
+                    "the caption on `{}` is never shown: the run {made}",
+                    unseen.on
+                ),
+                hint: Some(hint),
+                warning: false,
+            }
+        })
+        .collect()
+}
+
+/// What a caption's unseen step is, in words: what the run has instead,
+/// the captions that would show, and a hint with `{valid}` in it.
+fn unseen_words(unseen: &crate::player::UnseenCaption) -> (String, String, String) {
+    let kind = unseen.kind;
+    let (none, one, many, what) = match kind {
+        "hop" => (
+            "makes no hop",
+            "hop",
+            "hops",
+            "a caption on `hop:N` shows while hop N is on screen; here use {valid}",
+        ),
+        "session" => (
+            "has no connection that moved no message",
+            "connection that moved no message",
+            "connections that moved no message",
+            "a caption on `session:N` shows on the Nth connection that moved no message \
+             (refused, told to try later, or cut); here use {valid}",
+        ),
+        _ => (
+            "has no copy written without a hop",
+            "copy written without a hop",
+            "copies written without a hop",
+            "a caption on `stored:N` shows on the Nth copy a server wrote without a hop \
+             bringing it (a bounce or delay notification); here use {valid}",
+        ),
+    };
+    let (made, valid) = match unseen.made {
+        0 => (none.to_string(), "`start` or `end`".to_string()),
+        1 => (
+            format!("has 1 {one}"),
+            format!("`{kind}:1`, or `end` for what happens after it"),
+        ),
+        n => (
+            format!("has {n} {many}"),
+            format!("`{kind}:1` to `{kind}:{n}`, or `end` for what happens after the last {one}"),
+        ),
+    };
+    (made, valid, what.to_string())
 }
 
 /// Where two JSON traces first differ, by line.
@@ -329,7 +430,9 @@ pub fn render_text(suite: &SuiteReport) -> String {
                     }
                 }
                 for p in &s.problems {
-                    let _ = writeln!(out, "  {p}");
+                    for line in p.lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
                 }
             }
             Status::Invalid => {

@@ -272,6 +272,31 @@ fn test_json_is_machine_readable() {
 }
 
 #[test]
+fn a_caption_on_a_hop_the_run_never_reaches_is_reported_with_its_location() {
+    let path = broken_copy("six-hops.json", r#""on": "hop:5""#, r#""on": "hop:9""#);
+    let out = mailhop(&["test", path.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let expected = format!(
+        "FAILED   {} (six-hops): 1 other problem(s)\n  {}:121:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 5 hops\n    hint: a caption on `hop:N` shows while hop N is on screen; here use `hop:1` to `hop:5`, or `end` for what happens after the last hop\n",
+        path.display(),
+        path.display()
+    );
+    assert!(stdout.starts_with(&expected), "{stdout}");
+    assert!(stdout.ends_with("0 passed, 1 failed\n"), "{stdout}");
+    let json = mailhop(&["test", path.to_str().unwrap(), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["scenarios"][0]["status"], "failed");
+    assert!(
+        report["scenarios"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains(":121:13: error at captions[5].on: the caption on `hop:9` is never shown"),
+        "{report}"
+    );
+}
+
+#[test]
 fn validate_catches_a_misspelt_node_inside_an_expectation() {
     let path = broken_copy(
         "mx-fallback.json",
@@ -293,6 +318,46 @@ fn serve_on_a_public_address_needs_the_host_names_students_use() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--host"), "{err}");
+}
+
+#[test]
+fn serve_says_at_start_which_course_file_claims_a_built_in_id() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("mailhop-cli-same-id-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/bounces.json"
+    ))
+    .unwrap();
+    std::fs::write(dir.join("mine.json"), original).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailhop"))
+        .args(["serve", "--port", "0", "--scenarios", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let first = first.expect("a line on stderr before serving");
+    assert!(
+        first.ends_with("mine.json:3:9: error at id: `bounces` is already the id of a built-in scenario, which keeps it: this file is not served"),
+        "{first}"
+    );
 }
 
 #[test]

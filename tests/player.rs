@@ -122,3 +122,23 @@ fn captions_may_name_sessions_and_stored_copies() {
         assert_eq!(loaded.is_ok(), valid, "{on}: {loaded:?}");
     }
 }
+
+#[test]
+fn a_caption_on_a_session_the_run_never_has_is_unseen() {
+    let path = format!("{}/scenarios/bounces.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("\"on\": \"stored:1\"", "\"on\": \"stored:3\"", 1)
+        .replacen("\"on\": \"session:1\"", "\"on\": \"session:2\"", 1);
+    let scenario = mailhop::scenario::load_str("bounces.json", &text).unwrap();
+    let trace = mailhop::sim::run(&scenario).unwrap();
+    let unseen = mailhop::player::unseen_captions(&scenario, &trace);
+    let found: Vec<_> = unseen
+        .iter()
+        .map(|u| (u.on.as_str(), u.kind, u.made))
+        .collect();
+    assert_eq!(
+        found,
+        [("session:2", "session", 1), ("stored:3", "stored", 2)]
+    );
+}

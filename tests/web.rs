@@ -291,6 +291,127 @@ async fn a_folder_of_scenarios_joins_the_gallery_and_broken_files_show_problems(
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+fn shipped(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A fresh folder of course scenarios for one test.
+fn course_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mailhop-web-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn a_caption_the_run_never_reaches_and_a_claim_that_now_fails_are_shown_on_the_page() {
+    let dir = course_dir("warnings");
+    let edited = shipped("six-hops.json")
+        .replacen(r#""id": "six-hops""#, r#""id": "my-copy""#, 1)
+        .replacen(r#""on": "hop:5""#, r#""on": "hop:9""#, 1)
+        .replacen(
+            r#""channel": "plaintext", "protocol": "ESMTP""#,
+            r#""channel": "tls", "protocol": "ESMTP""#,
+            1,
+        );
+    std::fs::write(dir.join("mine.json"), edited).unwrap();
+    let app = app(Library::load(Some(&dir)));
+    let mine = call(&app, "GET", "/api/s/my-copy", "").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let data = mine.json();
+    let warnings: Vec<&str> = data["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no warnings in {}", mine.body))
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("mine.json:121:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 5 hops")),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("mine.json:136:5: expect[4] hops smarthost.isp.test -> filter.spamco.test")
+            && w.contains("expected: channel tls")
+            && w.contains("actual:   channel plaintext")),
+        "{warnings:#?}"
+    );
+    // A scenario whose claims hold and whose captions all show has none.
+    let six = call(&app, "GET", "/api/s/six-hops", "").await.json();
+    assert!(six.get("warnings").is_none(), "{six}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_course_scenario_with_a_built_in_id_is_reported_not_swapped() {
+    let dir = course_dir("same-id");
+    let original = shipped("direct-mx.json");
+    let built_in_title = "The plain path: client, submission server, MX, mailbox";
+    assert!(original.contains(built_in_title));
+    let mine = original.replacen(built_in_title, "My own plain path", 1);
+    std::fs::write(dir.join("mine.json"), &mine).unwrap();
+    let mut library = Library::load(Some(&dir));
+    assert_eq!(
+        library.rescan(),
+        Vec::<String>::new(),
+        "an unchanged file is not loaded again"
+    );
+    let app = app(library);
+
+    // The built-in keeps its id, its page and its card.
+    let gallery = call(&app, "GET", "/", "").await;
+    assert!(
+        !gallery.body.contains("My own plain path"),
+        "{}",
+        gallery.body
+    );
+    assert_eq!(gallery.body.matches("/s/direct-mx\"").count(), 1);
+    let data = call(&app, "GET", "/api/s/direct-mx", "").await.json();
+    assert_eq!(data["title"]["en"], built_in_title);
+
+    // The course file is reported, naming both, at its `id`.
+    let said = "mine.json:3:9: error at id: `direct-mx` is already the id of a built-in scenario";
+    assert!(gallery.body.contains(said), "{}", gallery.body);
+    assert!(gallery.body.contains("data-testid=\"gallery-problems\""));
+    let warnings = data["warnings"].as_array().expect("the page says so too");
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains(said)),
+        "{warnings:#?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_course_scenario_that_takes_an_id_of_its_own_joins_the_gallery_on_rescan() {
+    let dir = course_dir("same-id-fixed");
+    let original = shipped("direct-mx.json");
+    std::fs::write(dir.join("mine.json"), &original).unwrap();
+    let mut library = Library::load(Some(&dir));
+    assert!(library.get("my-path").is_none());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        dir.join("mine.json"),
+        original.replacen(r#""id": "direct-mx""#, r#""id": "my-path""#, 1),
+    )
+    .unwrap();
+    assert_eq!(library.rescan(), ["my-path"]);
+    let app = app(library);
+    let gallery = call(&app, "GET", "/", "").await;
+    assert!(gallery.body.contains("/s/my-path"));
+    assert!(
+        !gallery.body.contains("gallery-problems"),
+        "{}",
+        gallery.body
+    );
+    // The built-in was never replaced, so it is still there, unremarked.
+    let answer = call(&app, "GET", "/api/s/direct-mx", "").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let data = answer.json();
+    assert_eq!(data["id"], "direct-mx");
+    assert!(data.get("warnings").is_none(), "{data}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test]
 async fn dns_rebinding_a_foreign_host_is_refused() {
     let app = built_in();

@@ -298,7 +298,7 @@ function mount() {
     panel('dns', 'dns', hd('dns'), U.dns = el('div')),
     buildWhatif(hd),
   ].filter(Boolean);
-  put(root, head, banner, el('main.layout', null, stage, el('div.panels', null, sections)));
+  put(root, head, banner, authorWarnings(D), el('main.layout', null, stage, el('div.panels', null, sections)));
   buildTimeline();
   render(false);
   restoreFocus(fk);
@@ -816,6 +816,18 @@ async function resetWhatif() {
     U.subject = null;
     handle(res);
   } catch (e) { setStatus(tr('failedReq', { e: e.message }), true); }
+}
+
+/* ---------- notes for the scenario's author: the player data's `warnings` (docs/player.md), shown while the server watches the file ---------- */
+const AUTHOR = {
+  en: 'For the author of this file: mailhop found these while running it. Fix the file and save it: this page updates by itself.',
+  pt: 'Para quem escreveu este arquivo: o mailhop encontrou isto ao executá-lo. Corrija o arquivo e salve: esta página se atualiza sozinha.',
+};
+function authorWarnings(D) {
+  const list = Array.isArray(D.warnings) ? D.warnings.slice(0, 100) : [];
+  if (!list.length || !watching()) return null;
+  return el('section.banner.author-warnings', { role: 'status' }, el('p', null, AUTHOR[lang] || AUTHOR.en),
+    el('ul.problems', { tid: 'author-warnings' }, list.map(w => el('li.problem', null, String(w)))));
 }
 
 /* ---------- keyboard, hash, resize ---------- */

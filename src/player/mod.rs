@@ -44,6 +44,12 @@ pub struct PlayerData {
     pub exposure: ExposureView,
     pub timeline: Vec<Mark>,
     pub whatif: WhatIfView,
+    /// For the scenario's author, each `file:line:column: ...`: captions the
+    /// run never reaches, claims that fail, loader warnings, another file
+    /// with this id. Filled by the server (it has the file), absent when
+    /// there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -503,7 +509,60 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         exposure: exposure::view(trace, &anchor_seqs),
         timeline: timeline(trace),
         whatif: whatif::view(scenario),
+        warnings: Vec::new(),
     }
+}
+
+/// A caption the page never shows: written for a step the run does not
+/// have (`hop:9` of a run with five hops, `session:1` of a run where every
+/// connection moved a message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnseenCaption {
+    /// Its place in the scenario's `captions` list.
+    pub index: usize,
+    /// The moment it was written for (`hop:9`).
+    pub on: String,
+    /// The kind of step it names: `hop`, `session` or `stored`.
+    pub kind: &'static str,
+    /// How many steps of that kind the run has.
+    pub made: usize,
+}
+
+/// The captions [`build`] attaches to no step. Every run has a `start` and
+/// an `end` step, and a step for each hop, each session that moved no
+/// message and each copy no hop brought, so only a `hop:N`, `session:N` or
+/// `stored:N` beyond the run's count of that kind goes unseen. (Two
+/// captions on one moment are a load-time error: that needs no run.)
+pub fn unseen_captions(scenario: &Scenario, trace: &Trace) -> Vec<UnseenCaption> {
+    let (mut hops, mut sessions, mut copies) = (0, 0, 0);
+    for (_, anchor) in anchors(trace) {
+        match anchor {
+            Anchor::Hop(..) => hops += 1,
+            Anchor::Session(_) => sessions += 1,
+            Anchor::Stored(..) => copies += 1,
+        }
+    }
+    scenario
+        .captions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, c)| {
+            let (kind, n) = c.on.split_once(':')?;
+            let n: usize = n.parse().ok()?;
+            let (kind, made) = match kind {
+                "hop" => ("hop", hops),
+                "session" => ("session", sessions),
+                "stored" => ("stored", copies),
+                _ => return None,
+            };
+            (n > made).then(|| UnseenCaption {
+                index,
+                on: c.on.clone(),
+                kind,
+                made,
+            })
+        })
+        .collect()
 }
 
 fn nodes(scenario: &Scenario, trace: &Trace) -> Vec<NodeView> {

@@ -149,13 +149,21 @@ fn not_found_page(id: &str) -> Response {
         .into_response()
 }
 
-/// `GET /api/s/{id}`: the player data of the scenario as written.
+/// `GET /api/s/{id}`: the player data of the scenario as written, with
+/// the files that claim its id among its `warnings`.
 pub async fn data(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    match entry(&state, &id)? {
-        Entry::Ready { data, .. } => Ok(json_text(data.as_str().to_owned())),
+    let entry = entry(&state, &id)?;
+    let claims = state
+        .library
+        .read()
+        .expect("the library lock is never poisoned")
+        .claims_on(&id);
+    match entry {
+        Entry::Ready { data, .. } if claims.is_empty() => Ok(json_text(data.as_str().to_owned())),
+        Entry::Ready { data, .. } => Ok(json_text(library::with_warnings(&data, &claims))),
         Entry::Invalid { problems, .. } => Err(WebError::Invalid(problems)),
     }
 }

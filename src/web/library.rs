@@ -3,8 +3,12 @@
 //!
 //! A file that does not load keeps its place in the gallery (under its file
 //! name) with its problems, so `--watch` can show them instead of a stale
-//! picture. Files are only ever found by listing the folder; a request can
-//! name an id, never a path.
+//! picture. A file that loads but that its author should look at again (a
+//! caption its run never reaches, a claim that fails, a loader warning)
+//! carries those as the player data's `warnings`. A built-in keeps its id:
+//! a file that claims one is not served, and is reported (in the gallery,
+//! on the built-in's page, and on stderr by `serve`). Files are only ever
+//! found by listing the folder; a request can name an id, never a path.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +16,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::player::{self, PlayerData};
-use crate::scenario::{self, Scenario, Text};
-use crate::sim;
+use crate::scenario::{self, Problem, Scenario, Text};
+use crate::{sim, suite};
 
 /// Scenario files compiled into the binary.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -43,6 +47,8 @@ pub enum Entry {
         scenario: Arc<Scenario>,
         /// The player data of the scenario as written, serialized once.
         data: Arc<String>,
+        /// Its `warnings` (also inside `data`), for the server's log.
+        warnings: Vec<String>,
     },
     Invalid {
         title: Text,
@@ -57,22 +63,45 @@ struct Source {
     modified: Option<SystemTime>,
 }
 
+/// A file in the folder whose scenario has a built-in's id: not served.
+#[derive(Debug, Clone)]
+struct Shadowed {
+    id: String,
+    modified: Option<SystemTime>,
+    /// The problem, located at the file's `id`.
+    problem: String,
+}
+
 /// All scenarios, by id, in gallery order.
 #[derive(Debug, Default)]
 pub struct Library {
     entries: BTreeMap<String, (Entry, Source, usize)>,
+    /// Files of the folder that claim a built-in's id, by path.
+    shadowed: BTreeMap<PathBuf, Shadowed>,
     dir: Option<PathBuf>,
 }
 
+/// What [`Library::install`] did.
+#[derive(Debug, Default)]
+pub struct Installed {
+    /// The ids whose entries changed.
+    pub changed: Vec<String>,
+    /// What the author of the installed files should know, one
+    /// `file:line:column: ...` each: problems, warnings, a built-in's id.
+    pub reports: Vec<String>,
+}
+
 impl Library {
-    /// The built-in scenarios, then those in `dir` (which win on equal ids).
+    /// The built-in scenarios, then those in `dir` (a file with a
+    /// built-in's id is reported, not served: see [`Library::problems`]).
     pub fn load(dir: Option<&Path>) -> Library {
         let mut library = Library {
             entries: BTreeMap::new(),
+            shadowed: BTreeMap::new(),
             dir: dir.map(Path::to_path_buf),
         };
         for (i, (name, text)) in BUILT_IN.iter().enumerate() {
-            let (id, entry) = load_text(name, text);
+            let (id, entry, _) = load_text(name, text);
             library.entries.insert(
                 id,
                 (
@@ -93,7 +122,7 @@ impl Library {
     /// look. Returns the ids that changed.
     pub fn rescan(&mut self) -> Vec<String> {
         let loaded = load_files(self.stale());
-        self.install(loaded)
+        self.install(loaded).changed
     }
 
     /// The folder's files that are new or changed since they were loaded,
@@ -110,45 +139,120 @@ impl Library {
                 let known = self
                     .entries
                     .values()
-                    .any(|(_, s, _)| s.path.as_ref() == Some(&path) && s.modified == modified);
+                    .any(|(_, s, _)| s.path.as_ref() == Some(&path) && s.modified == modified)
+                    || self
+                        .shadowed
+                        .get(&path)
+                        .is_some_and(|s| s.modified == modified);
                 (!known).then_some((BUILT_IN.len() + offset, path, modified))
             })
             .collect()
     }
 
-    /// Puts freshly loaded files in place of their old entries; returns
-    /// their ids.
-    pub fn install(&mut self, loaded: Vec<Loaded>) -> Vec<String> {
-        let mut changed = Vec::new();
+    /// Puts freshly loaded files in place of their old entries.
+    pub fn install(&mut self, loaded: Vec<Loaded>) -> Installed {
+        let mut installed = Installed::default();
         for Loaded {
             id,
+            id_at,
             entry,
+            reports,
             order,
             path,
             modified,
         } in loaded
         {
-            // A file whose id changed leaves its old entry behind.
+            // Whatever the file was before (another id, a built-in's) is gone.
             self.entries
-                .retain(|other, (_, s, _)| !(s.path.as_ref() == Some(&path) && *other != id));
-            self.entries.insert(
-                id.clone(),
-                (
-                    entry,
-                    Source {
-                        path: Some(path),
+                .retain(|_, (_, s, _)| s.path.as_ref() != Some(&path));
+            self.shadowed.remove(&path);
+            installed.reports.extend(reports);
+            let mut id = id;
+            if self.is_built_in(&id) {
+                let Some((line, column)) = id_at else {
+                    // Named after its file, which a built-in is named
+                    // after too: the problems still get a page.
+                    id.push_str("-file");
+                    self.insert_file(id, entry, order, path, modified, &mut installed);
+                    continue;
+                };
+                let problem = Problem {
+                    file: path.display().to_string(),
+                    line,
+                    column,
+                    path: "id".into(),
+                    message: format!(
+                        "`{id}` is already the id of a built-in scenario, which keeps it: this file is not served"
+                    ),
+                    hint: Some(format!(
+                        "give this scenario an id of its own, like `{id}-2`: the id names its page (/s/{id})"
+                    )),
+                    warning: false,
+                }
+                .to_string();
+                installed.reports.push(problem.clone());
+                self.shadowed.insert(
+                    path,
+                    Shadowed {
+                        id,
                         modified,
+                        problem,
                     },
-                    order,
-                ),
-            );
-            changed.push(id);
+                );
+                continue;
+            }
+            self.insert_file(id, entry, order, path, modified, &mut installed);
         }
-        changed
+        installed
+    }
+
+    fn insert_file(
+        &mut self,
+        id: String,
+        entry: Entry,
+        order: usize,
+        path: PathBuf,
+        modified: Option<SystemTime>,
+        installed: &mut Installed,
+    ) {
+        self.entries.insert(
+            id.clone(),
+            (
+                entry,
+                Source {
+                    path: Some(path),
+                    modified,
+                },
+                order,
+            ),
+        );
+        installed.changed.push(id);
+    }
+
+    fn is_built_in(&self, id: &str) -> bool {
+        self.entries
+            .get(id)
+            .is_some_and(|(_, source, _)| source.path.is_none())
     }
 
     pub fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.get(id).map(|(entry, _, _)| entry)
+    }
+
+    /// Files of the folder that claim the id of the built-in `id`, as
+    /// located problems: its page shows them.
+    pub fn claims_on(&self, id: &str) -> Vec<String> {
+        self.shadowed
+            .values()
+            .filter(|s| s.id == id)
+            .map(|s| s.problem.clone())
+            .collect()
+    }
+
+    /// Files of the folder that are not served because they claim a
+    /// built-in's id: the gallery lists them.
+    pub fn problems(&self) -> Vec<String> {
+        self.shadowed.values().map(|s| s.problem.clone()).collect()
     }
 
     /// Every entry with its id, in gallery order: built-ins first.
@@ -160,6 +264,26 @@ impl Library {
             .collect();
         list.sort_by_key(|(id, _, order)| (*order, id.to_string()));
         list.into_iter().map(|(id, entry, _)| (id, entry)).collect()
+    }
+
+    /// Everything the author of the folder's files should know, in gallery
+    /// order: each file's problems or warnings, then the files not served.
+    pub fn reports(&self) -> Vec<String> {
+        let mut files: Vec<&(Entry, Source, usize)> = self
+            .entries
+            .values()
+            .filter(|(_, source, _)| source.path.is_some())
+            .collect();
+        files.sort_by_key(|(_, _, order)| *order);
+        let mut reports = Vec::new();
+        for (entry, _, _) in files {
+            match entry {
+                Entry::Ready { warnings, .. } => reports.extend(warnings.iter().cloned()),
+                Entry::Invalid { problems, .. } => reports.extend(problems.iter().cloned()),
+            }
+        }
+        reports.extend(self.problems());
+        reports
     }
 }
 
@@ -183,27 +307,37 @@ fn id_from_path(path: &Path) -> String {
     if id.is_empty() { "unnamed".into() } else { id }
 }
 
-/// Loads and runs one scenario text.
-fn load_text(name: &str, text: &str) -> (String, Entry) {
-    match scenario::load_str(name, text) {
-        Ok(scenario) => {
+/// Loads and runs one scenario text: its id, its entry, and where its id
+/// is written (when the id was read from the text).
+fn load_text(name: &str, text: &str) -> (String, Entry, Option<(usize, usize)>) {
+    match scenario::load_str_with_warnings(name, text) {
+        Ok((scenario, loader_warnings)) => {
             let id = scenario.id.clone();
-            match run_to_json(&scenario) {
-                Ok(data) => (
-                    id,
+            let id_at = crate::scenario::locate::locate(
+                text,
+                &crate::scenario::locate::JsonPath::root().key("id"),
+            )
+            .map(|spot| crate::scenario::locate::line_column(text, spot.value));
+            let entry = match run_trace(&scenario) {
+                Ok(trace) => {
+                    let mut data = player::build(&scenario, &trace);
+                    data.warnings = loader_warnings.iter().map(Problem::to_string).collect();
+                    data.warnings
+                        .extend(author_warnings(name, text, &scenario, &trace));
                     Entry::Ready {
+                        data: Arc::new(
+                            serde_json::to_string(&data).expect("player data is plain data"),
+                        ),
+                        warnings: data.warnings,
                         scenario: Arc::new(scenario),
-                        data: Arc::new(data),
-                    },
-                ),
-                Err(err) => (
-                    id,
-                    Entry::Invalid {
-                        title: scenario.title.clone(),
-                        problems: vec![format!("{name}: cannot run: {err}")],
-                    },
-                ),
-            }
+                    }
+                }
+                Err(err) => Entry::Invalid {
+                    title: scenario.title.clone(),
+                    problems: vec![format!("{name}: cannot run: {err}")],
+                },
+            };
+            (id, entry, id_at)
         }
         Err(err) => (
             id_from_path(Path::new(name)),
@@ -211,14 +345,41 @@ fn load_text(name: &str, text: &str) -> (String, Entry) {
                 title: plain(name),
                 problems: err.problems.iter().map(ToString::to_string).collect(),
             },
+            None,
         ),
     }
+}
+
+/// What `mailhop test` would fail the run on besides its invariants:
+/// captions never shown and claims that do not hold, each under its
+/// `file:line:column`.
+fn author_warnings(
+    name: &str,
+    text: &str,
+    scenario: &Scenario,
+    trace: &crate::trace::Trace,
+) -> Vec<String> {
+    let mut warnings: Vec<String> = suite::unseen_caption_problems(name, text, scenario, trace)
+        .iter()
+        .map(Problem::to_string)
+        .collect();
+    let locations = suite::expectation_locations(name, text, scenario.expect.len());
+    for outcome in crate::check::check_all(&scenario.expect, trace) {
+        if !outcome.passed {
+            let at = locations.get(outcome.index).map_or(name, String::as_str);
+            warnings.push(format!("{at}: {outcome}"));
+        }
+    }
+    warnings
 }
 
 /// A scenario file loaded (and run) outside the library's lock.
 pub struct Loaded {
     id: String,
+    id_at: Option<(usize, usize)>,
     entry: Entry,
+    /// Its problems or warnings, for the server's log.
+    reports: Vec<String>,
     order: usize,
     path: PathBuf,
     modified: Option<SystemTime>,
@@ -231,7 +392,7 @@ pub fn load_files(files: Vec<(usize, PathBuf, Option<SystemTime>)>) -> Vec<Loade
         .into_iter()
         .map(|(order, path, modified)| {
             let name = path.display().to_string();
-            let (id, entry) = match std::fs::read_to_string(&path) {
+            let (id, entry, id_at) = match std::fs::read_to_string(&path) {
                 Ok(text) => load_text(&name, &text),
                 Err(err) => (
                     id_from_path(&path),
@@ -239,17 +400,41 @@ pub fn load_files(files: Vec<(usize, PathBuf, Option<SystemTime>)>) -> Vec<Loade
                         title: plain(&name),
                         problems: vec![format!("{name}: cannot read: {err}")],
                     },
+                    None,
                 ),
+            };
+            let reports = match &entry {
+                Entry::Ready { warnings, .. } => warnings.clone(),
+                Entry::Invalid { problems, .. } => problems.clone(),
             };
             Loaded {
                 id,
+                id_at,
                 entry,
+                reports,
                 order,
                 path,
                 modified,
             }
         })
         .collect()
+}
+
+/// Player data with more `warnings` after its own (a page is answered
+/// this way only while another file claims its id, so the cost of reading
+/// the data again is paid by an author, not by a class).
+pub fn with_warnings(data: &str, more: &[String]) -> String {
+    let mut value: serde_json::Value =
+        serde_json::from_str(data).expect("player data is JSON we wrote");
+    if let Some(object) = value.as_object_mut() {
+        let warnings = object
+            .entry("warnings")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let Some(list) = warnings.as_array_mut() {
+            list.extend(more.iter().cloned().map(serde_json::Value::String));
+        }
+    }
+    value.to_string()
 }
 
 /// Runs a scenario and serializes its player data.
@@ -262,6 +447,11 @@ pub const MAX_PAGE_RUN_BYTES: usize = 64 << 20;
 
 /// Runs a scenario and builds its player data, within the page's limits.
 pub fn run_player(scenario: &Scenario) -> Result<PlayerData, String> {
+    Ok(player::build(scenario, &run_trace(scenario)?))
+}
+
+/// Runs a scenario within the page's limits.
+fn run_trace(scenario: &Scenario) -> Result<crate::trace::Trace, String> {
     let options = sim::Options {
         limits: sim::Limits {
             max_events: player::whatif::MAX_EVENTS,
@@ -277,7 +467,7 @@ pub fn run_player(scenario: &Scenario) -> Result<PlayerData, String> {
             player::whatif::MAX_EVENTS
         ));
     }
-    Ok(player::build(scenario, &trace))
+    Ok(trace)
 }
 
 #[cfg(test)]

@@ -216,6 +216,9 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     let library = tokio::task::spawn_blocking(move || Library::load(dir.as_deref()))
         .await
         .map_err(std::io::Error::other)?;
+    for report in library.reports() {
+        eprintln!("{report}");
+    }
     let mut state = AppState::new(library, options.watch);
     let mut hosts: Vec<String> = state.hosts.to_vec();
     hosts.extend(options.hosts.iter().map(|h| h.to_ascii_lowercase()));
@@ -228,13 +231,13 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
                 let library = library.clone();
                 // Running the changed files happens off the lock: pages keep
                 // answering while a long scenario reloads.
-                let changed = tokio::task::spawn_blocking(move || {
+                let installed = tokio::task::spawn_blocking(move || {
                     let stale = library
                         .read()
                         .expect("the library lock is never poisoned")
                         .stale();
                     if stale.is_empty() {
-                        return Vec::new();
+                        return library::Installed::default();
                     }
                     let loaded = library::load_files(stale);
                     library
@@ -244,7 +247,10 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
                 })
                 .await
                 .unwrap_or_default();
-                for id in changed {
+                for report in installed.reports {
+                    eprintln!("{report}");
+                }
+                for id in installed.changed {
                     tracing::info!(%id, "reloaded scenario");
                     eprintln!("reloaded {id}");
                 }

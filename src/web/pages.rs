@@ -22,6 +22,8 @@ pub struct GalleryItem {
 #[template(path = "gallery.html")]
 struct Gallery {
     items: Vec<GalleryItem>,
+    /// Files of the folder that are not served, each a located problem.
+    problems: Vec<String>,
 }
 
 #[derive(Template)]
@@ -83,7 +85,10 @@ pub fn gallery(library: &Library) -> String {
             },
         })
         .collect();
-    render(&Gallery { items })
+    render(&Gallery {
+        items,
+        problems: library.problems(),
+    })
 }
 
 pub fn player(id: &str, title_en: &str, watch: bool) -> String {

@@ -449,8 +449,25 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         );
     }
 
+    // The page shows the first caption written for a moment.
+    let mut captioned: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, caption) in s.captions.iter().enumerate() {
         let at = root.key("captions").index(i);
+        if let Some(&first) = captioned.get(caption.on.as_str()) {
+            let spot = super::locate::locate(p.text, &root.key("captions").index(first).key("on"))
+                .map_or(0, |spot| spot.value);
+            let (line, column) = super::locate::line_column(p.text, spot);
+            p.at(
+                &at.key("on"),
+                format!(
+                    "the caption on `{}` is never shown: the caption at line {line}, column {column} is shown on that moment",
+                    caption.on
+                ),
+                Some("the page shows one caption per moment: merge the two texts, or move this one to another moment".into()),
+            );
+        } else {
+            captioned.insert(&caption.on, i);
+        }
         let valid_on = caption.on == "start"
             || caption.on == "end"
             || ["hop:", "session:", "stored:"].iter().any(|kind| {

@@ -277,3 +277,30 @@ fn schema_describes_roles_and_durations() {
     assert!(schema.contains("\"secondary-mx\""));
     assert!(schema.contains("A span of virtual time"));
 }
+
+#[test]
+fn a_second_caption_on_the_same_moment_is_reported_because_it_never_shows() {
+    let text = GOOD.replace(
+        r#""script""#,
+        r#""captions": [
+    {"on": "hop:1", "en": "First.", "pt": "Primeira."},
+    {"on": "hop:1", "en": "Second.", "pt": "Segunda."}
+  ], "script""#,
+    );
+    let p = one(&text);
+    assert_eq!(
+        (p.line, p.column, p.path.as_str()),
+        (10, 12, "captions[1].on")
+    );
+    assert_eq!(
+        p.message,
+        "the caption on `hop:1` is never shown: the caption at line 9, column 12 is shown on that moment"
+    );
+    assert!(
+        p.hint
+            .as_deref()
+            .unwrap()
+            .contains("one caption per moment"),
+        "{p}"
+    );
+}
