@@ -279,10 +279,10 @@ async fn the_player_works_in_a_real_browser() {
     .await
     .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
-    assert_eq!(
-        hash(&c).await,
-        "step=3",
-        "the student stays at the same step"
+    let after = hash(&c).await;
+    assert!(
+        after.starts_with("step=3&w="),
+        "the student stays at the same step, and the change is in the address: {after}"
     );
     screenshot(&c, "six-hops-whatif.png").await;
 
@@ -425,6 +425,58 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     wait_text(&c, "[data-testid=decoded-header]", "Almoço na sexta?").await;
+
+    // A what-if lives in the address: reopened in a fresh page, the link
+    // reproduces the changed run at the same step.
+    let link = format!("{base}/s/six-hops?lang=en#{}", hash(&c).await);
+    assert!(link.contains("&w="), "{link}");
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=edge-password]",
+        "data-testid",
+        "edge-password",
+    )
+    .await;
+    wait_text(&c, "[data-testid=decoded-header]", "Almoço na sexta?").await;
+    let unticked = c
+        .find(Locator::Css(
+            "[data-testid=whatif-toggle][data-toggle='starttls:mail.home.test']",
+        ))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(unticked.as_deref(), Some("false"));
+    // Cancelling the fault while on hop 5 (backup MX to mx.friend.test)
+    // lands on the hop that now reaches mx.friend.test: hop 4, not a
+    // different moment that happens to be number 5.
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=5"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
+    c.find(Locator::Css(
+        "[data-testid=whatif-toggle][data-toggle='fault:0']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    for _ in 0..50 {
+        if hash(&c).await.starts_with("step=4&w=") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        hash(&c).await.starts_with("step=4&w="),
+        "{}",
+        hash(&c).await
+    );
+    wait_text(&c, "h2.steptitle", "filter.spamco.test → mx.friend.test").await;
 
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.

@@ -186,8 +186,14 @@ const sid = () => B.dataset.id || (P.data && P.data.id) || '';
 const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
 const watching = () => B.dataset.watch === '1' && !isExport;
 const readHash = () => { const m = /(?:^#|&)step=(\d+)/.exec(location.hash); return m ? Number(m[1]) : null; };
+/* What-if changes travel in the address too (`&w=`, base64url JSON of what differs from the scenario as written), so a link reproduces the run. */
+const b64url = {
+  enc: o => { let b = ''; for (const x of new TextEncoder().encode(JSON.stringify(o))) b += String.fromCharCode(x); return btoa(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''); },
+  dec: v => { try { return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(v.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0)))); } catch (e) { return null; } },
+};
+const readWhatifHash = () => { const m = /(?:^#|&)w=([A-Za-z0-9_-]{1,8000})/.exec(location.hash); const o = m && b64url.dec(m[1]); return o && typeof o === 'object' ? o : null; };
 function writeHash() {
-  const h = '#step=' + P.idx;
+  const h = '#step=' + P.idx + (P.changed && P.wq ? '&w=' + P.wq : '');
   if (location.hash !== h) try { history.replaceState(null, '', location.pathname + location.search + h); } catch (e) { location.hash = h; }
 }
 
@@ -206,14 +212,38 @@ function handle(res) {
   else setData(j);
 }
 function setData(j) {
-  const first = !P.data;
+  const first = !P.data, w = first && !isExport && readWhatifHash();
   P.data = j;
-  if (!P.changed) { P.base = j.whatif && j.whatif.toggles; P.sel = null; }
+  if (!P.changed) { P.base = j.whatif && j.whatif.toggles; P.baseText = j.whatif ? { subject: j.whatif.subject, body: j.whatif.body } : {}; P.sel = null; P.wq = null; }
   if (first) P.idx = readHash() || 0;
   P.idx = Math.min(Math.max(0, P.idx), lastIdx());
   mount();
   writeHash();
   if (first && query.get('present') === '1') setPresent(true);
+  // a link with a what-if: replay it, staying at the step the link names
+  if (w) {
+    P.sel = w.toggles && typeof w.toggles === 'object' ? w.toggles : null;
+    P.keepIdx = true;
+    mount();
+    if (U.subject) { U.subject.value = String(w.subject ?? P.baseText.subject ?? ''); U.body.value = String(w.body ?? P.baseText.body ?? ''); }
+    submitWhatif();
+  }
+}
+/* A step's meaning, to find the same moment in a changed world: the same hop or session by its message and ends, the same copy by its node. */
+const meaning = st => {
+  const x = st.hop || st.session;
+  return { kind: st.kind, t: st.t || 0, m: st.hop ? st.hop.message : null, a: x ? x.from : st.stored ? st.stored.node : null, b: x ? x.to : st.stored ? st.stored.place : null };
+};
+function locate(list, m) {
+  const same = (s, f) => list.findIndex(x => x.kind === m.kind && f(meaning(x)));
+  const tries = m.kind === 'start' ? [() => 0] : m.kind === 'end' ? [() => list.length - 1] : [
+    () => same(m, x => x.m === m.m && x.a === m.a && x.b === m.b),
+    () => m.kind === 'hop' ? same(m, x => x.m === m.m && x.b === m.b) : -1,
+    () => m.kind === 'hop' ? same(m, x => x.m === m.m && x.a === m.a) : -1,
+    () => { let k = -1; list.forEach((x, i) => { if (x.kind !== 'end' && (x.t || 0) <= m.t) k = i; }); return k; },
+  ];
+  for (const f of tries) { const i = f(); if (i >= 0) return i; }
+  return 0;
 }
 async function load() {
   if (isExport) { const s = doc.getElementById('mailhop-data'); handle({ status: 200, ok: true, text: s ? s.textContent : '' }); return; }
@@ -803,7 +833,18 @@ async function submitWhatif() {
   P.busy = false;
   root.removeAttribute('aria-busy');
   if (P.again) { P.again = false; submitWhatif(); return; }
-  if (res) { P.changed = true; P.sel = toggles; setData(res); setStatus(tr('done')); return; }
+  if (res) {
+    // what the student changed, for the address: toggles that differ from the scenario as written, and the message if edited
+    const diff = {}, base = P.base || [], bt = P.baseText || {};
+    for (const [id, on] of Object.entries(toggles)) { const t = base.find(x => x.id === id); if (!t || t.on !== on) (diff.toggles = diff.toggles || {})[id] = on; }
+    if (payload.subject != null && payload.subject !== (bt.subject ?? '')) diff.subject = payload.subject;
+    if (payload.body != null && payload.body !== (bt.body ?? '')) diff.body = payload.body;
+    if (!P.keepIdx) P.idx = locate(res.steps, meaning(cur()));
+    P.keepIdx = false;
+    P.changed = true; P.sel = toggles; P.wq = Object.keys(diff).length ? b64url.enc(diff) : null;
+    setData(res); setStatus(tr('done')); return;
+  }
+  P.keepIdx = false;
   for (const cb of boxes) cb.checked = isOn((P.base || []).find(t => t.id === cb.dataset.toggle) || { id: cb.dataset.toggle, on: !cb.checked });
   setStatus(tr('failedReq', { e: err }), true);
 }
@@ -811,9 +852,10 @@ async function resetWhatif() {
   if (P.busy) return;
   setStatus(tr('running'));
   try {
-    const res = await fetchData();
+    const res = await fetchData(), j = parse(res.text), m = meaning(cur());
     P.changed = false;
     U.subject = null;
+    if (j && Array.isArray(j.steps)) P.idx = locate(j.steps, m);
     handle(res);
   } catch (e) { setStatus(tr('failedReq', { e: e.message }), true); }
 }
