@@ -218,7 +218,7 @@ async fn the_player_works_in_a_real_browser() {
 
     // Six hops, at the hop out of the spam filter: plaintext, and the
     // backup MX holds a readable copy.
-    c.goto(&format!("{base}/s/six-hops#step=4")).await.unwrap();
+    c.goto(&format!("{base}/s/six-hops#step=5")).await.unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
     let channel = text_of(&c, "[data-testid=hop-channel]").await;
     assert!(channel.to_lowercase().contains("plaintext"), "{channel}");
@@ -250,7 +250,7 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
-    assert_eq!(hash(&c).await, "step=5");
+    assert_eq!(hash(&c).await, "step=6");
     c.find(Locator::Css("body"))
         .await
         .unwrap()
@@ -258,13 +258,13 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     for _ in 0..50 {
-        if hash(&c).await == "step=0" {
+        if hash(&c).await == "step=1" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(hash(&c).await, "step=0");
-    c.goto(&format!("{base}/s/six-hops#step=3")).await.unwrap();
+    assert_eq!(hash(&c).await, "step=1");
+    c.goto(&format!("{base}/s/six-hops#step=4")).await.unwrap();
     c.refresh().await.unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
     wait_text(&c, "[data-testid=step-label]", "4").await;
@@ -281,14 +281,14 @@ async fn the_player_works_in_a_real_browser() {
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
     let after = hash(&c).await;
     assert!(
-        after.starts_with("step=3&w="),
+        after.starts_with("step=4&w="),
         "the student stays at the same step, and the change is in the address: {after}"
     );
     screenshot(&c, "six-hops-whatif.png").await;
 
     // The journey at a glance: on the last step, every machine that held a
     // readable copy stays marked, and the counts match the caption's five.
-    c.goto(&format!("{base}/s/six-hops#step=6")).await.unwrap();
+    c.goto(&format!("{base}/s/six-hops#step=7")).await.unwrap();
     wait_text(
         &c,
         "[data-testid=journey-counts]",
@@ -307,7 +307,7 @@ async fn the_player_works_in_a_real_browser() {
     assert_eq!(edges.len(), 5, "every hop, in its channel's colour");
     screenshot(&c, "six-hops-journey.png").await;
     // Off by default on a hop step, on at the student's word.
-    c.goto(&format!("{base}/s/six-hops?lang=en#step=3"))
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=4"))
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
@@ -335,7 +335,7 @@ async fn the_player_works_in_a_real_browser() {
     // Timeline markers never hide each other: in bounces the red bounce and
     // the green delivery of its notice happen at the same moment.
     for page in ["six-hops", "bounces"] {
-        c.goto(&format!("{base}/s/{page}?lang=en#step=1"))
+        c.goto(&format!("{base}/s/{page}?lang=en#step=2"))
             .await
             .unwrap();
         wait_attr(
@@ -368,7 +368,7 @@ async fn the_player_works_in_a_real_browser() {
 
     // Without STARTTLS on the submission server, the password crosses in
     // plaintext: the hop says so, and the AUTH line decodes on demand.
-    c.goto(&format!("{base}/s/six-hops?lang=en#step=1"))
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=2"))
         .await
         .unwrap();
     wait_attr(
@@ -453,7 +453,7 @@ async fn the_player_works_in_a_real_browser() {
     // Cancelling the fault while on hop 5 (backup MX to mx.friend.test)
     // lands on the hop that now reaches mx.friend.test: hop 4, not a
     // different moment that happens to be number 5.
-    c.goto(&format!("{base}/s/six-hops?lang=pt#step=5"))
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=6"))
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
@@ -466,13 +466,13 @@ async fn the_player_works_in_a_real_browser() {
     .await
     .unwrap();
     for _ in 0..50 {
-        if hash(&c).await.starts_with("step=4&w=") {
+        if hash(&c).await.starts_with("step=5&w=") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
-        hash(&c).await.starts_with("step=4&w="),
+        hash(&c).await.starts_with("step=5&w="),
         "{}",
         hash(&c).await
     );
@@ -480,7 +480,7 @@ async fn the_player_works_in_a_real_browser() {
 
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
-    c.goto(&format!("{base}/s/bounces#step=2")).await.unwrap();
+    c.goto(&format!("{base}/s/bounces#step=3")).await.unwrap();
     wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
     wait_text(&c, "[data-testid=session-refusal]", "550 5.1.1").await;
     wait_text(
@@ -501,7 +501,7 @@ async fn the_player_works_in_a_real_browser() {
     screenshot(&c, "bounces-notification.png").await;
 
     // Portuguese captions.
-    c.goto(&format!("{base}/s/six-hops?lang=pt#step=3"))
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=4"))
         .await
         .unwrap();
     wait_text(&c, "[data-testid=caption]", "texto claro").await;
@@ -510,7 +510,7 @@ async fn the_player_works_in_a_real_browser() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 
     // Presenter mode plays by itself, controls hidden.
-    c.goto(&format!("{base}/s/six-hops?present=1#step=0"))
+    c.goto(&format!("{base}/s/six-hops?present=1#step=1"))
         .await
         .unwrap();
     wait_text(&c, "[data-testid=caption]", "Alice").await;
@@ -531,14 +531,14 @@ async fn the_player_works_in_a_real_browser() {
         .unwrap();
     assert!(timeline_visible, "a video shows the waiting too");
     for _ in 0..150 {
-        if hash(&c).await != "step=0" {
+        if hash(&c).await != "step=1" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_ne!(
         hash(&c).await,
-        "step=0",
+        "step=1",
         "presenter mode advances on its own"
     );
     screenshot(&c, "six-hops-presenter.png").await;
@@ -552,7 +552,7 @@ async fn the_player_works_in_a_real_browser() {
     let html = mailhop::web::export_html(&mailhop::player::build(&run.scenario, &run.trace));
     let exported = screenshots().join("six-hops-export.html");
     std::fs::write(&exported, html).unwrap();
-    c.goto(&format!("file://{}#step=4", exported.display()))
+    c.goto(&format!("file://{}#step=5", exported.display()))
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
@@ -570,7 +570,7 @@ async fn the_player_works_in_a_real_browser() {
 
     // Phone width still shows the player.
     c.set_window_size(390, 844).await.unwrap();
-    c.goto(&format!("{base}/s/direct-mx#step=1")).await.unwrap();
+    c.goto(&format!("{base}/s/direct-mx#step=2")).await.unwrap();
     wait_attr(
         &c,
         "[data-testid=edge]",

@@ -142,3 +142,25 @@ fn a_caption_on_a_session_the_run_never_has_is_unseen() {
         [("session:2", "session", 1), ("stored:3", "stored", 2)]
     );
 }
+
+#[test]
+fn mail_exchangers_stand_in_preference_order_whichever_was_reached_first() {
+    // In mx-fallback the mail reaches mx2 first (mx1 is down), yet the
+    // picture keeps mx1 above mx2 above mx3, the way DNS ranks them.
+    let data = data("mx-fallback");
+    let recipient: Vec<&str> = data
+        .nodes
+        .iter()
+        .filter(|n| n.lane == "recipient")
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(
+        recipient,
+        [
+            "mx1.shop.test",
+            "mx2.shop.test",
+            "mx3.shop.test",
+            "store.shop.test"
+        ]
+    );
+}

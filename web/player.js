@@ -13,7 +13,8 @@ const STR = {
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
-    keyHop: 'hop (click to go to it)', keyDown: 'machine down',
+    keyHop: 'hop (click to go to it)', keyDown: 'machine down', tlsRec: 'TLS {t} record, {n} bytes', tlsRec1: 'TLS {t} record, 1 byte',
+    rolesShort: { mua: 'client', msa: 'submission', mta: 'server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailboxes' },
     pwFlag: 'A password crossed this link in plaintext: {t}', pwEdge: 'password in plaintext', decode: 'Decode what an eavesdropper sees',
     decodedPlain: 'Base64 is an encoding, not encryption. Anyone on the wire decodes: user {u}, password {p}', decodedLogin: 'Base64 is an encoding, not encryption. Anyone on the wire decodes: {v}',
     decodedWord: 'decoded: {v}',
@@ -54,7 +55,8 @@ const STR = {
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
-    keyHop: 'salto (clique para ir até ele)', keyDown: 'máquina fora do ar',
+    keyHop: 'salto (clique para ir até ele)', keyDown: 'máquina fora do ar', tlsRec: 'registro TLS {t}, {n} bytes', tlsRec1: 'registro TLS {t}, 1 byte',
+    rolesShort: { mua: 'cliente', msa: 'submissão', mta: 'servidor', smarthost: 'smarthost', 'spam-filter': 'antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'caixas postais' },
     pwFlag: 'Uma senha atravessou este enlace em texto claro: {t}', pwEdge: 'senha em texto claro', decode: 'Decodificar o que um bisbilhoteiro vê',
     decodedPlain: 'Base64 é uma codificação, não criptografia. Qualquer um na rede decodifica: usuário {u}, senha {p}', decodedLogin: 'Base64 é uma codificação, não criptografia. Qualquer um na rede decodifica: {v}',
     decodedWord: 'decodificado: {v}',
@@ -166,11 +168,12 @@ const p2 = n => String(n).padStart(2, '0');
 function fmtT(ms) {
   ms = Math.max(0, Math.round(ms || 0));
   const h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60, s = Math.floor(ms / 1000) % 60;
-  return '+' + (h ? `${h}h${p2(m)}m${p2(s)}` : m ? `${m}m${p2(s)}` : s) + '.' + String(ms % 1000).padStart(3, '0') + 's';
+  return '+' + (h ? `${h}h${p2(m)}m${p2(s)}` : m ? `${m}m${p2(s)}` : s) + (lang === 'pt' ? ',' : '.') + String(ms % 1000).padStart(3, '0') + 's';
 }
 function fmtTick(ms) {
   const u = [[86400000, 'd'], [3600000, 'h'], [60000, 'm'], [1000, 's']].find(([n]) => ms >= n && ms % n === 0);
-  return ms === 0 ? '0' : u ? ms / u[0] + u[1] : ms / 1000 + 's';
+  const v = ms === 0 ? '0' : u ? ms / u[0] + u[1] : ms / 1000 + 's';
+  return lang === 'pt' ? v.replace('.', ',') : v;
 }
 function fmtCal(t) {
   const d = new Date(Date.parse(P.data.start) + (t || 0));
@@ -185,7 +188,8 @@ let U = {};
 const sid = () => B.dataset.id || (P.data && P.data.id) || '';
 const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
 const watching = () => B.dataset.watch === '1' && !isExport;
-const readHash = () => { const m = /(?:^#|&)step=(\d+)/.exec(location.hash); return m ? Number(m[1]) : null; };
+/* #step=N counts from 1, as the label "Step N of M" does. */
+const readHash = () => { const m = /(?:^#|&)step=(\d{1,9})/.exec(location.hash); return m ? Math.max(0, Number(m[1]) - 1) : null; };
 /* What-if changes travel in the address too (`&w=`, base64url JSON of what differs from the scenario as written), so a link reproduces the run. */
 const b64url = {
   enc: o => { let b = ''; for (const x of new TextEncoder().encode(JSON.stringify(o))) b += String.fromCharCode(x); return btoa(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''); },
@@ -193,7 +197,7 @@ const b64url = {
 };
 const readWhatifHash = () => { const m = /(?:^#|&)w=([A-Za-z0-9_-]{1,8000})/.exec(location.hash); const o = m && b64url.dec(m[1]); return o && typeof o === 'object' ? o : null; };
 function writeHash() {
-  const h = '#step=' + P.idx + (P.changed && P.wq ? '&w=' + P.wq : '');
+  const h = '#step=' + (P.idx + 1) + (P.changed && P.wq ? '&w=' + P.wq : '');
   if (location.hash !== h) try { history.replaceState(null, '', location.pathname + location.search + h); } catch (e) { location.hash = h; }
 }
 
@@ -529,7 +533,7 @@ function drawTopo(animate) {
       sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ')),
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
       sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
-      sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': role }, n.address ? role + ' · ' + n.address : role),
+      sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': [raw('rolesShort')[n.role] || role, n.address].filter(Boolean).join(' · ') }, n.address ? role + ' · ' + n.address : role),
       down && pill('down', 'power', tr('down'), 10, 0),
       hv ? pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)
         : held && pill('was', 'disk', tr('heldBefore'), p.w - 10, 1)));
@@ -568,9 +572,11 @@ const pill = (cls, ic, text, x, end) => sv('g.pill.pill-' + cls, { 'data-x': x, 
 function fitTexts(svg) {
   try {
     for (const t of svg.querySelectorAll('text[data-fit]')) {
-      const max = Number(t.dataset.fit), long = () => t.getComputedTextLength() > max;
-      if (long() && t.dataset.alt) t.textContent = t.dataset.alt;
-      for (let fs = parseFloat(getComputedStyle(t).fontSize) || 12; fs > 10 && long();) { fs -= 0.5; t.style.fontSize = fs + 'px'; }
+      // shrink a little first; then the shorter form (for a node: a short role, the address kept); then shrink again
+      const max = Number(t.dataset.fit), long = () => t.getComputedTextLength() > max, fs0 = parseFloat(getComputedStyle(t).fontSize) || 12;
+      const shrink = () => { for (let fs = fs0; fs > 10 && long();) { fs -= 0.5; t.style.fontSize = fs + 'px'; } };
+      shrink();
+      if (long() && t.dataset.alt) { t.style.fontSize = ''; t.textContent = t.dataset.alt; shrink(); }
       for (let s = t.textContent; s.length > 3 && long();) { s = s.slice(0, -1); t.textContent = s + '…'; }
     }
     for (const g of svg.querySelectorAll('.pill')) {
@@ -682,7 +688,10 @@ function renderConv() {
   if (P.wire) {
     put(U.conv, el('p.note', null, tr('wireIntro', { a: h.from, b: h.to })), el('ol.wire', null, (h.wire || []).map(w => {
       const who = el('span.who', null, w.dir === 'c' ? 'C→S' : 'S→C'), dir = w.dir === 'c' ? 'c' : 's';
-      if (w.as !== 'text') return el('li.chunk.rec.' + dir, null, who, el('span.tx', null, icon('lock'), ' ', w.text || ''));
+      if (w.as !== 'text') {
+        const recs = Array.isArray(w.records) && w.records.length ? w.records.map(r => tr(r.length === 1 ? 'tlsRec1' : 'tlsRec', { t: r.content_type, n: r.length })).join('\n') : w.text || '';
+        return el('li.chunk.rec.' + dir, null, who, el('span.tx', null, icon('lock'), ' ', recs));
+      }
       const parts = String(w.text || '').split('\r\n');
       return el('li.chunk.text.' + dir, null, who, el('span.tx', null, parts.map((s, i) => [s, i < parts.length - 1 && [el('span.crlf', { 'aria-hidden': 'true' }, '↵'), '\n']])));
     })));

@@ -156,6 +156,16 @@ pub struct WireView {
     #[serde(rename = "as")]
     pub seen_as: &'static str,
     pub text: String,
+    /// For `tls`: the records, by type and payload length, for the page to
+    /// tell in the student's language.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<RecordView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub content_type: String,
+    pub length: u16,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -598,6 +608,32 @@ fn nodes(scenario: &Scenario, trace: &Trace) -> Vec<NodeView> {
             n.name.clone(),
         )
     });
+    // The mail exchangers of one domain stand together in preference order,
+    // whichever the mail reached first (a backup MX used while the primary
+    // is down still stands below it), from the place of the first of them.
+    for records in scenario.dns.values() {
+        let mut mx: Vec<&crate::scenario::MxRecord> = records.mx.iter().collect();
+        mx.sort_by_key(|r| r.preference);
+        let slots: Vec<usize> = list
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| mx.iter().any(|r| r.host == n.name))
+            .map(|(i, _)| i)
+            .collect();
+        if slots.len() < 2 {
+            continue;
+        }
+        let first = slots[0];
+        let mut hosts: Vec<NodeView> = slots.iter().rev().map(|&i| list.remove(i)).collect();
+        hosts.sort_by_key(|n| {
+            mx.iter()
+                .position(|r| r.host == n.name)
+                .unwrap_or(usize::MAX)
+        });
+        for (k, host) in hosts.into_iter().enumerate() {
+            list.insert(first + k, host);
+        }
+    }
     list
 }
 
@@ -721,15 +757,26 @@ fn conn_views<'a>(on_conn: &[&'a Record], conn: &str, from: usize, to: usize) ->
                     dir: dir_code(w.dir),
                     seen_as: "text",
                     text: w.observed_text().unwrap_or_default().into_owned(),
+                    records: Vec::new(),
                 },
                 Observed::Tls { records } => WireView {
                     dir: dir_code(w.dir),
                     seen_as: "tls",
                     text: records
                         .iter()
-                        .map(|rec| format!("TLS {} record, {} bytes", rec.content_type, rec.length))
+                        .map(|rec| {
+                            let unit = if rec.length == 1 { "byte" } else { "bytes" };
+                            format!("TLS {} record, {} {unit}", rec.content_type, rec.length)
+                        })
                         .collect::<Vec<_>>()
                         .join("\n"),
+                    records: records
+                        .iter()
+                        .map(|rec| RecordView {
+                            content_type: rec.content_type.clone(),
+                            length: rec.length,
+                        })
+                        .collect(),
                 },
             }),
             _ => {}
