@@ -478,6 +478,74 @@ async fn the_player_works_in_a_real_browser() {
     );
     wait_text(&c, "h2.steptitle", "filter.spamco.test → mx.friend.test").await;
 
+    // The event list: filtered to one machine, and a click lands on the
+    // step of the event.
+    c.goto(&format!("{base}/s/bounces?lang=en#step=1"))
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=event-filter-node]",
+        "data-testid",
+        "event-filter-node",
+    )
+    .await;
+    c.find(Locator::Css("[data-testid=event-filter-node]"))
+        .await
+        .unwrap()
+        .select_by_value("mx.friend.test")
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(Locator::Css("[data-testid=event-row]"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let text = row.text().await.unwrap();
+        assert!(text.contains("mx.friend.test"), "{text}");
+    }
+    c.find(Locator::Css("[data-testid=event-row][data-kind=session]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if hash(&c).await == "step=3" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(hash(&c).await, "step=3");
+    wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
+    // Event by event inside a step: the log marks each in turn.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=6"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
+    for _ in 0..2 {
+        c.find(Locator::Css("[data-testid=ev-next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let marked = c
+        .find_all(Locator::Css("[data-testid=log-event][aria-current=true]"))
+        .await
+        .unwrap();
+    assert_eq!(marked.len(), 1);
+    let second = c
+        .find_all(Locator::Css("[data-testid=log-event]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        second[1].attr("aria-current").await.unwrap().as_deref(),
+        Some("true")
+    );
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=3")).await.unwrap();

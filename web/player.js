@@ -9,7 +9,7 @@ const STR = {
   en: {
     lanes: ['Sender side', 'Internet', 'Recipient side'],
     roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server' },
-    kinds: { hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up', typed: 'typed', typing_stopped: 'stopped typing', auth: 'login', delay_warned: 'late notice' },
+    kinds: { session: 'session, nothing accepted', stored: 'copy written', hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up', typed: 'typed', typing_stopped: 'stopped typing', auth: 'login', delay_warned: 'late notice' },
     langLabel: 'Language: English. Mudar para português', gallery: 'All scenarios', loading: 'Loading the scenario…', loadFail: 'Could not load this scenario.',
     problemsTitle: 'This scenario file has problems', problemsWatch: 'Fix the file and save it: this page updates by itself.', problemsHint: 'Fix the file, then reload this page.',
     topology: 'Machines on the path of the message', down: 'down', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
@@ -43,6 +43,8 @@ const STR = {
     colConn: 'connection and channel', colPassword: 'what crossed',
     timeline: 'Timeline', tlHops: 'hops', tlEvents: 'events', goHop: 'Go to hop {n}, {t}',
     events: 'What happened since the previous step', noEvents: 'Nothing else happened.',
+    eventlist: 'All events of the run', evAll: 'all', evNode: 'Machine', evMessage: 'Message', evKind: 'Kind', evCount: '{n} of {m} events; choose one to go to its step',
+    evPrev: 'Previous event', evNext: 'Next event',
     whatif: 'What if…', whatifIntro: 'Change the world and run it again; you stay at the same step.',
     compose: 'The message', subject: 'Subject', text: 'Text', apply: 'Apply', reset: 'Back to the scenario as written',
     running: 'Running the changed scenario…', changed: 'What if: you are looking at a changed version of this scenario.', failedReq: 'That did not work: {e}', done: 'Done: showing the changed scenario.',
@@ -51,7 +53,7 @@ const STR = {
   pt: {
     lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
     roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais' },
-    kinds: { hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta', typed: 'digitado', typing_stopped: 'parou de digitar', auth: 'login', delay_warned: 'aviso de atraso' },
+    kinds: { session: 'sessão, nada aceito', stored: 'cópia gravada', hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta', typed: 'digitado', typing_stopped: 'parou de digitar', auth: 'login', delay_warned: 'aviso de atraso' },
     langLabel: 'Idioma: português. Switch to English', gallery: 'Todos os cenários', loading: 'Carregando o cenário…', loadFail: 'Não foi possível carregar este cenário.',
     problemsTitle: 'Este arquivo de cenário tem problemas', problemsWatch: 'Corrija o arquivo e salve: esta página se atualiza sozinha.', problemsHint: 'Corrija o arquivo e recarregue esta página.',
     topology: 'Máquinas no caminho da mensagem', down: 'fora do ar', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
@@ -85,6 +87,8 @@ const STR = {
     colConn: 'conexão e canal', colPassword: 'o que passou',
     timeline: 'Linha do tempo', tlHops: 'saltos', tlEvents: 'eventos', goHop: 'Ir para o salto {n}, {t}',
     events: 'O que aconteceu desde o passo anterior', noEvents: 'Nada mais aconteceu.',
+    eventlist: 'Todos os eventos da execução', evAll: 'todos', evNode: 'Máquina', evMessage: 'Mensagem', evKind: 'Tipo', evCount: '{n} de {m} eventos; escolha um para ir ao passo dele',
+    evPrev: 'Evento anterior', evNext: 'Próximo evento',
     whatif: 'E se…?', whatifIntro: 'Mude o mundo e rode de novo; você continua no mesmo passo.',
     compose: 'A mensagem', subject: 'Assunto', text: 'Texto', apply: 'Aplicar', reset: 'Voltar ao cenário original',
     running: 'Rodando o cenário alterado…', changed: 'E se: você está vendo uma versão alterada deste cenário.', failedReq: 'Não deu certo: {e}', done: 'Pronto: mostrando o cenário alterado.',
@@ -183,7 +187,7 @@ function fmtCal(t) {
 /* ---------- state ---------- */
 const root = doc.getElementById('player') || B, isExport = B.dataset.export === '1';
 const reduced = matchMedia('(prefers-reduced-motion: reduce)');
-const P = { journey: null, data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
+const P = { ev: -1, evf: null, journey: null, data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
 let U = {};
 const sid = () => B.dataset.id || (P.data && P.data.id) || '';
 const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
@@ -318,7 +322,9 @@ function mount() {
       ctl('btn-next', 'next', false, () => userGo(P.idx + 1)), ctl('btn-last', 'last', true, () => userGo(lastIdx())),
       el('label.speed', { for: 'mh-speed' }, el('span', null, tr('speed')), U.speed)),
     block('h-tl', tr('timeline'), [U.tl = el('div.tl', { tid: 'timeline' }), U.tlKey = el('div.tl-legend', { tid: 'timeline-legend' })]),
-    block('h-log', tr('events'), U.log = el('ul.log')),
+    block('h-log', tr('events'), [el('div.evstep', null,
+      U.evPrev = el('button.btn.small', { tid: 'ev-prev', onclick: () => stepEvent(-1) }, icon('prev'), el('span.lbl', null, tr('evPrev'))),
+      U.evNext = el('button.btn.small', { tid: 'ev-next', onclick: () => stepEvent(1) }, el('span.lbl', null, tr('evNext')), icon('next'))), U.log = el('ul.log')]),
     U.hint = el('div.present-hint', { role: 'status' }));
 
   const hd = id => el('h2', { id: 'h-' + id }, tr(id));
@@ -330,6 +336,7 @@ function mount() {
     panel('message', 'message', hd('message'), U.msgMeta = el('div.meta'), U.msg = el('div')),
     panel('exposure', 'exposure', hd('exposure'), U.expo = el('div')),
     panel('dns', 'dns', hd('dns'), U.dns = el('div')),
+    buildEventList(hd),
     buildWhatif(hd),
   ].filter(Boolean);
   put(root, head, banner, authorWarnings(D), el('main.layout', null, stage, el('div.panels', null, sections)));
@@ -403,10 +410,12 @@ function render(animate) {
   renderMsg();
   renderExposure();
   renderDns();
+  paintEventList();
 }
 function go(i) {
   i = Math.min(Math.max(0, Number(i) || 0), lastIdx());
   const moved = i !== P.idx;
+  if (moved) P.ev = -1;
   P.idx = i;
   writeHash();
   render(moved);
@@ -662,15 +671,54 @@ function buildTimeline() {
     (D.downtime || []).length > 0 && sw('tl-band.key', tr('keyDown')));
 }
 function paintTimeline() {
-  U.now.style.left = P.X(cur().t || 0).toFixed(2) + '%';
+  const e = P.ev >= 0 && (cur().events || [])[P.ev];
+  U.now.style.left = P.X(e ? e.t : cur().t || 0).toFixed(2) + '%';
   for (const b of U.hopBtns) {
     if (b.dataset.step === String(P.idx)) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
   }
 }
 function renderLog() {
   const evs = cur().events || [];
-  put(U.log, evs.length ? evs.map(e => el('li.k-' + e.kind, null, el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)),
+  if (P.ev >= evs.length) P.ev = -1;
+  U.evPrev.disabled = P.ev < 0;
+  U.evNext.disabled = P.ev >= evs.length - 1;
+  put(U.log, evs.length ? evs.map((e, k) => el('li.k-' + e.kind + (k === P.ev ? '.cur' : ''), { tid: 'log-event', 'aria-current': k === P.ev ? 'true' : null }, el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)),
     el('span.what', null, say(e)))) : el('li.empty', null, tr('noEvents')));
+}
+/* Stepping event by event inside a step: the log marks the event and the timeline moves to its moment. */
+function stepEvent(d) {
+  const n = (cur().events || []).length;
+  P.ev = Math.min(n - 1, Math.max(-1, P.ev + d));
+  renderLog();
+  paintTimeline();
+  paintEventList();
+}
+
+/* ---------- the event list: every event of the run in time order, filterable, each linked to its step ---------- */
+function allEvents() {
+  const out = [];
+  steps().forEach((s, i) => {
+    (s.events || []).forEach((e, k) => out.push({ e, step: i, k }));
+    const x = s.hop || s.session || s.stored;
+    if (x) out.push({ e: { t: s.t, kind: s.kind, node: x.from || x.node, peer: x.to || null, message: s.hop ? s.hop.message : null, text: x.text, text_pt: x.text_pt }, step: i, k: -1 });
+  });
+  return out;
+}
+function buildEventList(hd) {
+  const all = U.evAll = allEvents(), f = P.evf || (P.evf = { node: '', message: '', kind: '' });
+  const opts = (key, vals, label) => el('label.evf', null, el('span', null, label), el('select', { tid: 'event-filter-' + key, onchange: e => { f[key] = e.target.value; paintEventList(); } },
+    el('option', { value: '' }, tr('evAll')), [...new Set(vals.filter(Boolean))].sort().map(v => el('option', { value: v, selected: f[key] === v }, key === 'kind' ? kindName(v) : v))));
+  return el('section.panel', { id: 'p-eventlist', tid: 'event-list', 'aria-labelledby': 'h-eventlist' }, el('h2', { id: 'h-eventlist' }, tr('eventlist')),
+    el('div.evfilters', null, opts('node', all.flatMap(x => [x.e.node, x.e.peer]), tr('evNode')), opts('message', all.map(x => x.e.message), tr('evMessage')), opts('kind', all.map(x => x.e.kind), tr('evKind'))),
+    U.evCount = el('p.muted'), U.evList = el('ol.evlist', { tid: 'event-list-rows' }));
+}
+function paintEventList() {
+  if (!U.evList) return;
+  const f = P.evf, rows = U.evAll.filter(({ e }) => (!f.node || e.node === f.node || e.peer === f.node) && (!f.message || e.message === f.message) && (!f.kind || e.kind === f.kind));
+  U.evCount.textContent = tr('evCount', { n: rows.length, m: U.evAll.length });
+  put(U.evList, rows.slice(0, 2000).map(({ e, step, k }) => el('li' + (step === P.idx ? '.here' : '') + (step === P.idx && k === P.ev ? '.cur' : ''), null,
+    el('button.evrow', { tid: 'event-row', 'data-step': step, 'data-kind': e.kind, 'data-node': e.node || '', onclick: () => { userGo(step); P.ev = k; renderLog(); paintTimeline(); paintEventList(); } },
+      el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)), el('span.what', null, say(e))))));
 }
 
 /* ---------- panels ---------- */
@@ -766,7 +814,7 @@ function renderMsg() {
 
 /* Rows that have happened by hop `now` (hops, copies at rest) or by step `idx` (what crossed without a hop). */
 function tally(now, idx) {
-  const ex = P.data.exposure || {}, links = (ex.links || []).filter(l => l.hop <= now), nodes = (ex.nodes || []).filter(n => n.since_hop <= now);
+  const ex = P.data.exposure || {}, links = (ex.links || []).filter(l => l.hop <= now), nodes = (ex.nodes || []).filter(n => (n.step != null ? n.step <= idx : n.since_hop <= now));
   const unaccepted = (ex.unaccepted || []).filter(u => u.step <= idx), passwords = (ex.passwords || []).filter(p => p.step <= idx);
   return { links, nodes, unaccepted, passwords, a: new Set(nodes.filter(n => n.body || n.headers).map(n => n.node)).size, b: links.filter(l => l.body || l.headers).length,
     c: unaccepted.filter(u => u.body || u.headers).length, d: passwords.length };
@@ -887,7 +935,8 @@ function onKey(e) {
   const tg = e.target, tag = tg.tagName || '';
   if (e.key === 'Escape' && P.present) { setPresent(false); e.preventDefault(); return; }
   if (tg.isContentEditable || tag === 'TEXTAREA' || tag === 'SELECT' || (tag === 'INPUT' && !['checkbox', 'radio'].includes(tg.type))) return;
-  const keys = { ArrowRight: () => userGo(P.idx + 1), ArrowLeft: () => userGo(P.idx - 1), Home: () => userGo(0), End: () => userGo(lastIdx()), ' ': () => setPlay(!P.playing) };
+  const keys = { ArrowRight: () => userGo(P.idx + 1), ArrowLeft: () => userGo(P.idx - 1), Home: () => userGo(0), End: () => userGo(lastIdx()), ' ': () => setPlay(!P.playing),
+    ']': () => stepEvent(1), '[': () => stepEvent(-1) };
   // space keeps its own meaning on buttons, links and checkboxes
   if (!keys[e.key] || (e.key === ' ' && ['BUTTON', 'A', 'SUMMARY', 'INPUT'].includes(tag))) return;
   keys[e.key]();

@@ -77,6 +77,9 @@ pub struct NodeExposure {
     pub node: String,
     pub message: String,
     pub since_hop: u32,
+    /// The step from which the page shows it: the step of the hop that
+    /// brought the copy, or of the copy itself when no hop brought it.
+    pub step: usize,
     pub envelope: bool,
     pub headers: bool,
     pub body: bool,
@@ -94,6 +97,19 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
     // Step i + 1 is about anchor i and logs the events since anchor i - 1;
     // what follows the last anchor is in the end step.
     let step_of = |seq: u64| 1 + anchors.partition_point(|a| *a < seq);
+    // A copy at rest shows from the step whose subject is the last at or
+    // before it was written (its hop, or itself).
+    let mut first_stored: std::collections::BTreeMap<(&str, &str), u64> = Default::default();
+    for r in &trace.events {
+        if let crate::trace::Event::Stored(s) = &r.event {
+            first_stored.entry((&s.node, &s.message)).or_insert(r.seq);
+        }
+    }
+    let rest_step = |node: &str, message: &str| {
+        first_stored
+            .get(&(node, message))
+            .map_or(0, |seq| anchors.partition_point(|a| a <= seq))
+    };
     ExposureView {
         links: ledger
             .hops
@@ -152,6 +168,7 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
                 node: a.node.clone(),
                 message: a.message.clone(),
                 since_hop: hop_at(a.since),
+                step: rest_step(&a.node, &a.message),
                 envelope: a.readable,
                 headers: a.readable,
                 body: a.readable,

@@ -199,6 +199,8 @@ pub struct LogLine {
     pub kind: &'static str,
     pub node: Option<String>,
     pub peer: Option<String>,
+    /// The run's id of the message the event is about, if it is about one.
+    pub message: Option<String>,
     pub code: Option<String>,
     pub text: String,
     pub text_pt: String,
@@ -1011,12 +1013,32 @@ fn log_lines(trace: &Trace, from: usize, to: usize) -> Vec<LogLine> {
                 kind: r.event.kind(),
                 node,
                 peer,
+                message: message_of(&r.event).map(str::to_string),
                 code,
                 text: en,
                 text_pt: pt,
             })
         })
         .collect()
+}
+
+/// The message an event is about, when it is about one.
+fn message_of(event: &Event) -> Option<&str> {
+    Some(match event {
+        Event::Hop(e) => &e.message,
+        Event::RetryScheduled { message, .. } => message,
+        Event::Composed(e) => &e.message,
+        Event::Stored(e) => &e.message,
+        Event::Removed(e) => &e.message,
+        Event::Delivered(e) => &e.message,
+        Event::Deferred(e) => &e.message,
+        Event::Bounced(e) => &e.message,
+        Event::DelayWarned(e) => &e.message,
+        Event::Dropped(e) => &e.message,
+        Event::SubmissionFailed(e) => &e.message,
+        Event::QueuedAtEnd(e) => &e.message,
+        _ => return None,
+    })
 }
 
 /// The DNS answers at positions `[from, to)` of the trace, whoever asked.
