@@ -546,6 +546,73 @@ async fn the_player_works_in_a_real_browser() {
         Some("true")
     );
 
+    // Predict mode: a question before each step, and a running score.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=1"))
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=predict-toggle]",
+        "data-testid",
+        "predict-toggle",
+    )
+    .await;
+    c.find(Locator::Css("[data-testid=predict-toggle]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("[data-testid=btn-next]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &c,
+        "[data-testid=predict]",
+        "Which machine takes message m1 next",
+    )
+    .await;
+    assert_eq!(
+        hash(&c).await,
+        "step=1",
+        "the step is not shown before the answer"
+    );
+    let choices = c
+        .find_all(Locator::Css("[data-testid=predict-choice]"))
+        .await
+        .unwrap();
+    let mut picked = false;
+    for choice in choices {
+        if choice.text().await.unwrap() == "mail.home.test" {
+            choice.click().await.unwrap();
+            picked = true;
+            break;
+        }
+    }
+    assert!(picked);
+    wait_text(&c, "[data-testid=predict-feedback]", "Right.").await;
+    wait_text(&c, "[data-testid=predict-score]", "Score: 1 of 1").await;
+    assert_eq!(hash(&c).await, "step=2");
+    c.find(Locator::Css("[data-testid=btn-next]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=predict]", "be encrypted").await;
+    c.find(Locator::Css("[data-testid=predict-choice]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=predict-feedback]", "Not quite").await;
+    wait_text(&c, "[data-testid=predict-score]", "Score: 1 of 2").await;
+    screenshot(&c, "six-hops-predict.png").await;
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=3")).await.unwrap();

@@ -45,6 +45,11 @@ const STR = {
     events: 'What happened since the previous step', noEvents: 'Nothing else happened.',
     eventlist: 'All events of the run', evAll: 'all', evNode: 'Machine', evMessage: 'Message', evKind: 'Kind', evCount: '{n} of {m} events; choose one to go to its step',
     evPrev: 'Previous event', evNext: 'Next event',
+    predict: 'Predict before each step', score: 'Score: {r} of {n}', right: 'Right.', wrong: 'Not quite: the answer was “{a}”.',
+    qNext: 'Which machine takes message {m} next, from {a}?', qChannel: 'Will the hop from {a} to {b} be encrypted?',
+    aPlain: 'No: plaintext', aTls: 'Yes, but nobody checks the server', aAuth: 'Yes, and the server’s certificate is checked',
+    qSession: '{a} connects to {b}. What will {b} answer?', aAccept: 'It accepts the message', aRefuse: 'It refuses it for good (5xx)', aLater: 'It says to try later (4xx)',
+    qStored: 'What does {a} do now?', aDeliver: 'Delivers the message anyway', aNotify: 'Writes a notification back to the sender', aRetry: 'Keeps it and tries again later',
     whatif: 'What if…', whatifIntro: 'Change the world and run it again; you stay at the same step.',
     compose: 'The message', subject: 'Subject', text: 'Text', apply: 'Apply', reset: 'Back to the scenario as written',
     running: 'Running the changed scenario…', changed: 'What if: you are looking at a changed version of this scenario.', failedReq: 'That did not work: {e}', done: 'Done: showing the changed scenario.',
@@ -89,6 +94,11 @@ const STR = {
     events: 'O que aconteceu desde o passo anterior', noEvents: 'Nada mais aconteceu.',
     eventlist: 'Todos os eventos da execução', evAll: 'todos', evNode: 'Máquina', evMessage: 'Mensagem', evKind: 'Tipo', evCount: '{n} de {m} eventos; escolha um para ir ao passo dele',
     evPrev: 'Evento anterior', evNext: 'Próximo evento',
+    predict: 'Prever antes de cada passo', score: 'Pontos: {r} de {n}', right: 'Certo.', wrong: 'Não exatamente: a resposta era “{a}”.',
+    qNext: 'Qual máquina recebe a mensagem {m} agora, vinda de {a}?', qChannel: 'O salto de {a} para {b} vai ser cifrado?',
+    aPlain: 'Não: texto claro', aTls: 'Sim, mas ninguém confere o servidor', aAuth: 'Sim, e o certificado do servidor é conferido',
+    qSession: '{a} se conecta a {b}. O que {b} vai responder?', aAccept: 'Aceita a mensagem', aRefuse: 'Recusa de vez (5xx)', aLater: 'Pede para tentar mais tarde (4xx)',
+    qStored: 'O que {a} faz agora?', aDeliver: 'Entrega a mensagem mesmo assim', aNotify: 'Escreve uma notificação de volta ao remetente', aRetry: 'Guarda e tenta de novo mais tarde',
     whatif: 'E se…?', whatifIntro: 'Mude o mundo e rode de novo; você continua no mesmo passo.',
     compose: 'A mensagem', subject: 'Assunto', text: 'Texto', apply: 'Aplicar', reset: 'Voltar ao cenário original',
     running: 'Rodando o cenário alterado…', changed: 'E se: você está vendo uma versão alterada deste cenário.', failedReq: 'Não deu certo: {e}', done: 'Pronto: mostrando o cenário alterado.',
@@ -187,7 +197,7 @@ function fmtCal(t) {
 /* ---------- state ---------- */
 const root = doc.getElementById('player') || B, isExport = B.dataset.export === '1';
 const reduced = matchMedia('(prefers-reduced-motion: reduce)');
-const P = { ev: -1, evf: null, journey: null, data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
+const P = { predict: false, score: { r: 0, n: 0 }, answered: new Set(), ask: null, ev: -1, evf: null, journey: null, data: null, text: '', idx: 0, playing: false, speed: 1, wire: false, present: false, changed: false, busy: false, again: false, base: null, sel: null, problems: null, error: null, timer: 0, raf: 0, draft: null };
 let U = {};
 const sid = () => B.dataset.id || (P.data && P.data.id) || '';
 const steps = () => P.data.steps || [], cur = () => steps()[P.idx] || {}, lastIdx = () => Math.max(0, steps().length - 1);
@@ -315,7 +325,11 @@ function mount() {
     el('div.journey-row', null,
       el('label.switch', { for: 'mh-journey' }, U.journey = el('input', { type: 'checkbox', role: 'switch', id: 'mh-journey', tid: 'journey-toggle',
         onchange: () => { P.journey = U.journey.checked; render(false); } }), el('span', null, tr('journey'))),
-      U.jcount = el('span.journey-counts', { tid: 'journey-counts' })),
+      U.jcount = el('span.journey-counts', { tid: 'journey-counts' }),
+      el('label.switch', { for: 'mh-predict' }, el('input', { type: 'checkbox', role: 'switch', id: 'mh-predict', tid: 'predict-toggle', checked: P.predict,
+        onchange: e => { P.predict = e.target.checked; U.quiz.hidden = true; paintScore(); } }), el('span', null, tr('predict'))),
+      U.score = el('span.score', { tid: 'predict-score', role: 'status' })),
+    U.quiz = el('div.quiz', { tid: 'predict', hidden: true, 'aria-live': 'polite' }),
     U.caption = el('p.caption', { tid: 'caption', 'aria-live': 'polite' }),
     el('div.controls', { role: 'group', 'aria-label': tr('controls') },
       ctl('btn-first', 'first', true, () => userGo(0)), ctl('btn-prev', 'prev', false, () => userGo(P.idx - 1)), U['btn-play'],
@@ -342,6 +356,7 @@ function mount() {
   put(root, head, banner, authorWarnings(D), el('main.layout', null, stage, el('div.panels', null, sections)));
   buildTimeline();
   render(false);
+  paintScore();
   restoreFocus(fk);
 }
 function paintPlay() {
@@ -415,12 +430,55 @@ function render(animate) {
 function go(i) {
   i = Math.min(Math.max(0, Number(i) || 0), lastIdx());
   const moved = i !== P.idx;
-  if (moved) P.ev = -1;
+  if (moved) { P.ev = -1; if (U.quiz && P.ask == null) U.quiz.hidden = true; }
   P.idx = i;
   writeHash();
   render(moved);
 }
-function userGo(i) { go(i); if (P.playing) schedule(); }
+function userGo(i) {
+  if (P.predict && i === P.idx + 1 && !P.answered.has(i) && question(steps()[i])) { ask(i); return; }
+  go(i);
+  if (P.playing) schedule();
+}
+
+/* ---------- predict mode: before a step is shown, one question about it; the score lives in the page only ---------- */
+function question(st) {
+  if (!st) return null;
+  const h = st.hop, x = st.session;
+  if (h && st.index % 2 === 1) {
+    const others = (P.data.nodes || []).map(n => n.name).filter(n => n !== h.from && n !== h.to).slice(0, 3);
+    return { q: tr('qNext', { m: h.message, a: h.from }), choices: [h.to, ...others].sort().map(n => ({ label: n, ok: n === h.to })) };
+  }
+  if (h) return { q: tr('qChannel', { a: h.from, b: h.to }), choices: [['plaintext', 'aPlain'], ['tls', 'aTls'], ['tls-authenticated', 'aAuth']].map(([c, k]) => ({ label: tr(k), ok: c === h.channel })) };
+  if (x && x.code) return { q: tr('qSession', { a: x.from, b: x.to }), choices: [['2', 'aAccept'], ['5', 'aRefuse'], ['4', 'aLater']].map(([c, k]) => ({ label: tr(k), ok: x.code[0] === c })) };
+  if (st.stored && st.kind === 'stored' && /^Return-Path: <>/.test(st.stored.eml || '')) {
+    return { q: tr('qStored', { a: st.stored.node }), choices: ['aDeliver', 'aNotify', 'aRetry'].map(k => ({ label: tr(k), ok: k === 'aNotify' })) };
+  }
+  return null;
+}
+function ask(i) {
+  setPlay(false);
+  const Q = question(steps()[i]);
+  P.ask = i;
+  put(U.quiz, el('p.q', null, Q.q), el('div.choices', null, Q.choices.map(c => el('button.btn', { tid: 'predict-choice', onclick: () => answer(i, c, Q) }, c.label))));
+  U.quiz.hidden = false;
+}
+function answer(i, c, Q) {
+  P.answered.add(i);
+  P.score.n++;
+  if (c.ok) P.score.r++;
+  P.ask = null;
+  go(i);
+  const right = Q.choices.find(x => x.ok);
+  put(U.quiz, el('p.feedback.' + (c.ok ? 'ok' : 'bad'), { tid: 'predict-feedback' }, c.ok ? tr('right') : tr('wrong', { a: right ? right.label : '' })));
+  U.quiz.hidden = false;
+  paintScore();
+}
+function paintScore() {
+  if (!U.score) return;
+  U.score.hidden = !P.predict;
+  U.score.textContent = tr('score', P.score);
+}
 
 /* ---------- playback ---------- */
 const envDur = () => (reduced.matches ? 0 : 1400 / P.speed);
