@@ -613,6 +613,58 @@ async fn the_player_works_in_a_real_browser() {
     wait_text(&c, "[data-testid=predict-score]", "Score: 1 of 2").await;
     screenshot(&c, "six-hops-predict.png").await;
 
+    // Words explained where they appear, from one glossary, in both
+    // languages.
+    let terms = c
+        .find_all(Locator::Css("[data-testid=glossary-term]"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for t in terms {
+        names.push(t.prop("textContent").await.unwrap().unwrap_or_default());
+    }
+    for term in [
+        "MUA",
+        "MSA",
+        "MTA",
+        "MX",
+        "smarthost",
+        "envelope",
+        "STARTTLS",
+        "DSN",
+    ] {
+        assert!(
+            names.iter().any(|n| n == term),
+            "{term} missing from {names:?}"
+        );
+    }
+    let title = c
+        .execute(
+            "return document.querySelector('[data-testid=node][data-node=\"alice-laptop\"] title').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        title.as_str().unwrap().contains("MUA: Mail user agent"),
+        "{title}"
+    );
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=2"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge]", "data-channel", "tls-authenticated").await;
+    let title = c
+        .execute(
+            "return document.querySelector('[data-testid=node][data-node=\"alice-laptop\"] title').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        title.as_str().unwrap().contains("Agente de usuário"),
+        "{title}"
+    );
+
     // Bounces: the refused session is a step, drawn with its code, and the
     // notification that follows opens with its empty envelope sender.
     c.goto(&format!("{base}/s/bounces#step=3")).await.unwrap();

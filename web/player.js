@@ -45,6 +45,7 @@ const STR = {
     events: 'What happened since the previous step', noEvents: 'Nothing else happened.',
     eventlist: 'All events of the run', evAll: 'all', evNode: 'Machine', evMessage: 'Message', evKind: 'Kind', evCount: '{n} of {m} events; choose one to go to its step',
     evPrev: 'Previous event', evNext: 'Next event',
+    words: 'Words used here',
     predict: 'Predict before each step', score: 'Score: {r} of {n}', right: 'Right.', wrong: 'Not quite: the answer was “{a}”.',
     qNext: 'Which machine takes message {m} next, from {a}?', qChannel: 'Will the hop from {a} to {b} be encrypted?',
     aPlain: 'No: plaintext', aTls: 'Yes, but nobody checks the server', aAuth: 'Yes, and the server’s certificate is checked',
@@ -94,6 +95,7 @@ const STR = {
     events: 'O que aconteceu desde o passo anterior', noEvents: 'Nada mais aconteceu.',
     eventlist: 'Todos os eventos da execução', evAll: 'todos', evNode: 'Máquina', evMessage: 'Mensagem', evKind: 'Tipo', evCount: '{n} de {m} eventos; escolha um para ir ao passo dele',
     evPrev: 'Evento anterior', evNext: 'Próximo evento',
+    words: 'Palavras usadas aqui',
     predict: 'Prever antes de cada passo', score: 'Pontos: {r} de {n}', right: 'Certo.', wrong: 'Não exatamente: a resposta era “{a}”.',
     qNext: 'Qual máquina recebe a mensagem {m} agora, vinda de {a}?', qChannel: 'O salto de {a} para {b} vai ser cifrado?',
     aPlain: 'Não: texto claro', aTls: 'Sim, mas ninguém confere o servidor', aAuth: 'Sim, e o certificado do servidor é conferido',
@@ -107,6 +109,27 @@ const STR = {
 };
 
 /* ---------- language ---------- */
+/* One glossary for the whole page: each word where it appears (a tooltip) and all of them in the Words panel. Written for this player, in both languages. */
+const GLOSSARY = [
+  ['MUA', { en: 'Mail user agent: the program a person reads and writes mail with (Thunderbird, a phone app, a webmail page).', pt: 'Agente de usuário de e-mail: o programa com que a pessoa lê e escreve mensagens (Thunderbird, um app no celular, um webmail).' }, ['mua']],
+  ['MSA', { en: 'Mail submission agent: the server that takes a new message from its own users, after they log in, usually on port 587.', pt: 'Agente de submissão: o servidor que recebe a mensagem nova dos próprios usuários, depois do login, em geral na porta 587.' }, ['msa']],
+  ['MTA', { en: 'Mail transfer agent: a server that passes mail on towards its destination, speaking SMTP to the next server, usually on port 25.', pt: 'Agente de transferência: um servidor que passa a mensagem adiante rumo ao destino, falando SMTP com o próximo servidor, em geral na porta 25.' }, ['mta']],
+  ['MDA', { en: 'Mail delivery agent: the server that files a message into the recipient\'s mailbox, where it waits to be read.', pt: 'Agente de entrega: o servidor que coloca a mensagem na caixa postal do destinatário, onde ela espera ser lida.' }, ['mda']],
+  ['smarthost', { en: 'A relay that a server hands all its outgoing mail to, instead of finding each recipient\'s server itself; often the provider\'s.', pt: 'Um relay ao qual um servidor entrega toda a mensagem que sai, em vez de procurar ele mesmo o servidor de cada destinatário; muitas vezes é o do provedor.' }, ['smarthost']],
+  ['spam filter', { en: 'A hosted service that receives a domain\'s mail first (its MX points there), checks it, and passes the rest on.', pt: 'Um serviço hospedado que recebe primeiro a mensagem de um domínio (o MX aponta para ele), examina e repassa o resto.' }, ['spam-filter']],
+  ['backup MX', { en: 'A second mail exchanger with a higher preference number: tried when the first does not answer, it keeps the mail until the first is back.', pt: 'Um segundo servidor de e-mail com número de preferência maior: é tentado quando o primeiro não responde e guarda a mensagem até ele voltar.' }, ['secondary-mx']],
+  ['MX', { en: 'The DNS record naming the servers that accept mail for a domain, each with a preference: the lowest number is tried first.', pt: 'O registro DNS que diz quais servidores aceitam mensagens de um domínio, cada um com uma preferência: o número menor é tentado primeiro.' }],
+  ['envelope', { en: 'What the servers act on: the sender in MAIL FROM and the recipients in RCPT TO. It can differ from the From: and To: headers inside the message.', pt: 'O que os servidores usam: o remetente em MAIL FROM e os destinatários em RCPT TO. Pode ser diferente dos cabeçalhos From: e To: dentro da mensagem.' }],
+  ['STARTTLS', { en: 'The command that turns a plaintext SMTP connection into an encrypted one. Only if both ends support it, and it protects this one hop only.', pt: 'O comando que transforma uma conexão SMTP em texto claro numa conexão cifrada. Só se as duas pontas aceitarem, e protege só este salto.' }],
+  ['TLS', { en: 'The encryption under HTTPS and STARTTLS. Whether the client checked the server\'s certificate decides if it knows who it is talking to.', pt: 'A criptografia por baixo do HTTPS e do STARTTLS. Se o cliente conferiu o certificado do servidor, ele sabe com quem está falando.' }],
+  ['DSN', { en: 'Delivery status notification: the message a server writes back to the envelope sender when it cannot deliver (a bounce), sent with an empty sender <>.', pt: 'Notificação de status de entrega: a mensagem que um servidor escreve de volta ao remetente do envelope quando não consegue entregar (uma devolução), enviada com remetente vazio <>.' }],
+  ['relay', { en: 'Passing mail on for someone else. A server that relays for anyone on the Internet (an open relay) is soon used by spammers.', pt: 'Repassar mensagens de outra pessoa. Um servidor que repassa para qualquer um na Internet (um relay aberto) logo é usado por spammers.' }],
+  ['queue', { en: 'Where a server keeps a message, on disk, until it has handed it on or given up. Its operator can read what sits there.', pt: 'Onde o servidor guarda a mensagem, em disco, até repassá-la ou desistir. O operador dele pode ler o que está ali.' }],
+];
+const gloss = term => { const g = GLOSSARY.find(x => x[0] === term); return g ? loc(g[1]) : ''; };
+const roleGloss = role => { const g = GLOSSARY.find(x => (x[2] || []).includes(role)); return g ? g[0] + ': ' + loc(g[1]) : ''; };
+/* SMTP commands and DNS types in a line, explained on hover */
+const LINE_WORDS = [[/^(MAIL FROM|RCPT TO)/i, 'envelope'], [/^STARTTLS/i, 'STARTTLS'], [/\bMX\b/, 'MX']];
 const store = v => { try { return v ? localStorage.setItem(KEY, v) : localStorage.getItem(KEY); } catch (e) { return null; } };
 const query = new URLSearchParams(location.search), isLang = v => v === 'pt' || v === 'en';
 let lang = isLang(query.get('lang')) ? query.get('lang') : isLang(store()) ? store() : /^pt\b/i.test(navigator.language || '') ? 'pt' : 'en';
@@ -351,6 +374,8 @@ function mount() {
     panel('exposure', 'exposure', hd('exposure'), U.expo = el('div')),
     panel('dns', 'dns', hd('dns'), U.dns = el('div')),
     buildEventList(hd),
+    el('section.panel', { id: 'p-words', tid: 'glossary', 'aria-labelledby': 'h-words' }, el('details', null, el('summary', null, el('h2', { id: 'h-words' }, tr('words'))),
+      el('dl.glossary', null, GLOSSARY.map(([term, text]) => [el('dt', { tid: 'glossary-term' }, term), el('dd', null, loc(text))])))),
     buildWhatif(hd),
   ].filter(Boolean);
   put(root, head, banner, authorWarnings(D), el('main.layout', null, stage, el('div.panels', null, sections)));
@@ -406,6 +431,7 @@ function render(animate) {
   U.chan.textContent = h ? chText(h) : '';
   if (h) {
     U.chanBox.className = 'chan ch-' + chKey(h.channel);
+    U.chanBox.title = gloss(h.channel === 'plaintext' ? 'STARTTLS' : 'TLS');
     put(U.chanIcon, icon(chKey(h.channel)));
     U.hopMeta.textContent = [h.protocol, h.tls_version].filter(Boolean).join(' · ');
   }
@@ -597,7 +623,7 @@ function drawTopo(animate) {
     const t = h || ses, active = (t && (t.from === n.name || t.to === n.name)) || (st.stored && st.stored.node === n.name);
     const held = everHeld.has(n.name);
     svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : '') + (held ? '.held' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-held': held ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
-      sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ')),
+      sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ') + (roleGloss(n.role) ? '\n' + roleGloss(n.role) : '')),
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
       sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
       sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': [raw('rolesShort')[n.role] || role, n.address].filter(Boolean).join(' · ') }, n.address ? role + ' · ' + n.address : role),
@@ -828,7 +854,7 @@ function renderConv() {
       out.push(tls ? el('div.tls-group', null, el('div.tls-head', null, icon('lock'), el('span', null, tr('tlsBlock'))), grp) : grp);
     }
     const out1 = el('li.ln.' + (c ? 'c' : 's') + (tls ? '.tls' : '') + (decoded ? '.secret' : ''), null, el('span.who', { title: c ? h.from : h.to }, c ? 'C:' : 'S:'),
-      l.text ? el('span.tx', null, l.text) : el('span.tx.blank', null, tr('emptyLine')),
+      l.text ? el('span.tx', { title: c && (LINE_WORDS.find(([re]) => re.test(l.text)) || [])[1] ? gloss(LINE_WORDS.find(([re]) => re.test(l.text))[1]) : null }, l.text) : el('span.tx.blank', null, tr('emptyLine')),
       tls && el('span.tls-mark', { title: tr('insideTls') }, icon('lock'), el('span.sr', null, tr('insideTls'))));
     grp.append(out1);
     if (decoded) {
@@ -899,7 +925,7 @@ function renderExposure() {
 
 function renderDns() {
   const q = cur().dns || [];
-  put(U.dns, q.length ? el('ul.dns', null, q.map(d => el('li', null, el('span.when', null, fmtT(d.t)), ' ', el('b', null, d.node), ' ', tr('asks'), ' ', el('code', null, d.name + ' ' + d.rtype),
+  put(U.dns, q.length ? el('ul.dns', null, q.map(d => el('li', null, el('span.when', null, fmtT(d.t)), ' ', el('b', null, d.node), ' ', tr('asks'), ' ', el('code', { title: gloss(d.rtype) || null }, d.name + ' ' + d.rtype),
     el('div.ans', null, d.answers && d.answers.length ? d.answers.map(a => el('div', null, a)) : [d.rcode || '', ' (', tr('noAnswer'), ')'])))) : empty('noDns'));
 }
 
