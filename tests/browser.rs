@@ -652,7 +652,13 @@ async fn the_player_works_in_a_real_browser() {
     c.goto(&format!("{base}/s/six-hops?lang=pt#step=2"))
         .await
         .unwrap();
-    wait_attr(&c, "[data-testid=edge]", "data-channel", "tls-authenticated").await;
+    wait_attr(
+        &c,
+        "[data-testid=edge]",
+        "data-channel",
+        "tls-authenticated",
+    )
+    .await;
     let title = c
         .execute(
             "return document.querySelector('[data-testid=node][data-node=\"alice-laptop\"] title').textContent",
@@ -755,6 +761,44 @@ async fn the_player_works_in_a_real_browser() {
     let errors = console_errors(&c).await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 
+    // Nothing of the diagram outside its box, no panel wider than itself,
+    // at phone, laptop and presentation sizes, in both languages.
+    let mut problems = Vec::new();
+    for (w, h) in [(390, 844), (1280, 720), (1920, 1080)] {
+        c.set_window_size(w, h).await.unwrap();
+        for (page, step, channel) in [
+            ("six-hops", 6, "tls"),
+            ("six-hops", 5, "plaintext"),
+            ("bounces", 3, ""),
+            ("mx-fallback", 3, "tls"),
+        ] {
+            for lang in ["en", "pt"] {
+                c.goto(&format!("{base}/s/{page}?lang={lang}&w={w}#step={step}"))
+                    .await
+                    .unwrap();
+                if channel.is_empty() {
+                    wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
+                } else {
+                    wait_attr(&c, "[data-testid=edge]", "data-channel", channel).await;
+                }
+                // the envelope's flight and fitted texts settle
+                tokio::time::sleep(Duration::from_millis(1700)).await;
+                let found = c.execute(LAYOUT_CHECK, vec![]).await.unwrap();
+                let found: Vec<String> = serde_json::from_value(found).unwrap();
+                if !found.is_empty() {
+                    screenshot(&c, &format!("layout-{page}-{step}-{lang}-{w}.png")).await;
+                }
+                problems.extend(
+                    found
+                        .into_iter()
+                        .map(|f| format!("{page} step {step} {lang} {w}x{h}: {f}")),
+                );
+            }
+        }
+    }
+    c.set_window_size(1280, 720).await.unwrap();
+    assert!(problems.is_empty(), "{problems:#?}");
+
     // Phone width still shows the player.
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/s/direct-mx#step=2")).await.unwrap();
@@ -769,3 +813,24 @@ async fn the_player_works_in_a_real_browser() {
 
     c.close().await.unwrap();
 }
+
+/// Elements of the diagram outside the diagram, and panels wider than
+/// themselves, as `[String]` (checked from element rectangles).
+const LAYOUT_CHECK: &str = r#"const out = [];
+const svg = document.querySelector('[data-testid=topology]');
+if (!svg) return ['no topology'];
+const S = svg.getBoundingClientRect();
+const inside = (r, B, slack) => r.left >= B.left - slack && r.right <= B.right + slack && r.top >= B.top - slack && r.bottom <= B.bottom + slack;
+for (const e of svg.querySelectorAll('[data-testid=node] rect.box, .pill, .edge-label, [data-testid=envelope], [data-testid=edge-password], .edge-code, [data-testid=edge-session] .ic')) {
+  const r = e.getBoundingClientRect();
+  if (r.width && !inside(r, S, 1)) out.push('diagram: ' + (e.closest('[data-node]') ? e.closest('[data-node]').dataset.node : '') + ' ' + e.getAttribute('class') + ' ' + JSON.stringify([r.left, r.top, r.right, r.bottom].map(Math.round)) + ' outside ' + JSON.stringify([S.left, S.top, S.right, S.bottom].map(Math.round)));
+}
+for (const p of document.querySelectorAll('.panel, .stage, .tl')) {
+  if (p.scrollWidth > p.clientWidth + 1) out.push('overflow: ' + (p.id || p.className) + ' ' + p.scrollWidth + '>' + p.clientWidth);
+}
+for (const t of document.querySelectorAll('.panel table')) {
+  const P = t.closest('.panel').getBoundingClientRect(), r = t.getBoundingClientRect();
+  if (r.right > P.right + 1) out.push('table beyond panel: ' + t.closest('.panel').id);
+}
+return out;
+"#;

@@ -419,6 +419,8 @@ function decodeWords(v) {
 }
 /* The passwords an observer read on the connection of hop or session `h`. */
 const passwordsOn = h => (h && h.conn ? ((P.data.exposure || {}).passwords || []).filter(x => x.conn === h.conn) : []);
+/* A host name that may wrap only after its dots, never inside a label. */
+const host = name => String(name || '').split('.').map((part, i, a) => (i < a.length - 1 ? [part + '.', el('wbr')] : part));
 /* What a step is about: its hop, or its session that moved no message (same fields for the channel and the conversation). */
 const talk = st => st.hop || st.session || null;
 function render(animate) {
@@ -565,7 +567,8 @@ function layoutBands(lanes, avail) {
       const row = k >> 1, single = arr.length - row * 2 === 1;
       pos.set(n.name, { x: single ? (W - bw) / 2 : pad + (k % 2) * (bw + gx), y: y + 34 + row * (bh + gy), w: bw, h: bh, li });
     });
-    const h = 60 + (arr.length ? Math.ceil(arr.length / 2) * (bh + gy) - gy : 0);
+    // room under the last row for the U between two boxes side by side and its channel mark
+    const h = 60 + (arr.length ? Math.ceil(arr.length / 2) * (bh + gy) - gy + 22 : 0);
     bgs.push({ li, x: 0, y, w: W, h, tx: 10, ty: y + 20, anchor: 'start' });
     y += h;
   });
@@ -913,13 +916,13 @@ function renderExposure() {
   const table = (cap, cols, rows, tid) => el('div.scroll', null, el('table.grid', { tid }, el('caption', null, tr(cap)),
     el('thead', null, el('tr', null, cols.filter(Boolean).map(k => el('th', { scope: 'col' }, tr(k))))), el('tbody', null, rows)));
   put(U.expo, el('p.summary', null, summary(T)),
-    table('onWire', ['colLink', 'colEnv', 'colHeaders', 'colBody'], links.map(l => el('tr', null, el('td.link', null, el('b', null, l.hop), ' ', l.from, ' → ', l.to,
+    table('onWire', ['colLink', 'colEnv', 'colHeaders', 'colBody'], links.map(l => el('tr', null, el('td.link', null, el('b', null, l.hop), ' ', host(l.from), ' → ', host(l.to),
       ch(l)), yn(l.envelope), yn(l.headers), yn(l.body)))),
-    unaccepted.length > 0 && table('notAccepted', ['colConn', 'colEnv', 'colHeaders', 'colBody'], unaccepted.map(u => el('tr', null, el('td.link', null, el('b', null, u.conn), ' ', u.from, ' → ', u.to,
+    unaccepted.length > 0 && table('notAccepted', ['colConn', 'colEnv', 'colHeaders', 'colBody'], unaccepted.map(u => el('tr', null, el('td.link', null, el('b', null, u.conn), ' ', host(u.from), ' → ', host(u.to),
       ch(u), el('div.what', null, loc(u.text))), yn(u.envelope), yn(u.headers), yn(u.body))), 'exposure-unaccepted'),
-    passwords.length > 0 && table('passwords', ['colConn', 'colPassword'], passwords.map(p => el('tr', null, el('td.link', null, el('b', null, p.conn), ' ', p.from, ' → ', p.to,
+    passwords.length > 0 && table('passwords', ['colConn', 'colPassword'], passwords.map(p => el('tr', null, el('td.link', null, el('b', null, p.conn), ' ', host(p.from), ' → ', host(p.to),
       ch({ channel: 'plaintext', channel_text: p.channel_text })), el('td.what', null, loc(p.text)))), 'exposure-passwords'),
-    table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, n.node), multi && el('td', null, n.message),
+    table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, host(n.node)), multi && el('td', null, n.message),
       el('td.num', null, n.since_hop), yn(n.envelope), yn(n.headers), yn(n.body)))));
 }
 
