@@ -785,9 +785,7 @@ async fn the_player_works_in_a_real_browser() {
                 tokio::time::sleep(Duration::from_millis(1700)).await;
                 let found = c.execute(LAYOUT_CHECK, vec![]).await.unwrap();
                 let found: Vec<String> = serde_json::from_value(found).unwrap();
-                if !found.is_empty() {
-                    screenshot(&c, &format!("layout-{page}-{step}-{lang}-{w}.png")).await;
-                }
+                screenshot(&c, &format!("layout-{page}-{step}-{lang}-{w}.png")).await;
                 problems.extend(
                     found
                         .into_iter()

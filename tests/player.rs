@@ -164,3 +164,26 @@ fn mail_exchangers_stand_in_preference_order_whichever_was_reached_first() {
         ]
     );
 }
+
+#[test]
+fn certificate_checks_are_told_in_portuguese_too() {
+    use mailhop::narrate::reason_pt;
+    assert_eq!(
+        reason_pt(
+            "session resumed; when it began: certificate for mail.home.test issued by the mailhop simulation CA, valid until 2027-01-05"
+        ),
+        "sessão retomada; quando ela começou: certificado de mail.home.test emitido pela mailhop simulation CA, válido até 2027-01-05"
+    );
+    assert_eq!(
+        reason_pt(
+            "opportunistic STARTTLS: the certificate was not checked (it would have failed: certificate expired)"
+        ),
+        "STARTTLS oportunista: o certificado não foi conferido (teria falhado: certificado vencido)"
+    );
+    let data = data("six-hops");
+    let hop = data.steps[2].hop.as_ref().unwrap();
+    assert_eq!(
+        hop.tls_reason_pt.as_deref(),
+        Some("STARTTLS oportunista: o certificado não foi conferido (teria passado)")
+    );
+}

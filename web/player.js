@@ -815,7 +815,7 @@ function renderConv() {
   U.wire.checked = P.wire;
   if (!h) { put(U.convMeta); put(U.conv, empty('noConv')); return; }
   put(U.convMeta, el('div', null, tr('convWho', { a: h.from, b: h.to })), el('div', null, [h.message, h.protocol, h.tls_version, h.cipher].filter(Boolean).join(' · ')),
-    h.tls_reason && el('div', null, tr('certCheck', { r: h.tls_reason })),
+    h.tls_reason && el('div', null, tr('certCheck', { r: (lang === 'pt' && h.tls_reason_pt) || h.tls_reason })),
     h.reused_from && el('div.note', null, tr('connReused', { n: h.reused_from })),
     h.tls_resumed && el('div.note', null, tr('tlsResumed')),
     st.session && el('div.note.refusal', { tid: 'session-refusal' }, st.session.refusal ? tr('refusedBy', { r: st.session.refusal }) : tr('noRefusal')),

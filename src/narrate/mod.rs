@@ -397,6 +397,12 @@ pub fn narrate_hop(hop: &Hop) -> Narration {
     }
 }
 
+/// A reason mailhop worded (a certificate check, a failure), in
+/// Portuguese; one of no known shape stays as it is.
+pub fn reason_pt(reason: &str) -> String {
+    reasons::translate(reason).0
+}
+
 /// A session that carried no accepted message: who talked to whom, and the
 /// reply that said no (quoted as the server said it), if any.
 pub fn narrate_session(from: &str, to: &str, refusal: Option<&str>) -> Narration {

@@ -140,6 +140,24 @@ const REASONS: &[(&str, &str)] = &[
         "certificado com assinatura forjada",
     ),
     (
+        "certificate for {name} issued by the {text}, valid until {name}",
+        "certificado de {name} emitido pela {text}, válido até {name}",
+    ),
+    (
+        "certificate for {name} issued by the {text}",
+        "certificado de {name} emitido pela {text}",
+    ),
+    (
+        "opportunistic STARTTLS: the certificate was not checked (it would have passed)",
+        "STARTTLS oportunista: o certificado não foi conferido (teria passado)",
+    ),
+    (
+        "opportunistic STARTTLS: the certificate was not checked (it would have failed: {reason})",
+        "STARTTLS oportunista: o certificado não foi conferido (teria falhado: {reason})",
+    ),
+    ("session resumed", "sessão retomada"),
+    ("when it began: {reason}", "quando ela começou: {reason}"),
+    (
         "certificate rejected: {text}",
         "certificado rejeitado: {text}",
     ),

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::exposure::describe;
 use crate::narrate::{
     Narration, Words, channel_text, narrate, narrate_hop, narrate_session, narrate_stored_here,
+    reason_pt,
 };
 use crate::scenario::{Action, Role, Scenario, Text};
 use crate::trace::{
@@ -104,6 +105,8 @@ pub struct HopView {
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
     pub tls_reason: Option<String>,
+    /// The same in Portuguese.
+    pub tls_reason_pt: Option<String>,
     /// The connection's TLS session was resumed: no certificate crossed.
     pub tls_resumed: bool,
     /// The connection was kept open after this earlier hop, and this hop's
@@ -136,6 +139,7 @@ pub struct SessionView {
     pub tls_version: Option<String>,
     pub cipher: Option<String>,
     pub tls_reason: Option<String>,
+    pub tls_reason_pt: Option<String>,
     pub tls_resumed: bool,
     pub conversation: Vec<LineView>,
     pub wire: Vec<WireView>,
@@ -806,6 +810,7 @@ fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView {
         tls_version: hop.tls_version.clone(),
         cipher: hop.cipher.clone(),
         tls_reason: views.tls.map(|h| h.reason.clone()),
+        tls_reason_pt: views.tls.map(|h| reason_pt(&h.reason)),
         tls_resumed: views.tls.is_some_and(|h| h.resumed),
         reused_from: index
             .first_hop
@@ -856,6 +861,7 @@ fn session_view(index: &Index<'_>, connect: &Connect) -> SessionView {
         tls_version: views.tls.map(|h| h.version.clone()),
         cipher: views.tls.map(|h| h.cipher.clone()),
         tls_reason: views.tls.map(|h| h.reason.clone()),
+        tls_reason_pt: views.tls.map(|h| reason_pt(&h.reason)),
         tls_resumed: views.tls.is_some_and(|h| h.resumed),
         conversation: views.conversation,
         wire: views.wire,
