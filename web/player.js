@@ -373,7 +373,7 @@ function mount() {
     panel('message', 'message', hd('message'), U.msgMeta = el('div.meta'), U.msg = el('div')),
     panel('exposure', 'exposure', hd('exposure'), U.expo = el('div')),
     panel('dns', 'dns', hd('dns'), U.dns = el('div')),
-    buildEventList(hd),
+    buildEventList(),
     el('section.panel', { id: 'p-words', tid: 'glossary', 'aria-labelledby': 'h-words' }, el('details', null, el('summary', null, el('h2', { id: 'h-words' }, tr('words'))),
       el('dl.glossary', null, GLOSSARY.map(([term, text]) => [el('dt', { tid: 'glossary-term' }, term), el('dd', null, loc(text))])))),
     buildWhatif(hd),
@@ -394,8 +394,13 @@ function paintPlay() {
 /* The highest hop number reached by the current step; the journey view is on at the end unless the student says otherwise. */
 const hopNow = () => Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0)));
 const journeyOn = () => P.journey ?? cur().kind === 'end';
+/* The who-could-read rows of the current step: the journey line, the diagram and the panel share one count. */
+function tallyNow() {
+  if (P.tallyAt !== P.idx || P.tallyOf !== P.data) { P.tallyAt = P.idx; P.tallyOf = P.data; P.tally = tally(hopNow(), P.idx); }
+  return P.tally;
+}
 function paintJourney() {
-  const on = journeyOn(), T = on && tally(hopNow(), P.idx);
+  const on = journeyOn(), T = on && tallyNow();
   U.journey.checked = on;
   U.jcount.hidden = !on;
   if (!on) { U.jcount.textContent = ''; return; }
@@ -601,7 +606,7 @@ function drawTopo(animate) {
   // hops already made, in grey; then failed connection attempts of this step
   const done = new Set(h ? [h.from + '>' + h.to] : ses ? [ses.from + '!' + ses.to] : []);
   // in the journey view, each past hop keeps its channel's colour and every machine that held a readable copy stays marked
-  const jon = journeyOn(), J = jon ? tally(hopNow(), P.idx) : null;
+  const jon = journeyOn(), J = jon ? tallyNow() : null;
   const everHeld = new Set(J ? J.nodes.filter(x => x.body || x.headers).map(x => x.node) : []);
   for (const s of steps().slice(0, P.idx)) {
     const k = s.hop && s.hop.from + '>' + s.hop.to, p = k && !done.has(k) && geo(s.hop.from, s.hop.to);
@@ -791,21 +796,32 @@ function allEvents() {
   });
   return out;
 }
-function buildEventList(hd) {
+function buildEventList() {
   const all = U.evAll = allEvents(), f = P.evf || (P.evf = { node: '', message: '', kind: '' });
-  const opts = (key, vals, label) => el('label.evf', null, el('span', null, label), el('select', { tid: 'event-filter-' + key, onchange: e => { f[key] = e.target.value; paintEventList(); } },
+  const opts = (key, vals, label) => el('label.evf', null, el('span', null, label), el('select', { tid: 'event-filter-' + key, onchange: e => { f[key] = e.target.value; fillEventList(); } },
     el('option', { value: '' }, tr('evAll')), [...new Set(vals.filter(Boolean))].sort().map(v => el('option', { value: v, selected: f[key] === v }, key === 'kind' ? kindName(v) : v))));
-  return el('section.panel', { id: 'p-eventlist', tid: 'event-list', 'aria-labelledby': 'h-eventlist' }, el('h2', { id: 'h-eventlist' }, tr('eventlist')),
+  const section = el('section.panel', { id: 'p-eventlist', tid: 'event-list', 'aria-labelledby': 'h-eventlist' }, el('h2', { id: 'h-eventlist' }, tr('eventlist')),
     el('div.evfilters', null, opts('node', all.flatMap(x => [x.e.node, x.e.peer]), tr('evNode')), opts('message', all.map(x => x.e.message), tr('evMessage')), opts('kind', all.map(x => x.e.kind), tr('evKind'))),
     U.evCount = el('p.muted'), U.evList = el('ol.evlist', { tid: 'event-list-rows' }));
+  fillEventList();
+  return section;
 }
-function paintEventList() {
-  if (!U.evList) return;
+/* Rows for the filters as they are (on mount and when a filter changes). */
+function fillEventList() {
   const f = P.evf, rows = U.evAll.filter(({ e }) => (!f.node || e.node === f.node || e.peer === f.node) && (!f.message || e.message === f.message) && (!f.kind || e.kind === f.kind));
   U.evCount.textContent = tr('evCount', { n: rows.length, m: U.evAll.length });
-  put(U.evList, rows.slice(0, 2000).map(({ e, step, k }) => el('li' + (step === P.idx ? '.here' : '') + (step === P.idx && k === P.ev ? '.cur' : ''), null,
+  U.evRows = rows.slice(0, 2000).map(({ e, step, k }) => ({ step, k, li: el('li', null,
     el('button.evrow', { tid: 'event-row', 'data-step': step, 'data-kind': e.kind, 'data-node': e.node || '', onclick: () => { userGo(step); P.ev = k; renderLog(); paintTimeline(); paintEventList(); } },
-      el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)), el('span.what', null, say(e))))));
+      el('span.when', null, fmtT(e.t)), el('span.kind', null, kindName(e.kind)), el('span.what', null, say(e)))) }));
+  put(U.evList, U.evRows.map(r => r.li));
+  paintEventList();
+}
+/* Which rows belong to the current step, and which is the current event: classes only, the rows stay. */
+function paintEventList() {
+  for (const r of U.evRows || []) {
+    r.li.classList.toggle('here', r.step === P.idx);
+    r.li.classList.toggle('cur', r.step === P.idx && r.k === P.ev);
+  }
 }
 
 /* ---------- panels ---------- */
@@ -845,19 +861,21 @@ function renderConv() {
     const m = /^AUTH\s+(PLAIN|LOGIN)(?:\s+(\S+))?/i.exec(l.text);
     if (m) return m[2] ? (/plain/i.test(m[1]) ? plain : login)(unb64(m[2])) : null;
     // an answer to the server's 334 challenge, inside the last AUTH exchange
-    const prev = conv[i - 1], auth = conv.slice(0, i).filter(x => x.dir === 'c' && /^AUTH\s/i.test(x.text)).pop();
-    if (!prev || prev.dir !== 's' || !/^334\b/.test(prev.text) || !auth) return null;
-    return (/^AUTH\s+PLAIN/i.test(auth.text) ? plain : login)(unb64(l.text));
+    const prev = conv[i - 1];
+    if (!prev || prev.dir !== 's' || !/^334\b/.test(prev.text) || !lastAuth) return null;
+    return (/^AUTH\s+PLAIN/i.test(lastAuth.text) ? plain : login)(unb64(l.text));
   };
+  let lastAuth = null;
   conv.forEach((l, i) => {
-    const tls = !!l.tls, c = l.dir === 'c', decoded = secret(i);
+    const tls = !!l.tls, c = l.dir === 'c', decoded = secret(i), word = c && LINE_WORDS.find(([re]) => re.test(l.text));
+    if (c && /^AUTH\s/i.test(l.text)) lastAuth = l;
     if (!grp || tls !== inTls) {
       inTls = tls;
       grp = el('ol.conv');
       out.push(tls ? el('div.tls-group', null, el('div.tls-head', null, icon('lock'), el('span', null, tr('tlsBlock'))), grp) : grp);
     }
     const out1 = el('li.ln.' + (c ? 'c' : 's') + (tls ? '.tls' : '') + (decoded ? '.secret' : ''), null, el('span.who', { title: c ? h.from : h.to }, c ? 'C:' : 'S:'),
-      l.text ? el('span.tx', { title: c && (LINE_WORDS.find(([re]) => re.test(l.text)) || [])[1] ? gloss(LINE_WORDS.find(([re]) => re.test(l.text))[1]) : null }, l.text) : el('span.tx.blank', null, tr('emptyLine')),
+      l.text ? el('span.tx', { title: word ? gloss(word[1]) : null }, l.text) : el('span.tx.blank', null, tr('emptyLine')),
       tls && el('span.tls-mark', { title: tr('insideTls') }, icon('lock'), el('span.sr', null, tr('insideTls'))));
     grp.append(out1);
     if (decoded) {
@@ -908,7 +926,7 @@ function tally(now, idx) {
 }
 function summary(T) { return [tr('summary', T), T.c && tr('summaryC', T), T.d && tr('summaryD', T)].filter(Boolean).join(' '); }
 function renderExposure() {
-  const T = tally(hopNow(), P.idx), { links, nodes, unaccepted, passwords } = T;
+  const T = tallyNow(), { links, nodes, unaccepted, passwords } = T;
   if (!links.length && !nodes.length && !unaccepted.length && !passwords.length) { put(U.expo, empty('nothingYet')); return; }
   const yn = v => el('td.' + (v ? 'yes' : 'no'), null, tr(v ? 'yes' : 'no'));
   const ch = o => el('div.ch.ch-' + chKey(o.channel), null, icon(chKey(o.channel)), ' ', chText(o));
