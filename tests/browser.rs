@@ -132,6 +132,28 @@ async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
     panic!("{css} never contained {needle:?}; it says {last:?}");
 }
 
+/// Clicks the element `css` names.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 5 s) until the address's fragment passes `ok`; the caller
+/// asserts on it afterwards.
+async fn wait_hash(client: &Client, ok: impl Fn(&str) -> bool) {
+    for _ in 0..50 {
+        if ok(&hash(client).await) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn hash(client: &Client) -> String {
     client
         .current_url()
@@ -257,12 +279,7 @@ async fn the_player_works_in_a_real_browser() {
         .send_keys(&Key::Home.to_string())
         .await
         .unwrap();
-    for _ in 0..50 {
-        if hash(&c).await == "step=1" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_hash(&c, |h| h == "step=1").await;
     assert_eq!(hash(&c).await, "step=1");
     c.goto(&format!("{base}/s/six-hops#step=4")).await.unwrap();
     c.refresh().await.unwrap();
@@ -270,14 +287,11 @@ async fn the_player_works_in_a_real_browser() {
     wait_text(&c, "[data-testid=step-label]", "4").await;
 
     // What if the filter offered STARTTLS? Hop 3 becomes encrypted.
-    c.find(Locator::Css(
+    click(
+        &c,
         "[data-testid=whatif-toggle][data-toggle='starttls:filter.spamco.test']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    )
+    .await;
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
     let after = hash(&c).await;
     assert!(
@@ -317,12 +331,7 @@ async fn the_player_works_in_a_real_browser() {
             .unwrap()
             .is_empty()
     );
-    c.find(Locator::Css("[data-testid=journey-toggle]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=journey-toggle]").await;
     wait_attr(
         &c,
         "[data-testid=journey-edge][data-hop='1']",
@@ -384,14 +393,11 @@ async fn the_player_works_in_a_real_browser() {
             .unwrap()
             .is_empty()
     );
-    c.find(Locator::Css(
+    click(
+        &c,
         "[data-testid=whatif-toggle][data-toggle='starttls:mail.home.test']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    )
+    .await;
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
     wait_attr(
         &c,
@@ -402,12 +408,7 @@ async fn the_player_works_in_a_real_browser() {
     .await;
     wait_text(&c, "[data-testid=password-flag]", "alice@home.test").await;
     wait_text(&c, "[data-testid=exposure-passwords]", "AUTH PLAIN").await;
-    c.find(Locator::Css("[data-testid=auth-decode]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=auth-decode]").await;
     wait_text(&c, "[data-testid=auth-decoded]", "password correct horse").await;
     screenshot(&c, "six-hops-password.png").await;
     // A subject with accents travels as an encoded word; the message panel
@@ -418,12 +419,7 @@ async fn the_player_works_in_a_real_browser() {
         .unwrap();
     subject.clear().await.unwrap();
     subject.send_keys("Almoço na sexta?").await.unwrap();
-    c.find(Locator::Css("[data-testid=compose-apply]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=compose-apply]").await;
     wait_text(&c, "[data-testid=decoded-header]", "Almoço na sexta?").await;
 
     // A what-if lives in the address: reopened in a fresh page, the link
@@ -457,20 +453,8 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
-    c.find(Locator::Css(
-        "[data-testid=whatif-toggle][data-toggle='fault:0']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    for _ in 0..50 {
-        if hash(&c).await.starts_with("step=5&w=") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    click(&c, "[data-testid=whatif-toggle][data-toggle='fault:0']").await;
+    wait_hash(&c, |h| h.starts_with("step=5&w=")).await;
     assert!(
         hash(&c).await.starts_with("step=5&w="),
         "{}",
@@ -505,18 +489,8 @@ async fn the_player_works_in_a_real_browser() {
         let text = row.text().await.unwrap();
         assert!(text.contains("mx.friend.test"), "{text}");
     }
-    c.find(Locator::Css("[data-testid=event-row][data-kind=session]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..50 {
-        if hash(&c).await == "step=3" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    click(&c, "[data-testid=event-row][data-kind=session]").await;
+    wait_hash(&c, |h| h == "step=3").await;
     assert_eq!(hash(&c).await, "step=3");
     wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
     // Event by event inside a step: the log marks each in turn.
@@ -525,12 +499,7 @@ async fn the_player_works_in_a_real_browser() {
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
     for _ in 0..2 {
-        c.find(Locator::Css("[data-testid=ev-next]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, "[data-testid=ev-next]").await;
     }
     let marked = c
         .find_all(Locator::Css("[data-testid=log-event][aria-current=true]"))
@@ -557,18 +526,8 @@ async fn the_player_works_in_a_real_browser() {
         "predict-toggle",
     )
     .await;
-    c.find(Locator::Css("[data-testid=predict-toggle]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("[data-testid=btn-next]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=predict-toggle]").await;
+    click(&c, "[data-testid=btn-next]").await;
     wait_text(
         &c,
         "[data-testid=predict]",
@@ -596,19 +555,9 @@ async fn the_player_works_in_a_real_browser() {
     wait_text(&c, "[data-testid=predict-feedback]", "Right.").await;
     wait_text(&c, "[data-testid=predict-score]", "Score: 1 of 1").await;
     assert_eq!(hash(&c).await, "step=2");
-    c.find(Locator::Css("[data-testid=btn-next]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=btn-next]").await;
     wait_text(&c, "[data-testid=predict]", "be encrypted").await;
-    c.find(Locator::Css("[data-testid=predict-choice]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=predict-choice]").await;
     wait_text(&c, "[data-testid=predict-feedback]", "Not quite").await;
     wait_text(&c, "[data-testid=predict-score]", "Score: 1 of 2").await;
     screenshot(&c, "six-hops-predict.png").await;
@@ -683,12 +632,7 @@ async fn the_player_works_in_a_real_browser() {
     )
     .await;
     screenshot(&c, "bounces-refused.png").await;
-    c.find(Locator::Css("[data-testid=btn-next]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=btn-next]").await;
     wait_text(&c, "[data-testid=message]", "Return-Path: <>").await;
     wait_text(&c, "[data-testid=caption]", "Return-Path").await;
     screenshot(&c, "bounces-notification.png").await;
@@ -749,12 +693,7 @@ async fn the_player_works_in_a_real_browser() {
         .await
         .unwrap();
     wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
-    c.find(Locator::Css("[data-testid=btn-next]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=btn-next]").await;
     wait_attr(&c, "[data-testid=edge]", "data-channel", "tls").await;
     screenshot(&c, "six-hops-export.png").await;
 
