@@ -264,6 +264,64 @@ async fn the_player_works_in_a_real_browser() {
     );
     screenshot(&c, "six-hops-step4.png").await;
 
+    // Every string the script names exists in both languages. Keys named
+    // through a variable are listed here, as the script uses them.
+    let strings = c
+        .execute(
+            "const S = window.mailhop.STR;
+             const dynamic = ['first', 'prev', 'next', 'last', 'play', 'pause', 'present', 'leave', 'yes', 'no',
+               'conversation', 'message', 'exposure', 'dns', 'whatif', 'jA', 'jA1', 'jP', 'jP1', 'jE', 'jE1',
+               'onWire', 'atRest', 'notAccepted', 'passwords', 'colLink', 'colEnv', 'colHeaders', 'colBody', 'colConn',
+               'colPassword', 'colMachine', 'colMsg', 'colSince', 'problemsWatch', 'problemsHint', 'tlsRec', 'tlsRec1',
+               'storedAt', 'lastCopy', 'opCan', 'opCannot', 'added', 'addedHere', 'right', 'aPlain', 'aTls', 'aAuth',
+               'aAccept', 'aRefuse', 'aLater', 'aDeliver', 'aNotify', 'aRetry'];
+             return fetch('/assets/player.js').then(r => r.text()).then(js => {
+               const used = [...js.matchAll(/\\b(?:tr|raw)\\('(\\w+)'/g)].map(m => m[1]).concat(dynamic);
+               const en = Object.keys(S.en), pt = Object.keys(S.pt);
+               return { used: used.length, onlyEn: en.filter(k => !(k in S.pt)), onlyPt: pt.filter(k => !(k in S.en)),
+                        missing: [...new Set(used.filter(k => !(k in S.en)))] };
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(strings["used"].as_u64().unwrap() > 100, "{strings}");
+    for k in ["onlyEn", "onlyPt", "missing"] {
+        assert_eq!(strings[k], serde_json::json!([]), "{k}: {strings}");
+    }
+
+    // A part registered from outside the core (as the IMAP and capture
+    // panels of later issues will be) joins the page and paints every step.
+    c.execute(
+        "const M = window.mailhop;
+         M.part({ id: 'probe', slot: 'panels', order: 45,
+                  build: () => (M.U.probe = M.el('section.panel', { tid: 'probe-panel' })),
+                  render: st => { M.U.probe.textContent = 'probe at ' + st.kind + ' ' + (st.index + 1); } });",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_text(&c, "[data-testid=probe-panel]", "probe at hop 5").await;
+    let order = c
+        .execute(
+            "return [...document.querySelectorAll('.panels > section')].map(e => e.dataset.testid || e.id);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let order: Vec<String> = serde_json::from_value(order).unwrap();
+    let probe = order.iter().position(|x| x == "probe-panel").unwrap();
+    assert_eq!(
+        order[probe - 1],
+        "dns",
+        "order 45 sits after DNS: {order:?}"
+    );
+    assert_eq!(
+        order[probe + 1],
+        "event-list",
+        "and before the event list: {order:?}"
+    );
+
     // Keyboard stepping and the permalink.
     c.find(Locator::Css("body"))
         .await

@@ -655,3 +655,40 @@ async fn one_client_cannot_hold_every_connection() {
     // Another student is still answered.
     assert_healthz_answers(connect_from("127.0.0.3", addr).await).await;
 }
+
+/// Every file under `web/player/` is part of the served script, in the
+/// order that lets it run: `base` makes the namespace, `core` the registry,
+/// the parts register, `start` starts. A new part's file that is not listed
+/// in `src/web/pages.rs` would never run.
+#[tokio::test]
+async fn every_player_file_is_in_the_served_script() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/player");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".js"))
+        .map(|n| n.trim_end_matches(".js").to_string())
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = mailhop::web::PLAYER_MODULES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let order = listed.clone();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(on_disk, listed, "web/player/*.js against src/web/pages.rs");
+    assert_eq!(order.len(), listed.len(), "a file listed twice");
+    assert_eq!(&order[..2], ["base", "core"]);
+    assert_eq!(order.last().map(String::as_str), Some("start"));
+    // Each file appears in the script once, in the listed order.
+    let js = mailhop::web::PLAYER_JS;
+    let mut at = 0;
+    for name in &order {
+        let mark = format!("/* ---- web/player/{name}.js ---- */");
+        let found = js[at..].find(&mark).unwrap_or_else(|| panic!("{name}"));
+        at += found + mark.len();
+    }
+    let served = call(&built_in(), "GET", "/assets/player.js", "").await;
+    assert_eq!(served.body, js);
+}

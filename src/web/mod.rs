@@ -24,7 +24,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use library::Library;
-pub use pages::export_html;
+pub use pages::{PLAYER_JS, PLAYER_MODULES, export_html};
 
 /// The largest request body accepted (a what-if with a long message body).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

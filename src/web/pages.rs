@@ -6,7 +6,38 @@ use askama::Template;
 use super::library::{Entry, Library};
 use crate::player::PlayerData;
 
-pub const PLAYER_JS: &str = include_str!("../../web/player.js");
+/// Lists the player's script files (`web/player/*.js`) once, in load order,
+/// and builds [`PLAYER_MODULES`] and [`PLAYER_JS`] from the same list.
+macro_rules! player_script {
+    ($($name:literal),+ $(,)?) => {
+        /// The player's files, in the order they run: `base` first (the
+        /// namespace), then `core`, then the parts, and `start` last.
+        pub const PLAYER_MODULES: &[&str] = &[$($name),+];
+        /// The player as one script, served as `/assets/player.js` and inlined
+        /// in exports: the files joined in order, each after a comment naming it.
+        pub const PLAYER_JS: &str = concat!(
+            "'use strict';\n",
+            $("/* ---- web/player/", $name, ".js ---- */\n", include_str!(concat!("../../web/player/", $name, ".js"))),+
+        );
+    };
+}
+player_script!(
+    "base",
+    "core",
+    "ledger",
+    "diagram",
+    "timeline",
+    "events",
+    "predict",
+    "conversation",
+    "message",
+    "exposure",
+    "dns",
+    "glossary",
+    "whatif",
+    "authors",
+    "start",
+);
 pub const PLAYER_CSS: &str = include_str!("../../web/player.css");
 
 pub struct GalleryItem {

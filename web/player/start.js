@@ -1,0 +1,2 @@
+/* Last file: every part is registered, so the page can start. */
+window.mailhop.start();
