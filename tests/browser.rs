@@ -768,6 +768,7 @@ async fn the_player_works_in_a_real_browser() {
             ("six-hops", 5, "plaintext"),
             ("bounces", 3, ""),
             ("mx-fallback", 3, "tls"),
+            ("six-hops", 7, "journey"),
         ] {
             for lang in ["en", "pt"] {
                 c.goto(&format!("{base}/s/{page}?lang={lang}&w={w}#step={step}"))
@@ -775,6 +776,9 @@ async fn the_player_works_in_a_real_browser() {
                     .unwrap();
                 if channel.is_empty() {
                     wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
+                } else if channel == "journey" {
+                    let last = "[data-testid=journey-edge][data-hop='5']";
+                    wait_attr(&c, last, "data-channel", "tls").await;
                 } else {
                     wait_attr(&c, "[data-testid=edge]", "data-channel", channel).await;
                 }
@@ -819,6 +823,12 @@ const inside = (r, B, slack) => r.left >= B.left - slack && r.right <= B.right +
 for (const e of svg.querySelectorAll('[data-testid=node] rect.box, .pill, .edge-label, [data-testid=envelope], [data-testid=edge-password], .edge-code, [data-testid=edge-session] .ic')) {
   const r = e.getBoundingClientRect();
   if (r.width && !inside(r, S, 1)) out.push('diagram: ' + (e.closest('[data-node]') ? e.closest('[data-node]').dataset.node : '') + ' ' + e.getAttribute('class') + ' ' + JSON.stringify([r.left, r.top, r.right, r.bottom].map(Math.round)) + ' outside ' + JSON.stringify([S.left, S.top, S.right, S.bottom].map(Math.round)));
+}
+// the tip of every arrow (the current hop and, in the journey view, the past ones) is not under a badge
+const pills = [...svg.querySelectorAll('.pill rect')].map(r => r.getBoundingClientRect());
+for (const e of svg.querySelectorAll('.edge-line, [data-testid=journey-edge]')) {
+  const m = svg.getScreenCTM(), q = e.getPointAtLength(e.getTotalLength()), x = m.a * q.x + m.c * q.y + m.e, y = m.b * q.x + m.d * q.y + m.f;
+  if (pills.some(r => x > r.left - 2 && x < r.right + 2 && y > r.top - 2 && y < r.bottom + 2)) out.push('arrowhead under a badge at ' + JSON.stringify([x, y].map(Math.round)));
 }
 for (const p of document.querySelectorAll('.panel, .stage, .tl')) {
   if (p.scrollWidth > p.clientWidth + 1) out.push('overflow: ' + (p.id || p.className) + ' ' + p.scrollWidth + '>' + p.clientWidth);

@@ -115,9 +115,9 @@ function drawTopo(animate) {
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
       sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
       sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': [raw('rolesShort')[n.role] || role, n.address].filter(Boolean).join(' · ') }, n.address ? role + ' · ' + n.address : role),
-      down && pill('down', 'power', tr('down'), 10, 0),
-      hv ? pill(rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1)
-        : held && pill('was', 'disk', tr('heldBefore'), p.w - 10, 1)));
+      down && pill(L.compact, 'down', 'power', tr('down'), 10, 0),
+      hv ? pill(L.compact, rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1, rd > 1 ? rd : '')
+        : held && pill(L.compact, 'was', 'disk', tr('heldBefore'), p.w - 10, 1)));
   }
 
   const q = ses && geo(ses.from, ses.to);
@@ -147,8 +147,10 @@ function drawTopo(animate) {
   fitTexts(svg);
   if (env) moveEnvelope(env, p, animate);
 }
-const pill = (cls, ic, text, x, end) => sv('g.pill.pill-' + cls, { 'data-x': x, 'data-end': end },
-  sv('rect', { y: -10, height: 20, rx: 10, width: 10 }), icon(ic, null, { x: 0, y: -6, width: 12, height: 12 }), sv('text', { y: 4 }, text));
+/* A badge on a box's top edge. On a phone (compact) it keeps only its icon (and a count), so a
+   hop's arrowhead arriving at the top of the box stays visible; the words are its name and tooltip. */
+const pill = (compact, cls, ic, text, x, end, short) => sv('g.pill.pill-' + cls, { 'data-x': x, 'data-end': end, role: 'img', 'aria-label': text },
+  sv('rect', { y: -10, height: 20, rx: 10, width: 10 }), icon(ic, null, { x: 0, y: -6, width: 12, height: 12 }), sv('text', { y: 4 }, compact ? short ?? '' : text), sv('title', null, text));
 /* Once the SVG is in the document: shorten what does not fit, size the pills. */
 function fitTexts(svg) {
   try {
@@ -161,8 +163,8 @@ function fitTexts(svg) {
       for (let s = t.textContent; s.length > 3 && long();) { s = s.slice(0, -1); t.textContent = s + '…'; }
     }
     for (const g of svg.querySelectorAll('.pill')) {
-      const [r, ic, tx] = g.children, w = tx.getComputedTextLength() + 32, x0 = Number(g.dataset.x) - (g.dataset.end === '1' ? w : 0);
-      r.setAttribute('x', x0); r.setAttribute('width', w); ic.setAttribute('x', x0 + 8); tx.setAttribute('x', x0 + 24);
+      const [r, ic, tx] = g.children, w = tx.textContent ? tx.getComputedTextLength() + 32 : 26, x0 = Number(g.dataset.x) - (g.dataset.end === '1' ? w : 0);
+      r.setAttribute('x', x0); r.setAttribute('width', w); ic.setAttribute('x', x0 + 7); tx.setAttribute('x', x0 + 24);
     }
   } catch (e) { /* not rendered: keep the estimates */ }
 }
