@@ -81,7 +81,9 @@ function drawTopo(animate) {
   const geo = (a, b) => (pos.get(a) && pos.get(b) && a !== b ? L.geo(pos.get(a), pos.get(b)) : null);
   const svg = sv('svg.topo' + (L.compact ? '.compact' : ''), { tid: 'topology', viewBox: `0 0 ${W} ${H}`, role: 'group', 'aria-label': tr('topology') },
     sv('defs', null, [...CHANNELS, 'past'].map(k => sv('marker.mk.mk-' + k, { id: 'mh-a-' + k, viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, sv('path', { d: 'M0 1L9 5L0 9z' })))),
-    L.bgs.map(g => [sv('rect.lane' + (g.li === 1 ? '.mid' : ''), { x: g.x, y: g.y, width: g.w, height: g.h }), sv('text.lane-title', { x: g.tx, y: g.ty, 'text-anchor': g.anchor }, raw('lanes')[g.li])]));
+    L.bgs.map(g => sv('rect.lane' + (g.li === 1 ? '.mid' : ''), { x: g.x, y: g.y, width: g.w, height: g.h })));
+  // the lanes' names go on top of the lines, with a halo of their lane's colour, so a line crossing one never hides it
+  const titles = L.bgs.map(g => sv('text.lane-title' + (g.li === 1 ? '.mid' : ''), { x: g.tx, y: g.ty, 'text-anchor': g.anchor }, raw('lanes')[g.li]));
 
   // hops already made, in grey; then failed connection attempts of this step
   const done = new Set(h ? [h.from + '>' + h.to] : ses ? [ses.from + '!' + ses.to] : []);
@@ -129,6 +131,7 @@ function drawTopo(animate) {
       icon('x', null, { x: r1(x - 9), y: r1(y - 9), width: 18, height: 18 }),
       ses.code && sv('text.edge-code', { x: r1(x), y: r1(y - 14), 'text-anchor': 'middle' }, ses.code)));
   }
+  svg.append(...titles);
   const p = h && geo(h.from, h.to);
   let env = null;
   if (p) {
