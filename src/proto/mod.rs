@@ -12,8 +12,9 @@
 //!
 //! Architecture invariant: nothing under `proto` imports tokio, `sim`,
 //! `trace` or the world (`tests/architecture.rs` holds this line). The
-//! drivers in `sim::session` run the engines over an in-memory link today
-//! and can run them over a TCP stream tomorrow.
+//! drivers in `sim::session` run the engines over an in-memory link; the
+//! same engines run over a TCP stream too (`tests/pop3_peer.rs` serves
+//! POP3 to Python's poplib on a loopback port).
 
 pub mod pop3;
 pub mod smtp;
