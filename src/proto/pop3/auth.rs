@@ -50,7 +50,9 @@ pub fn plain(response: &str) -> Plain {
         return Plain::Undecodable;
     };
     let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
-    match (text(authz), text(user), text(password)) {
+    // A name is echoed in the welcome line: no line ends smuggled in it.
+    let name = |b: &[u8]| text(b).filter(|t| !t.chars().any(char::is_control));
+    match (name(authz), name(user), text(password)) {
         (Some(authz), Some(user), Some(password)) if !user.is_empty() => Plain::Credentials {
             authz,
             user,
@@ -81,5 +83,9 @@ mod tests {
         assert_eq!(plain(&B64.encode("a\0b\0c\0d")), Plain::Undecodable);
         assert_eq!(plain(&B64.encode("\0\0pw")), Plain::Undecodable);
         assert_eq!(plain(&B64.encode(b"\0u\0\xff")), Plain::Undecodable);
+        assert_eq!(
+            plain(&B64.encode("\0bob\r\n+OK forged\0pw")),
+            Plain::Undecodable
+        );
     }
 }

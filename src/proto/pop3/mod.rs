@@ -20,7 +20,7 @@
 //!   and the server hangs up.
 //! - TRANSACTION, once the maildrop is open: `STAT`, `LIST`, `UIDL`,
 //!   `TOP`, `RETR`, `DELE`, `NOOP`, `RSET`, `CAPA`, `QUIT`. The messages
-//!   are numbered at login and keep their numbers ([`maildrop`]).
+//!   are numbered at login and keep their numbers (`maildrop.rs`).
 //! - UPDATE, entered only by `QUIT` after a login: the messages marked
 //!   with `DELE` are removed now ([`Output::Delete`], which the driver
 //!   applies to the store before the `+OK` goes out). A connection that
@@ -32,7 +32,7 @@
 //! [`Config::implicit_tls`]: the driver runs the handshake before
 //! [`Server::greet`].
 //!
-//! The codec is strict ([`command`]): CRLF line ends, single spaces,
+//! The codec is strict (`command.rs`): CRLF line ends, single spaces,
 //! decimal numbers, lines of at most 255 octets (RFC 2449 section 4); a
 //! longer line, even one still arriving, gets `-ERR line too long` and the
 //! connection is closed, so no client can make the server buffer more.
