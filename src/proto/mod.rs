@@ -18,3 +18,6 @@
 
 pub mod pop3;
 pub mod smtp;
+
+#[cfg(test)]
+mod fuzz;

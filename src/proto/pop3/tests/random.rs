@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::proto::fuzz;
 
 /// Pieces of POP3 a fuzzer strings together.
 const VOCABULARY: &[&str] = &[
@@ -41,37 +42,14 @@ const VOCABULARY: &[&str] = &[
     "\u{e9}\u{0}\u{7f}\r\n",
 ];
 
-fn fuzz_cases() -> u64 {
-    std::env::var("MAILHOP_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300)
-}
-
+/// Half the sessions log in first, so TRANSACTION gets its share.
 fn random_input(rng: &mut ChaCha8Rng) -> Vec<u8> {
-    // Half the sessions log in first, so TRANSACTION gets its share.
     let mut input = if rng.random() {
         b"USER bob@friend.test\r\nPASS secret\r\n".to_vec()
     } else {
         Vec::new()
     };
-    for _ in 0..rng.random_range(1..60) {
-        match rng.random_range(0..10) {
-            0 => {
-                let n = rng.random_range(0..64);
-                input.extend((0..n).map(|_| rng.random::<u8>()));
-            }
-            1 => {
-                let n = rng.random_range(200..300);
-                input.extend(std::iter::repeat_n(b'x', n));
-                input.extend_from_slice(b"\r\n");
-            }
-            _ => {
-                let piece = VOCABULARY[rng.random_range(0..VOCABULARY.len())];
-                input.extend_from_slice(piece.as_bytes());
-            }
-        }
-    }
+    input.extend(fuzz::random_input(rng, VOCABULARY, 200..300));
     input
 }
 
@@ -113,7 +91,7 @@ fn check_well_formed(case: u64, outputs: &[Output]) {
 #[test]
 fn random_bytes_and_commands_never_panic_and_answers_stay_well_formed() {
     let mut rng = ChaCha8Rng::seed_from_u64(0x90_93);
-    for case in 0..fuzz_cases() {
+    for case in 0..fuzz::cases() {
         let config = Config {
             tls_available: rng.random(),
             require_tls: rng.random(),
