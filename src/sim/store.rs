@@ -5,7 +5,8 @@
 //! on demand), and every folder has messages with a UID that only grows
 //! (RFC 9051 section 2.3.1.1), flags, a size and an internal date (when the
 //! message arrived). UIDVALIDITY is the mailbox's creation time in virtual
-//! seconds, as Dovecot does, so it is the same in every run. Changes are
+//! seconds, as Dovecot does, so it is the same in every run. Messages
+//! leave a folder by UID (`remove`: POP3's deletions at QUIT). Changes are
 //! made by the simulation and told in the trace by whoever makes them
 //! (`delivered` carries the UID a delivery got).
 
@@ -90,6 +91,23 @@ impl MailStore {
         }
     }
 
+    /// Removes messages from `folder` by UID, as POP3 does at QUIT (the
+    /// UPDATE state). A UID that is not there (another session removed it)
+    /// is skipped; UIDs are never given again, so `uidnext` stays. Returns
+    /// how many were removed.
+    pub fn remove(&mut self, node: &str, mailbox: &str, folder: &str, uids: &[u32]) -> usize {
+        let Some(f) = self
+            .mailboxes
+            .get_mut(&(node.to_string(), mailbox.to_ascii_lowercase()))
+            .and_then(|mb| mb.folders.get_mut(folder))
+        else {
+            return 0;
+        };
+        let before = f.messages.len();
+        f.messages.retain(|m| !uids.contains(&m.uid));
+        before - f.messages.len()
+    }
+
     /// A mailbox, if anything was ever filed into it.
     pub fn mailbox(&self, node: &str, mailbox: &str) -> Option<&Mailbox> {
         self.mailboxes
@@ -137,5 +155,22 @@ mod tests {
         assert_eq!(mb.folders["INBOX"].messages[1].size, 2);
         assert!(mb.folders.contains_key("Sent"));
         assert!(store.mailbox("other", "bob@x.test").is_none());
+    }
+
+    #[test]
+    fn removed_messages_leave_their_uids_unused() {
+        let mut store = MailStore::default();
+        for (i, m) in ["m1", "m2", "m3"].into_iter().enumerate() {
+            store.append("mx", "bob@x.test", "INBOX", m, b"x".to_vec(), i as i64 + 1);
+        }
+        assert_eq!(store.remove("mx", "BOB@x.test", "INBOX", &[1, 3, 9]), 2);
+        assert_eq!(store.remove("mx", "bob@x.test", "INBOX", &[1]), 0);
+        assert_eq!(store.remove("mx", "bob@x.test", "Nowhere", &[2]), 0);
+        assert_eq!(store.remove("other", "bob@x.test", "INBOX", &[2]), 0);
+        let inbox = &store.mailbox("mx", "bob@x.test").expect("exists").folders["INBOX"];
+        assert_eq!(inbox.messages.len(), 1);
+        assert_eq!(inbox.messages[0].uid, 2);
+        let next = store.append("mx", "bob@x.test", "INBOX", "m4", b"y".to_vec(), 9);
+        assert_eq!(next.uid, 4, "UID 3 is never given again");
     }
 }

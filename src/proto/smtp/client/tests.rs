@@ -197,10 +197,7 @@ fn garbage_instead_of_a_greeting_is_a_lost_connection() {
 #[test]
 fn random_replies_never_panic_and_every_session_ends() {
     use rand::{Rng, SeedableRng};
-    let cases = std::env::var("MAILHOP_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300u64);
+    let cases = crate::proto::fuzz::cases();
     let pieces: &[&[u8]] = &[
         b"220 mx\r\n",
         b"250 ok\r\n",

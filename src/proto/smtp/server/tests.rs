@@ -5,6 +5,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::proto::fuzz;
 
 /// A policy for tests: one mailbox, one account, optional imposed reply.
 struct TestPolicy {
@@ -415,39 +416,10 @@ const VOCABULARY: &[&str] = &[
     "\u{e9}\u{0}\u{7f}\r\n",
 ];
 
-fn fuzz_cases() -> u64 {
-    std::env::var("MAILHOP_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300)
-}
-
-fn random_input(rng: &mut ChaCha8Rng) -> Vec<u8> {
-    let mut input = Vec::new();
-    for _ in 0..rng.random_range(1..60) {
-        match rng.random_range(0..10) {
-            0 => {
-                let n = rng.random_range(0..64);
-                input.extend((0..n).map(|_| rng.random::<u8>()));
-            }
-            1 => {
-                let n = rng.random_range(900..14_000);
-                input.extend(std::iter::repeat_n(b'x', n));
-                input.extend_from_slice(b"\r\n");
-            }
-            _ => {
-                let piece = VOCABULARY[rng.random_range(0..VOCABULARY.len())];
-                input.extend_from_slice(piece.as_bytes());
-            }
-        }
-    }
-    input
-}
-
 #[test]
 fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
     let mut rng = ChaCha8Rng::seed_from_u64(0x5EED);
-    for case in 0..fuzz_cases() {
+    for case in 0..fuzz::cases() {
         let config = Config {
             submission: rng.random(),
             tls_available: rng.random(),
@@ -457,7 +429,7 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
         };
         let mut s = Server::new(config);
         let mut outputs = s.greet(0, &POLICY);
-        let input = random_input(&mut rng);
+        let input = fuzz::random_input(&mut rng, VOCABULARY, 900..14_000);
         let mut rest = &input[..];
         let mut steps = 0;
         while !rest.is_empty() && !s.is_closed() {
