@@ -1,0 +1,101 @@
+//! The words of the answers: a command's outcome before it is tagged, the
+//! response codes imap-types has no variant for, and text made safe for a
+//! response line from whatever the client sent.
+
+use imap_codec::imap_types::{
+    core::{Tag, Text},
+    response::{Code, CodeOther, Status, StatusBody, StatusKind, Tagged},
+};
+
+/// How a command ended, before the tag is put on it.
+#[derive(Debug)]
+pub(super) struct Done {
+    pub kind: StatusKind,
+    pub code: Option<Code<'static>>,
+    pub text: String,
+}
+
+impl Done {
+    pub fn ok(text: impl Into<String>) -> Done {
+        Done {
+            kind: StatusKind::Ok,
+            code: None,
+            text: text.into(),
+        }
+    }
+
+    pub fn ok_with(code: Code<'static>, text: impl Into<String>) -> Done {
+        Done {
+            code: Some(code),
+            ..Done::ok(text)
+        }
+    }
+
+    pub fn no(code: Option<Code<'static>>, text: impl Into<String>) -> Done {
+        Done {
+            kind: StatusKind::No,
+            code,
+            text: text.into(),
+        }
+    }
+
+    /// A protocol error, worded as Dovecot words them: `Error in IMAP
+    /// command NAME: reason`.
+    pub fn bad(command: &str, reason: &str) -> Done {
+        let text = if command.is_empty() {
+            format!("Error in IMAP command: {reason}")
+        } else {
+            format!("Error in IMAP command {}: {reason}", printable(command))
+        };
+        Done {
+            kind: StatusKind::Bad,
+            code: None,
+            text,
+        }
+    }
+
+    pub fn tagged(self, tag: Tag<'static>) -> Status<'static> {
+        Status::Tagged(Tagged {
+            tag,
+            body: StatusBody {
+                kind: self.kind,
+                code: self.code,
+                text: text(&self.text),
+            },
+        })
+    }
+}
+
+/// `[NONEXISTENT]`, `[AUTHENTICATIONFAILED]`, … (RFC 5530), which
+/// imap-types carries as `Other`.
+pub(super) fn code(name: &'static str) -> Code<'static> {
+    Code::Other(CodeOther::unvalidated(name.as_bytes()))
+}
+
+/// `NO [NONEXISTENT] Mailbox doesn't exist: NAME`.
+pub(super) fn nonexistent(name: &str) -> Done {
+    Done::no(
+        Some(code("NONEXISTENT")),
+        format!("Mailbox doesn't exist: {}", printable(name)),
+    )
+}
+
+/// Text for a response line: printable ASCII only (a name the client sent
+/// may hold anything), never empty.
+pub(super) fn text(s: &str) -> Text<'static> {
+    let mut clean: String = s.chars().map(ascii).collect();
+    if clean.is_empty() || clean.starts_with('[') {
+        clean.insert(0, '.');
+    }
+    Text::unvalidated(clean)
+}
+
+/// `s` with every byte outside printable ASCII as `?`, at most 100
+/// characters.
+pub(super) fn printable(s: &str) -> String {
+    s.chars().take(100).map(ascii).collect()
+}
+
+fn ascii(c: char) -> char {
+    if (' '..='~').contains(&c) { c } else { '?' }
+}
