@@ -9,7 +9,6 @@ use std::num::NonZeroU32;
 
 use imap_codec::imap_types::{
     core::{AString, IString, Literal, NString, Vec1},
-    datetime::DateTime,
     fetch::{MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section},
     response::Data,
     sequence::SequenceSet,
@@ -133,7 +132,7 @@ impl Server {
                 MessageDataItem::Rfc822Size(u32::try_from(message.size).unwrap_or(u32::MAX))
             }
             MessageDataItemName::InternalDate => {
-                MessageDataItem::InternalDate(internal_date(message.internal_date))
+                MessageDataItem::InternalDate(super::dates::internal_date(message.internal_date))
             }
             MessageDataItemName::Envelope => {
                 MessageDataItem::Envelope(super::envelope::envelope(eml))
@@ -237,17 +236,6 @@ fn nstring(data: &[u8]) -> NString<'static> {
         Literal::unvalidated(clean)
     });
     NString(Some(IString::Literal(literal)))
-}
-
-/// Unix seconds as INTERNALDATE, in UTC.
-fn internal_date(unix: i64) -> DateTime {
-    let at = chrono::DateTime::from_timestamp(unix, 0)
-        .or_else(|| chrono::DateTime::from_timestamp(0, 0))
-        .unwrap_or_default()
-        .fixed_offset();
-    DateTime::try_from(at).unwrap_or_else(|_| {
-        DateTime::unvalidated(chrono::DateTime::<chrono::Utc>::default().fixed_offset())
-    })
 }
 
 /// Where the header ends: after the empty line, or the whole message if

@@ -66,7 +66,7 @@ impl Server {
                 date,
                 message,
             } => {
-                let date = date.map(|d| d.as_ref().timestamp()).unwrap_or(now_unix);
+                let date = date.map_or(now_unix, |d| super::dates::unix(&d));
                 self.append(&mailbox, &flags, date, message, store)
             }
             C::Enable { .. } => {

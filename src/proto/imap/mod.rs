@@ -30,6 +30,7 @@
 //! session; then the server says `BYE` and closes.
 
 mod auth;
+mod dates;
 mod envelope;
 mod fetch;
 mod folders;

@@ -4,15 +4,18 @@
 //! fields and text (case-insensitive substrings of the raw message, as
 //! Dovecot matches ASCII), sequence and UID sets, NOT, OR and lists.
 
+use std::cmp::Ordering::{self, Equal, Greater, Less};
 use std::num::NonZeroU32;
 
 use imap_codec::imap_types::{
     core::{AString, Charset},
+    datetime::NaiveDate,
     response::{Code, Data},
     search::SearchKey,
 };
 use mail_parser::MessageParser;
 
+use super::dates::{day_of, day_of_unix};
 use super::fetch::header_end;
 use super::selected::contains;
 use super::words::Done;
@@ -99,12 +102,12 @@ impl Candidate<'_, '_> {
             K::Unkeyword(k) => !flag(k.as_ref()),
             K::Larger(n) => m.size > *n as usize,
             K::Smaller(n) => m.size < *n as usize,
-            K::Before(d) => day(m.internal_date) < Some(*d.as_ref()),
-            K::On(d) => day(m.internal_date) == Some(*d.as_ref()),
-            K::Since(d) => day(m.internal_date) >= Some(*d.as_ref()),
-            K::SentBefore(d) => sent(m).is_some_and(|s| s < *d.as_ref()),
-            K::SentOn(d) => sent(m) == Some(*d.as_ref()),
-            K::SentSince(d) => sent(m).is_some_and(|s| s >= *d.as_ref()),
+            K::Before(d) => day_of_unix(m.internal_date, d) == Some(Less),
+            K::On(d) => day_of_unix(m.internal_date, d) == Some(Equal),
+            K::Since(d) => matches!(day_of_unix(m.internal_date, d), Some(Equal | Greater)),
+            K::SentBefore(d) => sent(m, d) == Some(Less),
+            K::SentOn(d) => sent(m, d) == Some(Equal),
+            K::SentSince(d) => matches!(sent(m, d), Some(Equal | Greater)),
             K::Subject(s) => header_has(m.eml, "Subject", s),
             K::From(s) => header_has(m.eml, "From", s),
             K::To(s) => header_has(m.eml, "To", s),
@@ -122,19 +125,16 @@ impl Candidate<'_, '_> {
     }
 }
 
-/// The UTC day of a Unix time.
-fn day(unix: i64) -> Option<chrono::NaiveDate> {
-    chrono::DateTime::from_timestamp(unix, 0).map(|t| t.date_naive())
-}
-
-/// The day of the Date header, as written (its own zone).
-fn sent(m: &MessageView<'_>) -> Option<chrono::NaiveDate> {
+/// How the day of the Date header, as written (its own zone), compares
+/// with a SEARCH date.
+fn sent(m: &MessageView<'_>, date: &NaiveDate) -> Option<Ordering> {
     let message = MessageParser::new().parse_headers(m.eml)?;
-    let date = message.date()?;
-    chrono::NaiveDate::from_ymd_opt(
-        i32::from(date.year),
-        u32::from(date.month),
-        u32::from(date.day),
+    let sent = message.date()?;
+    day_of(
+        i32::from(sent.year),
+        u32::from(sent.month),
+        u32::from(sent.day),
+        date,
     )
 }
 
