@@ -2,8 +2,6 @@
 //! an initial response (SASL-IR). Both wait for TLS where the listener
 //! requires it; after three failures the session ends.
 
-use std::borrow::Cow;
-
 use imap_codec::imap_types::{
     auth::{AuthMechanism, AuthenticateData},
     core::{AString, Tag},
@@ -84,12 +82,7 @@ impl Server {
     }
 
     /// A PLAIN response: `authzid NUL authcid NUL password`.
-    fn plain(
-        &mut self,
-        tag: Tag<'static>,
-        response: &Cow<'static, [u8]>,
-        store: &mut dyn Mailstore,
-    ) {
+    fn plain(&mut self, tag: Tag<'static>, response: &[u8], store: &mut dyn Mailstore) {
         let parts: Vec<&[u8]> = response.split(|&b| b == 0).collect();
         let [authz, user, password] = parts[..] else {
             let done = Done::bad("AUTHENTICATE", "Invalid PLAIN response.");

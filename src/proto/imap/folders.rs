@@ -8,9 +8,9 @@ use std::num::NonZeroU32;
 
 use imap_codec::imap_types::{
     command::CommandBody,
-    core::QuotedChar,
+    core::{Atom, QuotedChar},
     extensions::binary::LiteralOrLiteral8,
-    flag::FlagNameAttribute,
+    flag::{Flag, FlagNameAttribute},
     mailbox::{ListMailbox, Mailbox},
     response::{Code, Data},
     status::{StatusDataItem, StatusDataItemName},
@@ -23,6 +23,8 @@ use super::{Mailstore, Output, Server};
 /// The hierarchy delimiter (folders here are flat, but a client may make
 /// `Work/2024`).
 const DELIMITER: char = '/';
+/// The longest folder name (and LIST pattern).
+const MAX_NAME: usize = 255;
 
 impl Server {
     /// A command past the state check that is not about the session
@@ -159,6 +161,9 @@ impl Server {
             return Done::ok(format!("{verb} completed."));
         }
         let full = format!("{reference}{pattern}");
+        if full.len() > MAX_NAME {
+            return Done::bad(if lsub { "LSUB" } else { "LIST" }, "Pattern too long.");
+        }
         for name in store.folders(&self.user_name()) {
             if !matches(full.as_bytes(), name.as_bytes(), name == "INBOX") {
                 continue;
@@ -230,6 +235,9 @@ impl Server {
     fn create(&mut self, mailbox: &Mailbox<'_>, store: &mut dyn Mailstore) -> Done {
         let name = folder_name(mailbox);
         let name = name.trim_end_matches(DELIMITER).to_string();
+        if name.len() > MAX_NAME {
+            return Done::no(Some(code("CANNOT")), "Mailbox name too long.");
+        }
         let user = self.user_name();
         if name.is_empty() || name == "INBOX" || !store.create_folder(&user, &name) {
             return Done::no(Some(code("ALREADYEXISTS")), "Mailbox already exists");
@@ -241,7 +249,7 @@ impl Server {
     fn append(
         &mut self,
         mailbox: &Mailbox<'_>,
-        flags: &[imap_codec::imap_types::flag::Flag<'_>],
+        flags: &[Flag<'_>],
         date: i64,
         message: LiteralOrLiteral8<'_>,
         store: &mut dyn Mailstore,
@@ -297,9 +305,7 @@ fn special_use(name: &str) -> Option<FlagNameAttribute<'static>> {
         "Archive" => "Archive",
         _ => return None,
     };
-    Some(FlagNameAttribute::from(
-        imap_codec::imap_types::core::Atom::unvalidated(attribute),
-    ))
+    Some(FlagNameAttribute::from(Atom::unvalidated(attribute)))
 }
 
 /// LIST's pattern matching: `*` matches anything, `%` anything but the
@@ -308,9 +314,9 @@ fn special_use(name: &str) -> Option<FlagNameAttribute<'static>> {
 fn matches(pattern: &[u8], name: &[u8], inbox: bool) -> bool {
     // reach[i]: the pattern so far can match exactly name[..i].
     let mut reach = vec![false; name.len() + 1];
+    let mut next = reach.clone();
     reach[0] = true;
     for &p in pattern {
-        let mut next = vec![false; name.len() + 1];
         let mut on = false;
         for i in 0..=name.len() {
             match p {
@@ -332,7 +338,7 @@ fn matches(pattern: &[u8], name: &[u8], inbox: bool) -> bool {
         if !next.contains(&true) {
             return false;
         }
-        reach = next;
+        std::mem::swap(&mut reach, &mut next);
     }
     reach[name.len()]
 }

@@ -11,7 +11,7 @@ use imap_codec::imap_types::{
     core::Vec1,
     extensions::uidplus::{UidElement, UidSet},
     fetch::MessageDataItem,
-    flag::{Flag, FlagFetch, StoreResponse, StoreType},
+    flag::{Flag, FlagFetch, FlagPerm, StoreResponse, StoreType},
     mailbox::Mailbox,
     response::{Code, Data, Status, StatusBody, StatusKind},
     sequence::{SeqOrUid, Sequence, SequenceSet},
@@ -170,7 +170,6 @@ impl Server {
         let permanent = if read_only {
             Vec::new()
         } else {
-            use imap_codec::imap_types::flag::FlagPerm;
             let mut p: Vec<FlagPerm> = system.into_iter().map(FlagPerm::Flag).collect();
             p.push(FlagPerm::Asterisk);
             p

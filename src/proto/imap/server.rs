@@ -15,8 +15,8 @@ use imap_codec::{
         command::{Command, CommandBody},
         core::{Atom, Tag, Text, Vec1},
         response::{
-            Capability, Code, CommandContinuationRequest, Greeting, GreetingKind, Status,
-            StatusKind,
+            Bye, Capability, Code, CommandContinuationRequest, Data, Greeting, GreetingKind,
+            Status, StatusBody, StatusKind,
         },
     },
 };
@@ -335,7 +335,7 @@ impl Server {
     }
 
     fn untagged_bad(&mut self, what: &str) {
-        let status = Status::Untagged(imap_codec::imap_types::response::StatusBody {
+        let status = Status::Untagged(StatusBody {
             kind: StatusKind::Bad,
             code: None,
             text: text(what),
@@ -365,17 +365,16 @@ impl Server {
         if self.closed {
             return;
         }
-        self.next
-            .enqueue_status(Status::Bye(imap_codec::imap_types::response::Bye {
-                code: None,
-                text: text(why),
-            }));
+        self.next.enqueue_status(Status::Bye(Bye {
+            code: None,
+            text: text(why),
+        }));
         self.closed = true;
         self.idle = None;
         self.after_flush.push(Output::Close);
     }
 
-    pub(super) fn enqueue_data(&mut self, data: imap_codec::imap_types::response::Data<'static>) {
+    pub(super) fn enqueue_data(&mut self, data: Data<'static>) {
         self.next.enqueue_data(data);
     }
 
@@ -413,17 +412,16 @@ impl Server {
         let done = match body {
             CommandBody::Capability => {
                 let caps = self.capabilities();
-                self.enqueue_data(imap_codec::imap_types::response::Data::Capability(caps));
+                self.enqueue_data(Data::Capability(caps));
                 Some(Done::ok("Capability completed."))
             }
             CommandBody::Noop => Some(Done::ok("NOOP completed.")),
             CommandBody::Check => Some(Done::ok("Check completed.")),
             CommandBody::Logout => {
-                self.next
-                    .enqueue_status(Status::Bye(imap_codec::imap_types::response::Bye {
-                        code: None,
-                        text: text("Logging out"),
-                    }));
+                self.next.enqueue_status(Status::Bye(Bye {
+                    code: None,
+                    text: text("Logging out"),
+                }));
                 self.answer(tag, Done::ok("Logout completed."));
                 self.closed = true;
                 self.after_flush.push(Output::Close);

@@ -1323,3 +1323,25 @@ fn random_bytes_and_mutated_commands_never_panic_and_every_response_parses() {
         );
     }
 }
+
+#[test]
+fn long_folder_names_and_list_patterns_are_refused() {
+    let mut store = TestStore::new();
+    let mut s = logged_in(&mut store);
+    let name = "n".repeat(300);
+    exchange(
+        &mut s,
+        &mut store,
+        &[
+            (
+                &format!("c1 CREATE {name}\r\n"),
+                "c1 NO [CANNOT] Mailbox name too long.\r\n",
+            ),
+            (
+                &format!("c2 LIST \"\" {}\r\n", "*".repeat(300)),
+                "c2 BAD Error in IMAP command LIST: Pattern too long.\r\n",
+            ),
+        ],
+    );
+    assert_eq!(store.folders.len(), 3);
+}
