@@ -44,6 +44,9 @@ impl Server {
                 .collect(),
             MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
         };
+        if names.is_empty() {
+            return Done::bad(command, "Invalid arguments.");
+        }
         if let Some(refused) = names.iter().find_map(unsupported) {
             return Done::no(
                 Some(code("CANNOT")),

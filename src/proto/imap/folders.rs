@@ -196,6 +196,9 @@ impl Server {
         names: &[StatusDataItemName],
         store: &mut dyn Mailstore,
     ) -> Done {
+        if names.is_empty() {
+            return Done::bad("STATUS", "Invalid arguments.");
+        }
         let name = folder_name(mailbox);
         let Some(folder) = store.folder(&self.user_name(), &name) else {
             return nonexistent(&name);

@@ -212,6 +212,19 @@ fn written(out: &[Output]) -> String {
         if let Output::Write(bytes) = o {
             assert_eq!(told, bytes.len(), "transcript of {bytes:?}");
             told = 0;
+            // A client's framer sees exactly one whole response.
+            let mut framer = imap_codec::fragmentizer::Fragmentizer::without_max_message_size();
+            framer.enqueue_bytes(bytes);
+            let (mut framed, mut whole) = (0, false);
+            while let Some(info) = framer.progress() {
+                framed += info.range().len();
+                whole = framer.is_message_complete();
+            }
+            assert!(
+                whole && framed == bytes.len(),
+                "a client would not frame {:?} as one response",
+                String::from_utf8_lossy(bytes)
+            );
             let parsed = ResponseCodec::default()
                 .decode(bytes)
                 .map(|(rest, _)| rest.is_empty());
@@ -568,6 +581,11 @@ fn rfc9051_select_of_a_missing_folder_is_no_nonexistent_and_leaves_none_selected
                 "s2 FETCH 1 FLAGS\r\n",
                 "s2 BAD Error in IMAP command FETCH: No mailbox selected.\r\n",
             ),
+            // Not `…: x{5}`, which a client would take for a literal.
+            (
+                "s5 SELECT \"x{5}\"\r\n",
+                "s5 NO [NONEXISTENT] Mailbox doesn't exist: x{5}.\r\n",
+            ),
             (
                 "s3 STATUS Nope (MESSAGES)\r\n",
                 "s3 NO [NONEXISTENT] Mailbox doesn't exist: Nope\r\n",
@@ -811,6 +829,11 @@ fn rfc9051_fetch_items_and_sections() {
             (
                 "f8 FETCH 1 FULL\r\n",
                 "f8 NO [CANNOT] FETCH BODY is not supported by this server.\r\n",
+            ),
+            // The grammar wants at least one item; imap-codec reads none.
+            (
+                "f9 FETCH 1 ()\r\n",
+                "f9 BAD Error in IMAP command FETCH: Invalid arguments.\r\n",
             ),
         ],
     );
@@ -1200,12 +1223,15 @@ const VOCABULARY: &[&str] = &[
     "a SELECT INBOX\r\n",
     "a EXAMINE Junk\r\n",
     "a SELECT \"Nope\"\r\n",
+    "a SELECT \"x{5}\"\r\n",
     "a STATUS INBOX (MESSAGES UIDNEXT UNSEEN UIDVALIDITY RECENT DELETED)\r\n",
     "a CREATE Work/2024\r\n",
     "a FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE)\r\n",
     "a UID FETCH 1:* (BODY.PEEK[] BODY[HEADER] BODY[TEXT]<2.5>)\r\n",
     "a FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (To)] RFC822 RFC822.TEXT)\r\n",
     "a FETCH * ALL\r\n",
+    "a FETCH 1 ()\r\n",
+    "a STATUS INBOX ()\r\n",
     "a FETCH 4294967295 FAST\r\n",
     "a UID FETCH 2:1,* BODYSTRUCTURE\r\n",
     "a STORE 1 +FLAGS (\\Seen $Junk)\r\n",

@@ -81,11 +81,17 @@ pub(super) fn nonexistent(name: &str) -> Done {
 }
 
 /// Text for a response line: printable ASCII only (a name the client sent
-/// may hold anything), never empty.
+/// may hold anything), never empty, never ending like a literal's
+/// announcement.
 pub(super) fn text(s: &str) -> Text<'static> {
     let mut clean: String = s.chars().map(ascii).collect();
     if clean.is_empty() || clean.starts_with('[') {
         clean.insert(0, '.');
+    }
+    // A line ending in `{5}` announces a literal to a client's framer,
+    // which would then read the next response as its bytes.
+    if clean.ends_with('}') {
+        clean.push('.');
     }
     Text::unvalidated(clean)
 }
