@@ -167,27 +167,3 @@ impl Server {
         }
     }
 }
-
-/// The tag and command name of a line imap-codec could not read, as far
-/// as they can be made out: the tag if it is a valid one, the name in
-/// capitals (`UID FETCH` for a UID command).
-pub(super) fn tag_and_name(bytes: &[u8]) -> (Option<Tag<'static>>, Option<String>) {
-    let line = bytes
-        .split(|&b| b == b'\r' || b == b'\n')
-        .next()
-        .unwrap_or_default();
-    let mut words = line.split(|&b| b == b' ');
-    let tag = words
-        .next()
-        .filter(|t| Tag::validate(t).is_ok())
-        .map(|t| Tag::unvalidated(String::from_utf8_lossy(t).into_owned()));
-    let upper = |w: &[u8]| String::from_utf8_lossy(w).to_ascii_uppercase();
-    let name = words.next().filter(|w| !w.is_empty()).map(|w| {
-        let name = upper(w);
-        match words.next() {
-            Some(sub) if name == "UID" && !sub.is_empty() => format!("UID {}", upper(sub)),
-            _ => name,
-        }
-    });
-    (tag, name)
-}

@@ -26,7 +26,7 @@ use imap_next::{
 };
 
 use super::selected::Selected;
-use super::words::{Done, text};
+use super::words::{Done, known_command, tag_and_name, text};
 use super::{Config, MAX_COMMANDS, MAX_ERRORS, MAX_LINE, MAX_LITERAL, Mailstore, Output};
 
 /// The largest command, its literals included.
@@ -317,7 +317,7 @@ impl Server {
         if self.idle.is_some() {
             return self.untagged_bad("Expected DONE.");
         }
-        let (tag, name) = super::auth::tag_and_name(bytes);
+        let (tag, name) = tag_and_name(bytes);
         let Some(tag) = tag else {
             let what = if bytes.iter().all(u8::is_ascii_whitespace) {
                 "Error in IMAP command: empty line."
@@ -565,49 +565,4 @@ fn capabilities(config: &Config, tls: bool, logged_in: bool) -> Vec1<Capability<
 
 fn other(name: &'static str) -> Capability<'static> {
     Capability::from(Atom::unvalidated(name))
-}
-
-/// Commands of IMAP4rev1 and rev2 and their common extensions: a line
-/// naming one of these that does not parse has bad arguments, any other
-/// name is unknown.
-fn known_command(name: &str) -> bool {
-    const KNOWN: &[&str] = &[
-        "CAPABILITY",
-        "NOOP",
-        "LOGOUT",
-        "STARTTLS",
-        "AUTHENTICATE",
-        "LOGIN",
-        "SELECT",
-        "EXAMINE",
-        "CREATE",
-        "DELETE",
-        "RENAME",
-        "SUBSCRIBE",
-        "UNSUBSCRIBE",
-        "LIST",
-        "LSUB",
-        "STATUS",
-        "APPEND",
-        "CHECK",
-        "CLOSE",
-        "UNSELECT",
-        "EXPUNGE",
-        "SEARCH",
-        "FETCH",
-        "STORE",
-        "COPY",
-        "MOVE",
-        "IDLE",
-        "ENABLE",
-        "NAMESPACE",
-        "ID",
-        "UID FETCH",
-        "UID STORE",
-        "UID SEARCH",
-        "UID COPY",
-        "UID MOVE",
-        "UID EXPUNGE",
-    ];
-    KNOWN.contains(&name)
 }

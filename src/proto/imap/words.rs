@@ -1,6 +1,7 @@
 //! The words of the answers: a command's outcome before it is tagged, the
-//! response codes imap-types has no variant for, and text made safe for a
-//! response line from whatever the client sent.
+//! response codes imap-types has no variant for, text made safe for a
+//! response line from whatever the client sent, and what can be made out
+//! of a line imap-codec could not read (its tag, its command's name).
 
 use imap_codec::imap_types::{
     core::{Tag, Text},
@@ -104,4 +105,73 @@ pub(super) fn printable(s: &str) -> String {
 
 fn ascii(c: char) -> char {
     if (' '..='~').contains(&c) { c } else { '?' }
+}
+
+/// The tag and command name of a line imap-codec could not read, as far
+/// as they can be made out: the tag if it is a valid one, the name in
+/// capitals (`UID FETCH` for a UID command).
+pub(super) fn tag_and_name(bytes: &[u8]) -> (Option<Tag<'static>>, Option<String>) {
+    let line = bytes
+        .split(|&b| b == b'\r' || b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let mut words = line.split(|&b| b == b' ');
+    let tag = words
+        .next()
+        .filter(|t| Tag::validate(t).is_ok())
+        .map(|t| Tag::unvalidated(String::from_utf8_lossy(t).into_owned()));
+    let upper = |w: &[u8]| String::from_utf8_lossy(w).to_ascii_uppercase();
+    let name = words.next().filter(|w| !w.is_empty()).map(|w| {
+        let name = upper(w);
+        match words.next() {
+            Some(sub) if name == "UID" && !sub.is_empty() => format!("UID {}", upper(sub)),
+            _ => name,
+        }
+    });
+    (tag, name)
+}
+
+/// Commands of IMAP4rev1 and rev2 and their common extensions: a line
+/// naming one of these that does not parse has bad arguments, any other
+/// name is unknown.
+pub(super) fn known_command(name: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "CAPABILITY",
+        "NOOP",
+        "LOGOUT",
+        "STARTTLS",
+        "AUTHENTICATE",
+        "LOGIN",
+        "SELECT",
+        "EXAMINE",
+        "CREATE",
+        "DELETE",
+        "RENAME",
+        "SUBSCRIBE",
+        "UNSUBSCRIBE",
+        "LIST",
+        "LSUB",
+        "STATUS",
+        "APPEND",
+        "CHECK",
+        "CLOSE",
+        "UNSELECT",
+        "EXPUNGE",
+        "SEARCH",
+        "FETCH",
+        "STORE",
+        "COPY",
+        "MOVE",
+        "IDLE",
+        "ENABLE",
+        "NAMESPACE",
+        "ID",
+        "UID FETCH",
+        "UID STORE",
+        "UID SEARCH",
+        "UID COPY",
+        "UID MOVE",
+        "UID EXPUNGE",
+    ];
+    KNOWN.contains(&name)
 }
