@@ -113,6 +113,14 @@ impl MailStore {
         self.mailboxes
             .get(&(node.to_string(), mailbox.to_ascii_lowercase()))
     }
+
+    /// A mailbox to change (a client reading it by IMAP or POP3), made
+    /// empty with the default folders if nothing was filed into it yet.
+    pub fn mailbox_mut(&mut self, node: &str, mailbox: &str, now_unix: i64) -> &mut Mailbox {
+        self.mailboxes
+            .entry((node.to_string(), mailbox.to_ascii_lowercase()))
+            .or_insert_with(|| Mailbox::new(now_unix))
+    }
 }
 
 impl Mailbox {
@@ -155,6 +163,16 @@ mod tests {
         assert_eq!(mb.folders["INBOX"].messages[1].size, 2);
         assert!(mb.folders.contains_key("Sent"));
         assert!(store.mailbox("other", "bob@x.test").is_none());
+        let fresh = store.mailbox_mut("other", "Bob@x.test", 400);
+        assert_eq!((fresh.uidvalidity, fresh.folders.len()), (400, 3));
+        store.mailbox_mut("mx", "bob@x.test", 500).folders.clear();
+        assert!(
+            store
+                .mailbox("mx", "bob@x.test")
+                .expect("kept")
+                .folders
+                .is_empty()
+        );
     }
 
     #[test]
