@@ -14,4 +14,5 @@
 //! drivers in `sim::session` run the engines over an in-memory link today
 //! and can run them over a TCP stream tomorrow.
 
+pub mod fetch;
 pub mod smtp;
