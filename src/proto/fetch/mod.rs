@@ -21,6 +21,7 @@
 //! random number: IMAP tags count up from `a1`.
 
 pub mod imap;
+pub mod pop3;
 
 use std::fmt;
 
