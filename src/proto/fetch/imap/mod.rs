@@ -114,6 +114,9 @@ pub struct Client {
     stop: bool,
     /// The AUTHENTICATE PLAIN response has been sent.
     token_sent: bool,
+    /// The command in flight is not written whole: a synchronizing literal
+    /// waits for the server's `+`.
+    unsent: bool,
     outcome: Outcome,
     out: Vec<ClientOutput>,
 }
@@ -137,6 +140,7 @@ impl Client {
             new_mail: false,
             stop: false,
             token_sent: false,
+            unsent: false,
             outcome: Outcome::default(),
             out: Vec::new(),
         }
@@ -248,7 +252,10 @@ impl Client {
             Event::DataReceived { data } => self.on_data(data),
             Event::StatusReceived { status } => self.on_status(status),
             Event::AuthenticateStatusReceived { status, .. } => self.on_status(status),
-            Event::CommandRejected { status, .. } => self.on_status(status),
+            Event::CommandRejected { status, .. } => {
+                self.unsent = false;
+                self.on_status(status);
+            }
             Event::AuthenticateContinuationRequestReceived { .. } => self.authenticate_data(),
             Event::IdleAccepted { .. } => self.idle_accepted(),
             Event::IdleRejected { status, .. } => self.idle_ended(&status),
@@ -257,8 +264,8 @@ impl Client {
             })),
             Event::CommandSent { .. }
             | Event::AuthenticateStarted { .. }
-            | Event::IdleCommandSent { .. }
-            | Event::IdleDoneSent { .. } => {}
+            | Event::IdleCommandSent { .. } => self.unsent = false,
+            Event::IdleDoneSent { .. } => {}
         }
     }
 
@@ -450,7 +457,13 @@ impl Client {
     }
 
     /// Ends the session politely: the failure is kept and LOGOUT said.
+    /// A command refused before its literal went out (a tagged `NO`
+    /// instead of `+`) leaves nothing sendable behind it: imap-next would
+    /// still wait for the `+`, so the client closes instead.
     fn give_up(&mut self, failure: Failure) {
+        if self.unsent {
+            return self.finish(Some(failure));
+        }
         self.outcome.failure.get_or_insert(failure);
         self.logout();
     }
@@ -478,6 +491,7 @@ impl Client {
         match Command::new(tag.clone(), body) {
             Ok(command) => {
                 self.machine.enqueue_command(command);
+                self.unsent = true;
                 self.pending = Some(tag);
                 self.step = step;
             }

@@ -172,3 +172,9 @@ fn logged_in(plan: Plan) -> Session {
     assert_eq!(s.server(&format!("a4 {LOGGED_IN}")), "a5 SELECT INBOX\r\n");
     s
 }
+
+#[test]
+#[should_panic(expected = "Failed")]
+fn the_command_check_catches_what_is_not_a_command() {
+    commands_parse(b"a1 FETCH\r\n");
+}

@@ -211,6 +211,35 @@ fn append_without_literal_plus_waits_for_the_servers_go_ahead() {
 }
 
 #[test]
+fn an_append_refused_instead_of_its_go_ahead_closes_the_connection() {
+    let mut p = plan();
+    p.append = Some(Append {
+        folder: "Sent".into(),
+        message: b"Subject: x\r\n\r\nbody\r\n".to_vec(),
+    });
+    let mut s = Session::new(p);
+    s.server("* OK ready\r\n");
+    s.server("* CAPABILITY IMAP4rev1\r\na1 OK done\r\n");
+    s.server("a2 OK [CAPABILITY IMAP4rev1] Logged in\r\n");
+    assert_eq!(
+        s.server(&selected("a3", 0, 3, 1)),
+        "a4 APPEND Sent (\\Seen) {20}\r\n"
+    );
+    assert_eq!(
+        s.server("a4 NO [TOOBIG] Mail size is too large\r\n"),
+        "<Done>",
+        "the literal is never sent, and nothing can follow it"
+    );
+    assert_eq!(
+        s.outcome.as_ref().and_then(|o| o.failure.clone()),
+        Some(Failure::Refused {
+            command: "APPEND".into(),
+            said: "NO [TOOBIG] Mail size is too large".into()
+        })
+    );
+}
+
+#[test]
 fn move_without_the_move_extension_is_unsupported() {
     let mut p = plan();
     p.move_to = Some(Move {
