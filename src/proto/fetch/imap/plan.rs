@@ -28,8 +28,9 @@ pub struct Plan {
     pub move_to: Option<Move>,
     /// Save a message in a folder (a sent copy in Sent).
     pub append: Option<Append>,
-    /// After the sync, IDLE (RFC 2177) until [`Client::stop_idle`],
-    /// fetching what arrives meanwhile.
+    /// After the sync, IDLE (RFC 2177) until
+    /// [`stop_idle`](super::Client::stop_idle), fetching what arrives
+    /// meanwhile.
     pub idle: bool,
     pub limits: Limits,
 }
@@ -139,12 +140,14 @@ pub enum ClientOutput {
     /// Write these bytes.
     Send(Vec<u8>),
     /// The server said OK to STARTTLS: run the handshake, then call
-    /// [`Client::tls_started`] or [`Client::tls_failed`].
+    /// [`tls_started`](super::Client::tls_started) or
+    /// [`tls_failed`](super::Client::tls_failed).
     StartTls,
     /// A message has crossed (also listed in the outcome).
     Fetched(Fetched),
     /// The server accepted IDLE: it will tell of new mail. Call
-    /// [`Client::stop_idle`] when the client should stop listening.
+    /// [`stop_idle`](super::Client::stop_idle) when the client should stop
+    /// listening.
     Idling,
     /// While idling, the server said the folder now holds `exists`
     /// messages; the client leaves IDLE to fetch the new ones.
