@@ -63,7 +63,7 @@ fn required_starttls_that_is_not_offered_gives_up_with_logout() {
 }
 
 #[test]
-fn offered_starttls_is_skipped_when_the_plan_says_none_and_implicit_tls_needs_none() {
+fn on_993_tls_is_already_up_so_starttls_is_never_sent() {
     let mut p = plan();
     p.implicit_tls = true;
     p.starttls = StartTls::Require;
