@@ -16,6 +16,7 @@
 //! same engines run over a TCP stream too (`tests/pop3_peer.rs` serves
 //! POP3 to Python's poplib on a loopback port).
 
+pub mod fetch;
 pub mod imap;
 pub mod pop3;
 pub mod smtp;
