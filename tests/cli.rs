@@ -52,7 +52,7 @@ fn validate_points_at_a_misspelt_node_with_line_column_and_hint() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     let expected = format!(
-        "{}:76:15: error at faults[0].down: there is no node named `mx.freind.test`\n  hint: did you mean `mx.friend.test`?\n",
+        "{}:88:15: error at faults[0].down: there is no node named `mx.freind.test`\n  hint: did you mean `mx.friend.test`?\n",
         path.display()
     );
     assert_eq!(err, expected);
@@ -92,12 +92,12 @@ fn run_refuses_an_invalid_scenario_with_exit_code_2() {
 }
 
 #[test]
-fn run_prints_every_hop_and_the_five_readable_copies() {
+fn run_prints_every_hop_and_the_six_readable_copies() {
     let out = mailhop(&["run", "scenarios/six-hops.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(
-        table.contains("Who could read m1 at rest (5 machines)"),
+        table.contains("Who could read m1 at rest (6 machines)"),
         "{table}"
     );
     assert!(
@@ -180,7 +180,7 @@ fn test_reports_a_changed_expectation_with_expected_actual_and_hop() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     let expected = format!(
-        "FAILED   {} (six-hops): 1 of 14 expectations failed\n  {}:136:5: expect[4] hops smarthost.isp.test -> filter.spamco.test: channel tls, protocol ESMTP\n      expected:   channel tls, protocol ESMTP\n      actual:     channel plaintext\n      decided by: +0.700s hop 3: smarthost.isp.test -> filter.spamco.test over ESMTP",
+        "FAILED   {} (six-hops): 1 of 17 expectations failed\n  {}:159:5: expect[4] hops smarthost.isp.test -> filter.spamco.test: channel tls, protocol ESMTP\n      expected:   channel tls, protocol ESMTP\n      actual:     channel plaintext\n      decided by: +0.700s hop 3: smarthost.isp.test -> filter.spamco.test over ESMTP",
         path.display(),
         path.display()
     );
@@ -278,7 +278,7 @@ fn a_caption_on_a_hop_the_run_never_reaches_is_reported_with_its_location() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let expected = format!(
-        "FAILED   {} (six-hops): 1 other problem(s)\n  {}:121:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 5 hops\n    hint: a caption on `hop:N` shows while hop N is on screen; here use `hop:1` to `hop:5`, or `end` for what happens after the last hop\n",
+        "FAILED   {} (six-hops): 1 other problem(s)\n  {}:139:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 6 hops\n    hint: a caption on `hop:N` shows while hop N is on screen; here use `hop:1` to `hop:6`, or `end` for what happens after the last hop\n",
         path.display(),
         path.display()
     );
@@ -291,7 +291,7 @@ fn a_caption_on_a_hop_the_run_never_reaches_is_reported_with_its_location() {
         report["scenarios"][0]["problems"][0]
             .as_str()
             .unwrap()
-            .contains(":121:13: error at captions[5].on: the caption on `hop:9` is never shown"),
+            .contains(":139:13: error at captions[5].on: the caption on `hop:9` is never shown"),
         "{report}"
     );
 }

@@ -101,7 +101,10 @@ fn each_bounce_notification_is_a_step_that_opens_with_an_empty_return_path() {
 fn a_run_where_every_session_moved_a_message_keeps_one_step_per_hop() {
     let data = data("six-hops");
     let kinds: Vec<&str> = data.steps.iter().map(|s| s.kind).collect();
-    assert_eq!(kinds, ["start", "hop", "hop", "hop", "hop", "hop", "end"]);
+    assert_eq!(
+        kinds,
+        ["start", "hop", "hop", "hop", "hop", "hop", "hop", "end"]
+    );
 }
 
 #[test]

@@ -45,6 +45,7 @@ fn six_hops_tells_its_story() {
             Channel::Plaintext,
         ),
         ("backup.friend.test", "mx.friend.test", Channel::Tls),
+        ("mx.friend.test", "bob-laptop", Channel::TlsAuthenticated),
     ];
     assert_eq!(
         hops,
@@ -60,7 +61,8 @@ fn six_hops_tells_its_story() {
             "smarthost.isp.test",
             "filter.spamco.test",
             "backup.friend.test",
-            "mx.friend.test"
+            "mx.friend.test",
+            "bob-laptop"
         ]
     );
     // The filter tried the real server first, and the backup MX kept being

@@ -385,7 +385,7 @@ fn bad_type_steps_are_located_with_hints() {
     assert_eq!(at, "bad.json:8:5 script[0]");
     assert_eq!(
         message,
-        "this step does nothing: it has neither `send` nor `type`"
+        "this step does nothing: it has none of `send`, `type`, `fetch` and `file`"
     );
     assert!(hint.contains("\"type\": {\"by\""), "{hint}");
 
@@ -397,7 +397,7 @@ fn bad_type_steps_are_located_with_hints() {
         message,
         "a step does one thing, and this one has both `send` and `type`"
     );
-    assert_eq!(hint, "split it into two steps, each with its own `at`");
+    assert_eq!(hint, "split it into steps, each with its own `at`");
 
     let (at, message, hint) = one(
         r#"{"at": "0s", "type": {"by": "stranger-pc", "to": "mx.friend.test", "line": ["QUIT"]}}"#,

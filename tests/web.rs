@@ -102,7 +102,7 @@ async fn gallery_and_pages_carry_the_security_headers() {
 async fn player_data_steps_through_six_hops() {
     let data = call(&built_in(), "GET", "/api/s/six-hops", "").await.json();
     let steps = data["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 7, "start, five hops, end");
+    assert_eq!(steps.len(), 8, "start, six hops, end");
     assert_eq!(steps[0]["kind"], "start");
     let kinds = |i: usize| -> Vec<String> {
         steps[i]["events"]
@@ -156,7 +156,8 @@ async fn player_data_steps_through_six_hops() {
             .any(|w| w["text"].as_str().unwrap().contains("lunch")),
         "the body never shows on the encrypted hop"
     );
-    assert_eq!(steps[6]["kind"], "end");
+    assert_eq!(steps[6]["hop"]["protocol"], "IMAP");
+    assert_eq!(steps[7]["kind"], "end");
 }
 
 #[tokio::test]
@@ -180,7 +181,7 @@ async fn whatif_reruns_the_world() {
     )
     .await
     .json();
-    assert_eq!(no_fault["steps"].as_array().unwrap().len(), 6, "four hops");
+    assert_eq!(no_fault["steps"].as_array().unwrap().len(), 7, "five hops");
     assert_eq!(no_fault["whatif"]["subject"], "Changed");
     let fault = no_fault["whatif"]["toggles"]
         .as_array()
@@ -326,12 +327,12 @@ async fn a_caption_the_run_never_reaches_and_a_claim_that_now_fails_are_shown_on
         .map(|w| w.as_str().unwrap())
         .collect();
     assert!(
-        warnings.iter().any(|w| w.contains("mine.json:121:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 5 hops")),
+        warnings.iter().any(|w| w.contains("mine.json:139:13: error at captions[5].on: the caption on `hop:9` is never shown: the run has 6 hops")),
         "{warnings:#?}"
     );
     assert!(
         warnings.iter().any(|w| w
-            .contains("mine.json:136:5: expect[4] hops smarthost.isp.test -> filter.spamco.test")
+            .contains("mine.json:159:5: expect[4] hops smarthost.isp.test -> filter.spamco.test")
             && w.contains("expected: channel tls")
             && w.contains("actual:   channel plaintext")),
         "{warnings:#?}"

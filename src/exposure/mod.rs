@@ -65,7 +65,8 @@ pub struct ExposedPassword {
     pub to: String,
     /// Whose password: the login name.
     pub user: String,
-    /// `PLAIN` or `LOGIN`: both only base64-encode the password.
+    /// How it was sent: `AUTH PLAIN` or `AUTH LOGIN` (SMTP, both only
+    /// base64-encode the password), `LOGIN` (IMAP), `USER/PASS` (POP3).
     pub mechanism: String,
     /// Whether the server accepted it. A refused password is exposed all
     /// the same (it is often the real one, mistyped).
@@ -82,8 +83,8 @@ impl ExposedPassword {
             ("refused", "recusada")
         };
         Text {
-            en: format!("the password of {user}, sent with AUTH {mechanism} ({en})"),
-            pt: format!("a senha de {user}, enviada com AUTH {mechanism} ({pt})"),
+            en: format!("the password of {user}, sent with {mechanism} ({en})"),
+            pt: format!("a senha de {user}, enviada com {mechanism} ({pt})"),
         }
     }
 }
@@ -162,7 +163,6 @@ impl Ledger {
                     let Auth {
                         conn,
                         user,
-                        mechanism,
                         accepted,
                         ..
                     } = &**auth;
@@ -174,7 +174,7 @@ impl Ledger {
                         from,
                         to,
                         user: user.clone(),
-                        mechanism: mechanism.clone(),
+                        mechanism: auth.command(),
                         accepted: *accepted,
                     });
                 }
@@ -269,6 +269,7 @@ pub fn describe(place: &Place) -> String {
     match place {
         Place::Queue { queue_id } => format!("queue {queue_id}"),
         Place::Mailbox { mailbox, folder } => format!("mailbox {mailbox}/{folder}"),
+        Place::Device { mailbox, folder } => format!("mail client's copy of {mailbox}/{folder}"),
     }
 }
 
@@ -338,6 +339,7 @@ pub(crate) mod tests {
             cipher: None,
             sender: "alice@home.test".into(),
             recipients: vec!["bob@friend.test".into()],
+            mailbox: None,
         }))
     }
 
@@ -356,7 +358,7 @@ pub(crate) mod tests {
                 from: "alice-laptop".into(),
                 to: "mail.home.test".into(),
                 user: "alice@home.test".into(),
-                mechanism: "PLAIN".into(),
+                mechanism: "AUTH PLAIN".into(),
                 accepted: true,
             }]
         );

@@ -334,6 +334,7 @@ mod tests {
             cipher: None,
             sender: "alice@home.test".into(),
             recipients: vec!["bob@friend.test".into()],
+            mailbox: None,
         }))
     }
 

@@ -22,7 +22,7 @@ mod reasons;
 use crate::clock::SimTime;
 use crate::trace::{
     Auth, Bounced, Channel, Composed, ConnectFailed, Deferred, DelayWarned, Delivered, Dropped,
-    Event, Hop, QueuedAtEnd, SubmissionFailed, Typed,
+    Event, Expunged, Flagged, Hop, Moved, QueuedAtEnd, RetrievalFailed, SubmissionFailed, Typed,
 };
 
 /// One event told in words, with the facts a view may want to act on.
@@ -130,6 +130,87 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         )
         .because(error),
         Event::Hop(hop) => narrate_hop(hop),
+        Event::Expunged(e) => {
+            let Expunged {
+                node,
+                message,
+                mailbox,
+                folder,
+                uid,
+                by,
+                ..
+            } = &**e;
+            let (en, pt) = if by == "DELE" {
+                (
+                    format!(
+                        "{node} deletes {message} from {mailbox}/{folder} (UID {uid}): the POP3 client marked it with DELE and said QUIT"
+                    ),
+                    format!(
+                        "{node} apaga {message} de {mailbox}/{folder} (UID {uid}): o cliente POP3 marcou com DELE e disse QUIT"
+                    ),
+                )
+            } else {
+                (
+                    format!("{node} expunges {message} from {mailbox}/{folder} (UID {uid})"),
+                    format!("{node} remove de vez {message} de {mailbox}/{folder} (UID {uid})"),
+                )
+            };
+            Narration::at(node, en, pt)
+        }
+        Event::Moved(m) => {
+            let Moved {
+                node,
+                message,
+                mailbox,
+                from,
+                to,
+                ..
+            } = &**m;
+            Narration::at(
+                node,
+                format!("{node} moves {message} from {from} to {to} in {mailbox}'s mailbox"),
+                format!("{node} move {message} de {from} para {to} na caixa de {mailbox}"),
+            )
+        }
+        Event::Flagged(f) => {
+            let Flagged {
+                node,
+                message,
+                mailbox,
+                folder,
+                flags,
+                ..
+            } = &**f;
+            let flags = if flags.is_empty() {
+                "(none)".to_string()
+            } else {
+                flags.join(" ")
+            };
+            Narration::at(
+                node,
+                format!("{node} now keeps {message} in {mailbox}/{folder} with flags {flags}"),
+                format!(
+                    "{node} agora guarda {message} em {mailbox}/{folder} com as marcas {flags}"
+                ),
+            )
+        }
+        Event::RetrievalFailed(f) => {
+            let RetrievalFailed {
+                node,
+                server,
+                protocol,
+                reason,
+            } = &**f;
+            Narration {
+                peer: Some(server.clone()),
+                ..Narration::at(
+                    node,
+                    format!("{node} could not read its mail on {server} by {protocol}"),
+                    format!("{node} não conseguiu ler seus e-mails em {server} por {protocol}"),
+                )
+            }
+            .because(reason)
+        }
         Event::Deferred(deferred) => {
             let Deferred {
                 node,
@@ -189,9 +270,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
             let Auth {
                 conn,
                 user,
-                mechanism,
                 accepted,
                 tls,
+                ..
             } = &**auth;
             let (en_result, pt_result) = if *accepted {
                 ("logged in", "entrou")
@@ -206,9 +287,10 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                     "em texto claro: qualquer um no caminho podia ler a senha",
                 )
             };
+            let command = auth.command();
             Narration::new(
-                format!("{user} {en_result} with AUTH {mechanism} on {conn}, {en_link}"),
-                format!("{user} {pt_result} com AUTH {mechanism} em {conn}, {pt_link}"),
+                format!("{user} {en_result} with {command} on {conn}, {en_link}"),
+                format!("{user} {pt_result} com {command} em {conn}, {pt_link}"),
             )
         }
         Event::Cut { conn, node } => Narration::at(
@@ -384,6 +466,40 @@ pub fn narrate_hop(hop: &Hop) -> Narration {
         from, to, message, ..
     } = hop;
     let channel = channel_text(hop.channel);
+    if let Some(spot) = &hop.mailbox {
+        let (protocol, folder) = (&hop.protocol, &spot.folder);
+        let (en, pt, device, server) = if !spot.appended {
+            (
+                format!(
+                    "{to} downloads {message} from {from} ({folder}) by {protocol}: {}",
+                    channel.en
+                ),
+                format!(
+                    "{to} baixa {message} de {from} ({folder}) por {protocol}: {}",
+                    channel.pt
+                ),
+                to,
+                from,
+            )
+        } else {
+            (
+                format!(
+                    "{from} saves {message} into {folder} on {to} by {protocol}: {}",
+                    channel.en
+                ),
+                format!(
+                    "{from} guarda {message} em {folder} no {to} por {protocol}: {}",
+                    channel.pt
+                ),
+                from,
+                to,
+            )
+        };
+        return Narration {
+            peer: Some(server.clone()),
+            ..Narration::at(device, en, pt)
+        };
+    }
     Narration {
         peer: Some(to.clone()),
         ..Narration::at(

@@ -22,6 +22,7 @@ fn hop() -> Hop {
         cipher: None,
         sender: s("alice@home.test"),
         recipients: vec![s("bob@friend.test")],
+        mailbox: None,
     }
 }
 

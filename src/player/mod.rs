@@ -260,7 +260,7 @@ fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
     let sends = scenario.script.iter().any(|s| match s.action() {
         Some(Action::Send(send)) => send.from == name,
         Some(Action::Type(typing)) => typing.by == name,
-        None => false,
+        Some(Action::Fetch(_) | Action::File(_)) | None => false,
     });
     match node.role {
         Role::Mua if sends => "sender",

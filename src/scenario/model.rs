@@ -180,6 +180,9 @@ pub struct Node {
     /// where the server accepts it).
     #[serde(default = "default_submit_port")]
     pub submit_port: u16,
+    /// For a mua: where and how it reads its user's mail (`fetch` steps of the script).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<Fetch>,
     /// IPv4 address of a server. Given automatically from 192.0.2.0/24 when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -273,6 +276,14 @@ pub enum Service {
     Submission,
     /// Submission over implicit TLS (port 465, RFC 8314): TLS from the first byte.
     Submissions,
+    /// IMAP (port 143, RFC 9051): read mail where it is kept; STARTTLS before LOGIN.
+    Imap,
+    /// IMAP over implicit TLS (port 993, RFC 8314).
+    Imaps,
+    /// POP3 (port 110, RFC 1939): download mail; STLS (RFC 2595) before USER/PASS.
+    Pop3,
+    /// POP3 over implicit TLS (port 995, RFC 8314).
+    Pop3s,
 }
 
 impl Service {
@@ -281,8 +292,88 @@ impl Service {
             Service::Smtp => "smtp",
             Service::Submission => "submission",
             Service::Submissions => "submissions",
+            Service::Imap => "imap",
+            Service::Imaps => "imaps",
+            Service::Pop3 => "pop3",
+            Service::Pop3s => "pop3s",
         }
     }
+
+    /// Whether this service reads mailboxes (IMAP or POP3) rather than taking mail in.
+    pub fn is_retrieval(self) -> bool {
+        matches!(
+            self,
+            Service::Imap | Service::Imaps | Service::Pop3 | Service::Pop3s
+        )
+    }
+
+    /// Whether TLS starts with the first byte (465, 993, 995).
+    pub fn implicit_tls(self) -> bool {
+        matches!(self, Service::Submissions | Service::Imaps | Service::Pop3s)
+    }
+}
+
+/// How a mail client reads mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Retrieval {
+    /// IMAP: the mail stays on the server, in folders; every device sees the same mailbox.
+    Imap,
+    /// POP3: the client downloads the INBOX; with `delete`, the server's copy is removed.
+    Pop3,
+}
+
+impl Retrieval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Retrieval::Imap => "imap",
+            Retrieval::Pop3 => "pop3",
+        }
+    }
+
+    /// The usual port: 143 and 110 start in plaintext and upgrade with STARTTLS/STLS.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Retrieval::Imap => 143,
+            Retrieval::Pop3 => 110,
+        }
+    }
+}
+
+/// Where and how a mail client reads its user's mail.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fetch {
+    /// The server that keeps the user's mailbox (a node with `mailboxes`).
+    pub server: String,
+    /// `imap` or `pop3`.
+    pub protocol: Retrieval,
+    /// The port: left out, 143 for IMAP and 110 for POP3 (STARTTLS/STLS as `starttls` says);
+    /// 993 and 995 are TLS from the first byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub port: Option<u16>,
+    /// POP3 only: delete each message from the server once downloaded (a client with "leave
+    /// messages on server" off). Deletions take effect when the server answers QUIT.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete: bool,
+    /// IMAP only: the folder to read.
+    #[serde(default = "default_folder", skip_serializing_if = "is_inbox")]
+    pub folder: String,
+}
+
+impl Fetch {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(self.protocol.default_port())
+    }
+}
+
+fn default_folder() -> String {
+    "INBOX".into()
+}
+
+fn is_inbox(f: &str) -> bool {
+    f == "INBOX"
 }
 
 /// A reply a server gives instead of its usual one, for a while.
@@ -388,11 +479,12 @@ pub struct Fault {
     pub until: Option<Duration>,
 }
 
-/// Something a person does at a virtual time: `send` a message from a mail client, or
-/// `type` SMTP by hand. Each step does exactly one of them.
+/// Something a person does at a virtual time: `send` a message from a mail client, `type`
+/// SMTP by hand, `fetch` new mail with a mail client, or `file` a message into a folder. Each
+/// step does exactly one of them.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("oneOf" = [{"required": ["send"]}, {"required": ["type"]}]))]
+#[schemars(extend("oneOf" = [{"required": ["send"]}, {"required": ["type"]}, {"required": ["fetch"]}, {"required": ["file"]}]))]
 pub struct ScriptStep {
     /// Virtual time, for example `0s` or `3h`.
     pub at: Duration,
@@ -404,6 +496,14 @@ pub struct ScriptStep {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Typing")]
     pub typing: Option<Typing>,
+    /// A mail client checks for new mail, as its `fetch` says (IMAP or POP3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FetchStep")]
+    pub fetch: Option<FetchStep>,
+    /// A person moves a message into another folder with an IMAP mail client (MOVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FileStep")]
+    pub file: Option<FileStep>,
 }
 
 /// What a script step does.
@@ -411,18 +511,64 @@ pub struct ScriptStep {
 pub enum Action<'a> {
     Send(&'a Send),
     Type(&'a Typing),
+    Fetch(&'a FetchStep),
+    File(&'a FileStep),
 }
 
 impl ScriptStep {
-    /// What this step does; `None` unless it has exactly one of `send` and `type` (loading
-    /// reports such a step as a problem).
+    /// What this step does; `None` unless it has exactly one of `send`, `type`, `fetch` and
+    /// `file` (loading reports such a step as a problem).
     pub fn action(&self) -> Option<Action<'_>> {
-        match (&self.send, &self.typing) {
-            (Some(send), None) => Some(Action::Send(send)),
-            (None, Some(typing)) => Some(Action::Type(typing)),
+        let all = [
+            self.send.as_ref().map(Action::Send),
+            self.typing.as_ref().map(Action::Type),
+            self.fetch.as_ref().map(Action::Fetch),
+            self.file.as_ref().map(Action::File),
+        ];
+        let mut some = all.into_iter().flatten();
+        match (some.next(), some.next()) {
+            (Some(one), None) => Some(one),
             _ => None,
         }
     }
+
+    /// The keys of the actions this step has (`send`, `type`, `fetch`, `file`).
+    pub fn action_keys(&self) -> Vec<&'static str> {
+        [
+            ("send", self.send.is_some()),
+            ("type", self.typing.is_some()),
+            ("fetch", self.fetch.is_some()),
+            ("file", self.file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect()
+    }
+}
+
+/// A mail client checks for new mail: it connects to the server its `fetch` names, logs in,
+/// and downloads what it has not seen yet.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchStep {
+    /// The mail client (a mua with `fetch`).
+    pub by: String,
+    /// IMAP only: stay connected this long in IDLE (RFC 2177), hearing of new mail as it
+    /// arrives and downloading it, as a phone keeps its INBOX in sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<Duration>,
+}
+
+/// A person files a message into a folder from an IMAP mail client (MOVE, RFC 6851).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileStep {
+    /// The mail client (a mua whose `fetch` is IMAP).
+    pub by: String,
+    /// The message to move: the first one in the client's folder with this Subject.
+    pub subject: String,
+    /// Where to: `Junk`, or any folder (created when missing).
+    pub folder: String,
 }
 
 /// A person at a terminal talking SMTP by hand: connect to a server's port, type a line,
@@ -470,6 +616,10 @@ pub struct Send {
     /// Body text.
     #[serde(default = "default_body")]
     pub body: String,
+    /// Save a copy in the Sent folder on the client's IMAP server (APPEND), as mail clients
+    /// do after sending. Needs a `fetch` with IMAP on the client.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub save_sent: bool,
 }
 
 /// Narration for a moment of the run.

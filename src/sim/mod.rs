@@ -10,8 +10,10 @@
 
 pub mod dns;
 pub mod link;
+pub mod mailserver;
 pub mod mta;
 pub mod mua;
+pub mod reader;
 pub mod session;
 pub mod sink;
 pub mod store;
@@ -211,6 +213,10 @@ fn start(world: &Rc<World>) {
                 Some(Action::Type(typing)) => {
                     typist::type_lines(world.clone(), typing.clone(), busy).await
                 }
+                Some(Action::Fetch(fetch)) => {
+                    reader::fetch(world.clone(), fetch.clone(), busy).await
+                }
+                Some(Action::File(file)) => reader::file(world.clone(), file.clone(), busy).await,
                 // Loading refuses a step that does neither or both.
                 None => {}
             }

@@ -81,6 +81,7 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         auth: cfg.password.clone().map(|p| (user.clone(), p)),
         keep_open: false,
     };
+    let sent_copy = send.save_sent.then(|| data.clone());
     let envelope = Envelope {
         sender: user.clone(),
         recipients: send.to.clone(),
@@ -96,6 +97,11 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
                 .collect();
             if !refused.is_empty() {
                 fail(format!("{server} refused: {}", refused.join("; ")));
+            }
+            if let Some(copy) = sent_copy
+                && refused.len() < results.len()
+            {
+                super::reader::save_sent(&world, &node, copy).await;
             }
         }
         Outcome::Failed { reason, .. } | Outcome::Stale { reason } => fail(reason),

@@ -27,7 +27,7 @@ use crate::tls::{self, ClientVerify};
 use crate::trace::{Auth, Channel, Dir, Event, TlsHandshake};
 
 /// How much a driver reads at once.
-const CHUNK: usize = 4096;
+pub(super) const CHUNK: usize = 4096;
 
 /// Runs one SMTP session on the server end of a connection, for a port
 /// whose service is `service`.
@@ -170,11 +170,7 @@ impl ServerSide<'_> {
         let queue_id = world.new_queue_id();
         let tls = self.io.tls_params();
         let protocol = tx.protocol();
-        let channel = match (&tls, self.conn.verdict.get()) {
-            (None, _) => Channel::Plaintext,
-            (Some(_), Some(true)) => Channel::TlsAuthenticated,
-            (Some(_), _) => Channel::Tls,
-        };
+        let channel = channel_of(tls.is_some(), self.conn.verdict.get());
         let date = world.clock.rfc5322_now();
         let header = Stamp {
             helo: tx.helo.as_deref(),
@@ -211,8 +207,18 @@ impl ServerSide<'_> {
     }
 }
 
+/// The label of a hop: plaintext, or TLS with or without the client's
+/// check of the server's certificate (`verdict`, left by the client).
+pub(super) fn channel_of(tls: bool, verdict: Option<bool>) -> Channel {
+    match (tls, verdict) {
+        (false, _) => Channel::Plaintext,
+        (true, Some(true)) => Channel::TlsAuthenticated,
+        (true, _) => Channel::Tls,
+    }
+}
+
 /// Writes what an engine queued, if anything, in one go.
-async fn send_queued(io: &mut Io, out: &mut Vec<u8>) -> std::io::Result<()> {
+pub(super) async fn send_queued(io: &mut Io, out: &mut Vec<u8>) -> std::io::Result<()> {
     if !out.is_empty() {
         let bytes = std::mem::take(out);
         io.write_all(&bytes).await?;
@@ -223,7 +229,7 @@ async fn send_queued(io: &mut Io, out: &mut Vec<u8>) -> std::io::Result<()> {
 
 /// The server side of a TLS handshake; `None` (with a `tls_failed` event)
 /// when it fails.
-async fn accept_tls(
+pub(super) async fn accept_tls(
     world: &Rc<World>,
     conn: &ConnInfo,
     io: Io,
@@ -250,7 +256,7 @@ async fn accept_tls(
 
 /// Whether a session must end because one of its ends went down; records
 /// the cut. The other end sees the connection drop, as on a real network.
-fn cut(world: &World, conn: &ConnInfo) -> bool {
+pub(super) fn cut(world: &World, conn: &ConnInfo) -> bool {
     let node = [&conn.server, &conn.client]
         .into_iter()
         .find(|n| world.is_down(n));
@@ -263,7 +269,7 @@ fn cut(world: &World, conn: &ConnInfo) -> bool {
     node.is_some()
 }
 
-fn close(world: &World, conn: &ConnInfo) {
+pub(super) fn close(world: &World, conn: &ConnInfo) {
     world.emit(Event::Closed {
         conn: conn.id.clone(),
     });
@@ -295,18 +301,10 @@ pub async fn open(
     envelope: Envelope,
 ) -> (Outcome, ClientSession) {
     let implicit = plan.implicit_tls;
+    let carrying = conn.carrying.clone();
     let mut session = ClientSession {
-        side: ClientSide {
-            world: world.clone(),
-            node: conn.client,
-            conn_id: conn.id,
-            verdict: conn.verdict,
-            host: plan.server_name.clone(),
-            verify,
-            io: Io::Plain(conn.link),
-            out: Vec::new(),
-        },
-        carrying: conn.carrying,
+        side: ClientSide::new(world, conn, &plan.server_name, verify),
+        carrying,
         client: Client::new(plan, envelope),
         pending: VecDeque::new(),
         chunk: vec![0u8; CHUNK],
@@ -416,20 +414,45 @@ impl ClientSession {
 }
 
 /// The client's end of one session: its stream and what it checks.
-struct ClientSide {
+pub(super) struct ClientSide {
     world: Rc<World>,
     /// The client node.
     node: String,
-    conn_id: String,
+    pub(super) conn_id: String,
     verdict: Rc<std::cell::Cell<Option<bool>>>,
     host: String,
     verify: ClientVerify,
-    io: Io,
-    out: Vec<u8>,
+    pub(super) io: Io,
+    pub(super) out: Vec<u8>,
 }
 
 impl ClientSide {
-    async fn flush(&mut self) -> std::io::Result<()> {
+    /// The client's end of `conn`, talking to `host` (the name its
+    /// certificate is checked against).
+    pub(super) fn new(
+        world: &Rc<World>,
+        conn: Connection,
+        host: &str,
+        verify: ClientVerify,
+    ) -> Self {
+        ClientSide {
+            world: world.clone(),
+            node: conn.client,
+            conn_id: conn.id,
+            verdict: conn.verdict,
+            host: host.to_string(),
+            verify,
+            io: Io::Plain(conn.link),
+            out: Vec::new(),
+        }
+    }
+
+    /// The channel the session is on now: what a hop it carries is labelled.
+    pub(super) fn channel(&self) -> Channel {
+        channel_of(self.io.is_tls(), self.verdict.get())
+    }
+
+    pub(super) async fn flush(&mut self) -> std::io::Result<()> {
         send_queued(&mut self.io, &mut self.out).await
     }
 
@@ -455,7 +478,7 @@ impl ClientSide {
     /// ticket when it has one; a resumed session sends no certificate, so
     /// its verdict is the one from the full handshake that made it. `Err`
     /// carries the reason it failed.
-    async fn start_tls(&mut self) -> Result<(), String> {
+    pub(super) async fn start_tls(&mut self) -> Result<(), String> {
         let world = &self.world;
         let host = &self.host;
         let (config, slot) = world.tls_client(&self.node, self.verify);

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
-use crate::scenario::{Node, Role, Scenario, Service, StartTls};
+use crate::scenario::{Node, Retrieval, Role, Scenario, Service, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
@@ -85,6 +85,13 @@ pub struct World {
     recorded_bytes: Cell<usize>,
     /// Wakes the run's driver when a limit is reached.
     pub halt: Notify,
+    /// Wakes IMAP sessions in IDLE when a message was filed in a mailbox.
+    pub mail_arrived: Notify,
+    /// Maildrops a POP3 session holds, by (node, address): RFC 1939 locks
+    /// the maildrop for the session.
+    pop3_locks: RefCell<std::collections::BTreeSet<(String, String)>>,
+    /// What each mail client has downloaded (see `reader`).
+    pub devices: RefCell<BTreeMap<String, super::reader::Device>>,
 }
 
 /// Caps on one run, whatever the scenario says: a scenario (or a student's
@@ -262,6 +269,9 @@ impl World {
             halted: Cell::new(None),
             recorded_bytes: Cell::new(0),
             halt: Notify::new(),
+            mail_arrived: Notify::new(),
+            pop3_locks: RefCell::new(Default::default()),
+            devices: RefCell::new(BTreeMap::new()),
         }))
     }
 
@@ -392,7 +402,10 @@ impl World {
     /// What listens on `port` of `node`, if anything. A node's `listen`
     /// map says it; without one, every server runs SMTP on 25, MSAs and
     /// servers with accounts run submission on 587, and any port a mail
-    /// client submits to runs submission (implicit TLS on 465).
+    /// client submits to runs submission (implicit TLS on 465). A server
+    /// that keeps mailboxes runs IMAP on 143 and 993 and POP3 on 110 and
+    /// 995, and any other port a mail client reads from runs what it reads
+    /// with.
     pub fn service_at(&self, node: &str, port: u16) -> Option<Service> {
         let n = self.node(node)?;
         if !n.role.is_server() {
@@ -406,14 +419,28 @@ impl World {
             .nodes
             .values()
             .any(|c| c.submit.as_deref() == Some(node) && c.submit_port == port);
+        let fetch_target = self.scenario.nodes.values().find_map(|c| {
+            c.fetch
+                .as_ref()
+                .filter(|f| f.server == node && f.port() == port)
+                .map(|f| f.protocol)
+        });
+        let keeps = !n.mailboxes.is_empty();
         match port {
             SMTP_PORT => Some(Service::Smtp),
+            143 if keeps => Some(Service::Imap),
+            993 if keeps => Some(Service::Imaps),
+            110 if keeps => Some(Service::Pop3),
+            995 if keeps => Some(Service::Pop3s),
             587 if n.role == Role::Msa || !n.accounts.is_empty() || submission_target => {
                 Some(Service::Submission)
             }
             465 if submission_target => Some(Service::Submissions),
             _ if submission_target => Some(Service::Submission),
-            _ => None,
+            _ => fetch_target.map(|protocol| match protocol {
+                Retrieval::Imap => Service::Imap,
+                Retrieval::Pop3 => Service::Pop3,
+            }),
         }
     }
 
@@ -487,13 +514,18 @@ impl World {
         })));
         let (client_end, server_end) = link::pair(self, id.clone(), latency);
         let busy = self.busy();
-        tokio::task::spawn_local(super::session::serve_smtp(
-            self.clone(),
-            info,
-            server_end,
-            service,
-            busy,
-        ));
+        let world = self.clone();
+        match service {
+            Service::Imap | Service::Imaps => tokio::task::spawn_local(
+                super::mailserver::serve_imap(world, info, server_end, service, busy),
+            ),
+            Service::Pop3 | Service::Pop3s => tokio::task::spawn_local(
+                super::mailserver::serve_pop3(world, info, server_end, service, busy),
+            ),
+            Service::Smtp | Service::Submission | Service::Submissions => tokio::task::spawn_local(
+                super::session::serve_smtp(world, info, server_end, service, busy),
+            ),
+        };
         Ok(Connection {
             link: client_end,
             id,
@@ -564,6 +596,29 @@ impl World {
             .iter()
             .map(|((node, _), (message, rcpts))| (node.clone(), message.clone(), rcpts.clone()))
             .collect()
+    }
+
+    /// The run-local id of the message at `uid` of a folder, if it is there.
+    pub fn store_message(&self, node: &str, user: &str, folder: &str, uid: u32) -> Option<String> {
+        let store = self.store.borrow();
+        let f = store.mailbox(node, user)?.folders.get(folder)?;
+        f.messages
+            .iter()
+            .find(|m| m.uid == uid)
+            .map(|m| m.message.clone())
+    }
+
+    /// Locks a maildrop for a POP3 session: false if another holds it.
+    pub fn lock_maildrop(&self, node: &str, user: &str) -> bool {
+        self.pop3_locks
+            .borrow_mut()
+            .insert((node.to_string(), user.to_ascii_lowercase()))
+    }
+
+    pub fn unlock_maildrop(&self, node: &str, user: &str) {
+        self.pop3_locks
+            .borrow_mut()
+            .remove(&(node.to_string(), user.to_ascii_lowercase()));
     }
 
     // --- DNS, with every question and answer in the trace ---

@@ -107,6 +107,9 @@ pub enum Place {
     Queue { queue_id: String },
     /// In a user's mailbox, in a folder such as `INBOX`.
     Mailbox { mailbox: String, folder: String },
+    /// On a mail client's device (a laptop, a phone), downloaded from the
+    /// `mailbox` on a server by IMAP or POP3 into its local `folder`.
+    Device { mailbox: String, folder: String },
 }
 
 /// What a passive observer of a link sees in one chunk of bytes.
@@ -185,8 +188,27 @@ pub struct Hop {
     pub cipher: Option<String>,
     /// Envelope sender (`MAIL FROM`), empty for bounces.
     pub sender: String,
-    /// Envelope recipients accepted on this hop.
+    /// Envelope recipients accepted on this hop. Empty for a retrieval or
+    /// an IMAP APPEND: no envelope, nobody left to deliver to.
     pub recipients: Vec<String>,
+    /// For a hop by IMAP or POP3: the mailbox copy it read (a retrieval,
+    /// from the server to the client) or wrote (an APPEND, from the client
+    /// to the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<Spot>,
+}
+
+/// A message's place in a mailbox: folder and UID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spot {
+    /// The address whose mailbox it is.
+    pub mailbox: String,
+    pub folder: String,
+    pub uid: u32,
+    pub uidvalidity: u32,
+    /// The client wrote it there (IMAP APPEND), rather than read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub appended: bool,
 }
 
 /// Everything that can happen in a run.
@@ -282,6 +304,16 @@ pub enum Event {
         reason: Stop,
         untyped: usize,
     },
+    /// A copy left a mailbox on a server: an IMAP EXPUNGE (or the source
+    /// of a MOVE is told by [`Event::Moved`] instead), or POP3 deleting at
+    /// QUIT what the client marked with DELE.
+    Expunged(Box<Expunged>),
+    /// A copy went to another folder of the same mailbox (IMAP MOVE).
+    Moved(Box<Moved>),
+    /// A copy's IMAP flags changed (`\Seen` when it was read, or STORE).
+    Flagged(Box<Flagged>),
+    /// A mail client could not read its mail (IMAP or POP3).
+    RetrievalFailed(Box<RetrievalFailed>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -321,6 +353,10 @@ impl Event {
             Event::SubmissionFailed(_) => "submission_failed",
             Event::Typed(_) => "typed",
             Event::TypingStopped { .. } => "typing_stopped",
+            Event::Expunged(_) => "expunged",
+            Event::Moved(_) => "moved",
+            Event::Flagged(_) => "flagged",
+            Event::RetrievalFailed(_) => "retrieval_failed",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }
@@ -401,10 +437,26 @@ pub struct TlsHandshake {
 pub struct Auth {
     pub conn: String,
     pub user: String,
-    /// `PLAIN` or `LOGIN`.
+    /// SMTP: `PLAIN` or `LOGIN`. IMAP and POP3: the command in full
+    /// (`IMAP LOGIN`, `IMAP AUTHENTICATE PLAIN`, `POP3 USER/PASS`, `POP3
+    /// AUTH PLAIN`).
     pub mechanism: String,
     pub accepted: bool,
     pub tls: bool,
+}
+
+impl Auth {
+    /// How the password was sent, as a student would find it in the
+    /// conversation: `AUTH PLAIN` (SMTP), `IMAP LOGIN`, `POP3 USER/PASS`.
+    /// SMTP's mechanism is one word; the IMAP and POP3 drivers name their
+    /// command in full.
+    pub fn command(&self) -> String {
+        if self.mechanism.contains(' ') {
+            self.mechanism.clone()
+        } else {
+            format!("AUTH {}", self.mechanism)
+        }
+    }
 }
 
 /// What [`Event::Stored`] records.
@@ -498,6 +550,57 @@ pub struct Typed {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<String>,
+}
+
+/// What [`Event::Expunged`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expunged {
+    pub node: String,
+    pub message: String,
+    pub conn: String,
+    pub mailbox: String,
+    pub folder: String,
+    pub uid: u32,
+    /// `EXPUNGE` (IMAP) or `DELE` (POP3, carried out at QUIT).
+    pub by: String,
+}
+
+/// What [`Event::Moved`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub node: String,
+    pub message: String,
+    pub conn: String,
+    pub mailbox: String,
+    pub from: String,
+    pub to: String,
+    /// Its UID in `from`, and the one it got in `to`.
+    pub uid: u32,
+    pub new_uid: u32,
+}
+
+/// What [`Event::Flagged`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flagged {
+    pub node: String,
+    pub message: String,
+    pub conn: String,
+    pub mailbox: String,
+    pub folder: String,
+    pub uid: u32,
+    /// All the flags it has now.
+    pub flags: Vec<String>,
+}
+
+/// What [`Event::RetrievalFailed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetrievalFailed {
+    /// The mail client.
+    pub node: String,
+    pub server: String,
+    /// `IMAP` or `POP3`.
+    pub protocol: String,
+    pub reason: String,
 }
 
 /// What [`Event::QueuedAtEnd`] records.

@@ -85,7 +85,8 @@ pub(super) fn check_expectation(
                 refer(p, at.key("from"), from, nodes, "a node");
             }
             if let Some(to) = &h.to {
-                refer(p, at.key("to"), to, servers, "a server");
+                // A server, or a mail client downloading by IMAP or POP3.
+                refer(p, at.key("to"), to, nodes, "a node");
             }
             if let Some(m) = &h.message {
                 message(p, at.key("message"), m);

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use super::expectations::check_expectation;
 use super::locate::JsonPath;
 use super::{Problems, START_EARLIEST, START_LATEST, is_address, is_host_name, is_slug, nearest};
-use crate::scenario::model::{Node, Role, Scenario, StartTls, Typing};
+use crate::scenario::model::{Node, Retrieval, Role, Scenario, StartTls, Typing};
 
 /// Checks that need the whole parsed scenario: references, roles, formats.
 pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
@@ -109,10 +109,11 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("delay_warning", node.delay_warning.is_some()),
             ("connection_cache", node.connection_cache.is_some()),
         ];
-        let client_fields: [(&str, bool); 3] = [
+        let client_fields: [(&str, bool); 4] = [
             ("user", node.user.is_some()),
             ("password", node.password.is_some()),
             ("submit", node.submit.is_some()),
+            ("fetch", node.fetch.is_some()),
         ];
         if node.role == Role::Mua {
             // A stranger's computer that only types SMTP by hand has no
@@ -146,9 +147,11 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                     Some("add `\"user\": \"alice@home.test\"`".into()),
                 ),
             }
+            // A device that only reads mail (a phone set up for IMAP) needs no `submit`.
+            let only_reads = node.fetch.is_some() && !senders.contains(name.as_str());
             match &node.submit {
                 Some(server) => refer(p, at.key("submit"), server, &servers, "a server"),
-                None if only_types => {}
+                None if only_types || only_reads => {}
                 None => p.at_key(
                     &at,
                     "a mail client needs `submit`: the server it hands outgoing mail to",
@@ -157,6 +160,9 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                         None => "add a server node and name it in `submit`".into(),
                     }),
                 ),
+            }
+            if let Some(fetch) = &node.fetch {
+                check_fetch(s, name, node, fetch, &at, &servers, p, &refer);
             }
         } else {
             for (field, used) in client_fields {
@@ -381,21 +387,22 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
 
     for (i, step) in s.script.iter().enumerate() {
         let at = root.key("script").index(i);
-        match (&step.send, &step.typing) {
-            (Some(_), Some(_)) => p.at_key(
-                &at.key("type"),
-                "a step does one thing, and this one has both `send` and `type`",
-                Some("split it into two steps, each with its own `at`".into()),
-            ),
-            (None, None) => p.at(
+        let keys = step.action_keys();
+        match keys.as_slice() {
+            [_] => {}
+            [] => p.at(
                 &at,
-                "this step does nothing: it has neither `send` nor `type`",
+                "this step does nothing: it has none of `send`, `type`, `fetch` and `file`",
                 Some(
-                    "add `\"send\": {\"from\": ..., \"to\": [...]}` to send from a mail client, or `\"type\": {\"by\": ..., \"to\": ..., \"lines\": [...]}` to type SMTP by hand"
+                    "add `\"send\": {\"from\": ..., \"to\": [...]}` to send from a mail client, `\"type\": {\"by\": ..., \"to\": ..., \"lines\": [...]}` to type SMTP by hand, or `\"fetch\": {\"by\": ...}` to read mail"
                         .into(),
                 ),
             ),
-            _ => {}
+            [first, .., last] => p.at_key(
+                &at.key(last),
+                format!("a step does one thing, and this one has both `{first}` and `{last}`"),
+                Some("split it into steps, each with its own `at`".into()),
+            ),
         }
         if let Some(send) = &step.send {
             let at = at.key("send");
@@ -413,6 +420,22 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                     Some("add an address, like `[\"bob@friend.test\"]`".into()),
                 );
             }
+            if send.save_sent
+                && s.nodes
+                    .get(&send.from)
+                    .and_then(|n| n.fetch.as_ref())
+                    .map(|f| f.protocol)
+                    != Some(Retrieval::Imap)
+            {
+                p.at_key(
+                    &at.key("save_sent"),
+                    format!(
+                        "`{}` cannot save a sent copy: the Sent folder lives on an IMAP server, and this client reads no mail by IMAP",
+                        send.from
+                    ),
+                    Some("give the client `\"fetch\": {\"server\": ..., \"protocol\": \"imap\"}`, or remove `save_sent`".into()),
+                );
+            }
             for (j, to) in send.to.iter().enumerate() {
                 if !is_address(to) {
                     p.at(
@@ -425,6 +448,75 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         if let Some(typing) = &step.typing {
             check_typing(typing, &at.key("type"), &node_names, &servers, p, &refer);
+        }
+        let readers: Vec<&str> = s
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.role == Role::Mua && n.fetch.is_some())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if let Some(fetch) = &step.fetch {
+            let at = at.key("fetch");
+            refer(
+                p,
+                at.key("by"),
+                &fetch.by,
+                &readers,
+                "a mail client with `fetch`",
+            );
+            let protocol = s
+                .nodes
+                .get(&fetch.by)
+                .and_then(|n| n.fetch.as_ref())
+                .map(|f| f.protocol);
+            if fetch.idle.is_some() && protocol == Some(Retrieval::Pop3) {
+                p.at_key(
+                    &at.key("idle"),
+                    format!(
+                        "`{}` reads mail with POP3, which has no IDLE: it can only ask again later",
+                        fetch.by
+                    ),
+                    Some(
+                        "remove `idle` and add more `fetch` steps, or switch the client to IMAP"
+                            .into(),
+                    ),
+                );
+            }
+        }
+        if let Some(file) = &step.file {
+            let at = at.key("file");
+            refer(
+                p,
+                at.key("by"),
+                &file.by,
+                &readers,
+                "a mail client with `fetch`",
+            );
+            let protocol = s
+                .nodes
+                .get(&file.by)
+                .and_then(|n| n.fetch.as_ref())
+                .map(|f| f.protocol);
+            if protocol == Some(Retrieval::Pop3) {
+                p.at_key(
+                    &at.key("by"),
+                    format!("`{}` reads mail with POP3, which has only the INBOX: there are no folders to file into", file.by),
+                    Some("switch the client to `\"protocol\": \"imap\"`".into()),
+                );
+            }
+            if file.folder.trim().is_empty()
+                || file.folder.len() > 100
+                || file
+                    .folder
+                    .chars()
+                    .any(|c| c.is_control() || c == '*' || c == '%')
+            {
+                p.at(
+                    &at.key("folder"),
+                    format!("`{}` is not a folder name mailhop can create", file.folder),
+                    Some("use a short name like `Junk` or `Receipts`".into()),
+                );
+            }
         }
         if step.at > s.until {
             p.at(
@@ -621,5 +713,116 @@ fn check_server_settings(p: &mut Problems<'_>, at: &JsonPath, node: &Node) {
                 Some("the refusal holds from `from` up to `until`; leave `until` out for the whole run".into()),
             );
         }
+    }
+}
+
+/// A mail client's `fetch`: a server that keeps the user's mailbox, an account there, a port
+/// that runs the protocol, and options that fit the protocol.
+#[allow(clippy::too_many_arguments)]
+fn check_fetch(
+    s: &Scenario,
+    name: &str,
+    node: &Node,
+    fetch: &crate::scenario::model::Fetch,
+    node_at: &JsonPath,
+    servers: &[&str],
+    p: &mut Problems<'_>,
+    refer: &Refer<'_>,
+) {
+    let at = &node_at.key("fetch");
+    let keepers: Vec<&str> = servers
+        .iter()
+        .copied()
+        .filter(|n| s.nodes.get(*n).is_some_and(|x| !x.mailboxes.is_empty()))
+        .collect();
+    refer(
+        p,
+        at.key("server"),
+        &fetch.server,
+        &keepers,
+        "a server with `mailboxes`",
+    );
+    let Some(server) = s
+        .nodes
+        .get(&fetch.server)
+        .filter(|x| !x.mailboxes.is_empty())
+    else {
+        return;
+    };
+    if let Some(user) = &node.user {
+        let user_lc = user.to_ascii_lowercase();
+        if !server
+            .mailboxes
+            .iter()
+            .any(|m| m.to_ascii_lowercase() == user_lc)
+        {
+            p.at(
+                &at.key("server"),
+                format!("`{}` keeps no mailbox for `{user}`, so `{name}` has nothing to read there", fetch.server),
+                Some(format!("add `{user}` to the `mailboxes` of `{}`, or point `server` at the machine that keeps it", fetch.server)),
+            );
+        } else if !server
+            .accounts
+            .keys()
+            .any(|a| a.to_ascii_lowercase() == user_lc)
+        {
+            p.at(
+                &at.key("server"),
+                format!("`{}` has no login for `{user}`: a mail client reads a mailbox only after logging in", fetch.server),
+                Some(format!("add `\"accounts\": {{\"{user}\": \"...\"}}` to `{}` (the same password as the client's)", fetch.server)),
+            );
+        }
+    }
+    if node.password.is_none() {
+        p.at_key(
+            node_at,
+            format!("`{name}` reads mail, so it needs the `password` it logs in with"),
+            Some("add `\"password\": \"...\"` to the client".into()),
+        );
+    }
+    let port = fetch.port();
+    let wanted: &[crate::scenario::model::Service] = match fetch.protocol {
+        Retrieval::Imap => &[
+            crate::scenario::model::Service::Imap,
+            crate::scenario::model::Service::Imaps,
+        ],
+        Retrieval::Pop3 => &[
+            crate::scenario::model::Service::Pop3,
+            crate::scenario::model::Service::Pop3s,
+        ],
+    };
+    if let Some(listen) = &server.listen
+        && !listen.get(&port).is_some_and(|svc| wanted.contains(svc))
+    {
+        p.at(
+            &at.key(if fetch.port.is_some() {
+                "port"
+            } else {
+                "protocol"
+            }),
+            format!(
+                "`{}` does not run {} on port {port}: its `listen` says otherwise",
+                fetch.server,
+                fetch.protocol.as_str().to_ascii_uppercase()
+            ),
+            Some(format!(
+                "add `\"{port}\": \"{}\"` to its `listen`, or pick a port it runs",
+                fetch.protocol.as_str()
+            )),
+        );
+    }
+    if fetch.delete && fetch.protocol == Retrieval::Imap {
+        p.at_key(
+            &at.key("delete"),
+            "`delete` is a POP3 setting: an IMAP client leaves mail on the server",
+            Some("remove `delete`, or use `\"protocol\": \"pop3\"`".into()),
+        );
+    }
+    if fetch.folder != "INBOX" && fetch.protocol == Retrieval::Pop3 {
+        p.at_key(
+            &at.key("folder"),
+            "POP3 reads only the INBOX: `folder` is an IMAP setting",
+            Some("remove `folder`, or use `\"protocol\": \"imap\"`".into()),
+        );
     }
 }

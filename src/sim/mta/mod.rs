@@ -80,6 +80,7 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
         cipher,
         sender: arrival.sender.clone(),
         recipients: arrival.recipients.clone(),
+        mailbox: None,
     })));
     let limit = world
         .node(&arrival.node)
@@ -182,6 +183,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
             uid: filed.uid,
             uidvalidity: filed.uidvalidity,
         })));
+        world.mail_arrived.notify_waiters();
     }
     if remote.is_empty() {
         return;
