@@ -37,6 +37,7 @@ fn shipped_scenarios_keep_all_their_promises() {
         "mx-fallback.json",
         "bounces.json",
         "open-relay.json",
+        "imap-vs-pop3.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -345,5 +346,82 @@ fn header_claims_fail_when_the_path_changes() {
         &normal,
         r#"{"header": {"to": "carol@friend.test", "name": "Subject"}}"#,
         &["no copy was delivered to carol@friend.test"],
+    );
+}
+
+const POP3_KEEPS: (&str, &str) = (
+    r#""protocol": "pop3", "delete": true"#,
+    r#""protocol": "pop3""#,
+);
+
+#[test]
+fn fetched_and_mailbox_fail_when_pop3_leaves_the_message_on_the_server() {
+    let run = world("imap-vs-pop3.json", &[]);
+    let empty_phone = r#"{"fetched": {"by": "bob-phone", "count": 0}}"#;
+    let empty_inbox = r#"{"mailbox": {"of": "bob@friend.test", "count": 0}}"#;
+    run.assert(empty_phone);
+    run.assert(empty_inbox);
+    let kept = world("imap-vs-pop3.json", &[POP3_KEEPS]);
+    fails(
+        &kept,
+        empty_phone,
+        &[
+            "expected: 0 download(s)",
+            "actual:   1 download(s): m1 by IMAP from INBOX",
+        ],
+    );
+    fails(
+        &kept,
+        empty_inbox,
+        &["expected: 0 message(s)", "actual:   INBOX holds UID 1 m1"],
+    );
+}
+
+#[test]
+fn fetched_fails_for_the_wrong_protocol_and_says_why_nothing_came() {
+    let run = world("imap-vs-pop3.json", &[]);
+    run.assert(r#"{"fetched": {"by": "bob-laptop", "protocol": "pop3"}}"#);
+    fails(
+        &run,
+        r#"{"fetched": {"by": "bob-laptop", "protocol": "imap"}}"#,
+        &["at least one download by IMAP", "nothing downloaded"],
+    );
+    let wrong = world(
+        "imap-vs-pop3.json",
+        &[(
+            r#""password": "tuna sandwich",
+      "fetch": { "server": "mx.friend.test", "protocol": "pop3""#,
+            r#""password": "tuna salad",
+      "fetch": { "server": "mx.friend.test", "protocol": "pop3""#,
+        )],
+    );
+    fails(
+        &wrong,
+        r#"{"fetched": {"by": "bob-laptop"}}"#,
+        &["nothing downloaded; a session failed: the server refused the login: -ERR [AUTH]"],
+    );
+}
+
+#[test]
+fn mailbox_flags_fail_when_nobody_read_the_message() {
+    let claim = r#"{"mailbox": {"of": "carol@friend.test", "holds": "m1", "flags": ["\\Seen"]}}"#;
+    world("imap-vs-pop3.json", &[]).assert(claim);
+    let unread = world(
+        "imap-vs-pop3.json",
+        &[
+            (
+                r#"{ "at": "1h10m", "fetch": { "by": "carol-laptop" } },"#,
+                "",
+            ),
+            (
+                r#"{ "at": "2h10m", "fetch": { "by": "carol-phone" } }"#,
+                r#"{ "at": "2h10m", "fetch": { "by": "bob-phone" } }"#,
+            ),
+        ],
+    );
+    fails(
+        &unread,
+        claim,
+        &["holds m1 with \\Seen", "actual:   INBOX holds UID 1 m1"],
     );
 }

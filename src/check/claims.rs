@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Evidence, Outcome, smtp};
+use super::{Evidence, Outcome, retrieval, smtp};
 use crate::clock::SimTime;
 use crate::exposure::Ledger;
 use crate::scenario::{
@@ -26,6 +26,8 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
         Expectation::Wire(claim) => wire(claim, trace),
         Expectation::Reply(claim) => reply(claim, trace),
         Expectation::Header(claim) => header(claim, trace),
+        Expectation::Fetched(claim) => retrieval::fetched(claim, trace),
+        Expectation::Mailbox(claim) => retrieval::mailbox(claim, trace),
     };
     Outcome {
         index,
@@ -38,12 +40,12 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
 }
 
 /// An outcome before it knows its index.
-struct Verdict {
-    claim: String,
-    passed: bool,
-    expected: String,
-    actual: String,
-    evidence: Option<Evidence>,
+pub(super) struct Verdict {
+    pub(super) claim: String,
+    pub(super) passed: bool,
+    pub(super) expected: String,
+    pub(super) actual: String,
+    pub(super) evidence: Option<Evidence>,
 }
 
 fn same_address(a: &str, b: &str) -> bool {
@@ -60,7 +62,7 @@ fn list_or_none(items: &[String]) -> String {
 
 /// The hop a record belongs to: the last hop at or before it, for events
 /// that follow a hop (stored, delivered); `None` before the first.
-fn hop_before(trace: &Trace, seq: u64) -> Option<u32> {
+pub(super) fn hop_before(trace: &Trace, seq: u64) -> Option<u32> {
     trace
         .hops()
         .take_while(|(r, _)| r.seq <= seq)

@@ -187,6 +187,16 @@ impl Ledger {
                     channel: hop.channel,
                     observer_reads: hop.channel == Channel::Plaintext,
                 }),
+                Event::Moved(moved) => {
+                    let key = (moved.node.clone(), moved.message.clone());
+                    if let Some(&i) = rest.get(&key) {
+                        let place = Place::Mailbox {
+                            mailbox: moved.mailbox.clone(),
+                            folder: moved.to.clone(),
+                        };
+                        ledger.at_rest[i].places.push(describe(&place));
+                    }
+                }
                 Event::Stored(stored) => {
                     let Stored {
                         node,

@@ -209,7 +209,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                     format!("{node} não conseguiu ler seus e-mails em {server} por {protocol}"),
                 )
             }
-            .because(reason)
+            // A server's words often end a sentence ("Authentication
+            // failed."); the narration is one sentence without a full stop.
+            .because(reason.trim_end_matches('.'))
         }
         Event::Deferred(deferred) => {
             let Deferred {

@@ -161,6 +161,68 @@ const REASONS: &[(&str, &str)] = &[
         "certificate rejected: {text}",
         "certificado rejeitado: {text}",
     ),
+    // Reading mail (`sim::reader`, `proto::fetch::Failure`).
+    (
+        "cannot reach {name}: {reason}",
+        "não foi possível alcançar {name}: {reason}",
+    ),
+    (
+        "{name} has no message with Subject {text} in {name}: fetch it first",
+        "{name} não tem mensagem com o assunto {text} em {name}: baixe-a primeiro",
+    ),
+    (
+        "the server refused the connection: {text}",
+        "o servidor recusou a conexão: {text}",
+    ),
+    (
+        "TLS is required, but the server does not offer it",
+        "o TLS é obrigatório, mas o servidor não o oferece",
+    ),
+    (
+        "the server refused TLS: {text}",
+        "o servidor recusou o TLS: {text}",
+    ),
+    (
+        "the TLS handshake failed: {reason}",
+        "a negociação TLS falhou: {reason}",
+    ),
+    (
+        "the server accepts no password before TLS, and TLS is not to be had: the password was not sent",
+        "o servidor não aceita senha antes do TLS, e não há TLS disponível: a senha não foi enviada",
+    ),
+    (
+        "the server refused the login: {text}",
+        "o servidor recusou o login: {text}",
+    ),
+    (
+        "the server would not open folder {name}: {text}",
+        "o servidor não quis abrir a pasta {name}: {text}",
+    ),
+    (
+        "the server refused {name}: {text}",
+        "o servidor recusou {name}: {text}",
+    ),
+    (
+        "the server does not support {text}",
+        "o servidor não tem suporte a {text}",
+    ),
+    (
+        "the client cannot write {text}",
+        "o cliente não consegue escrever {text}",
+    ),
+    (
+        "the server closed the session: {text}",
+        "o servidor encerrou a sessão: {text}",
+    ),
+    (
+        "the server broke the protocol: {text}",
+        "o servidor violou o protocolo: {text}",
+    ),
+    (
+        "{text} is larger than the client takes ({name} bytes)",
+        "{text} é maior do que o cliente aceita ({name} bytes)",
+    ),
+    ("the connection was lost", "a conexão caiu"),
     // One recipient's failure in a list (a bounce that was dropped, the
     // recipients a submission server refused).
     ("{name}: {code} {reason}", "{name}: {code} {reason}"),
@@ -351,6 +413,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_way_a_mail_client_fails_to_read_is_translated() {
+        use crate::proto::fetch::Failure;
+        let said = || "NO [X] said".to_string();
+        let failures = [
+            Failure::Greeting { said: said() },
+            Failure::TlsNotOffered,
+            Failure::StartTlsRefused { said: said() },
+            Failure::Tls {
+                reason: "oops".into(),
+            },
+            Failure::LoginDisabled,
+            Failure::LoginRefused { said: said() },
+            Failure::FolderMissing {
+                folder: "Archive".into(),
+                said: said(),
+            },
+            Failure::Refused {
+                command: "MOVE".into(),
+                said: said(),
+            },
+            Failure::Unsupported {
+                what: "IDLE".into(),
+            },
+            Failure::Unwritable {
+                what: "a folder name".into(),
+            },
+            Failure::Bye { said: said() },
+            Failure::Protocol {
+                what: "a tag it never sent".into(),
+            },
+            Failure::TooLarge {
+                what: "a message".into(),
+                limit: 10,
+            },
+            Failure::Lost,
+        ];
+        for failure in failures {
+            let en = failure.to_string();
+            let (pt, _) = translate(&en);
+            assert_ne!(pt, en, "no Portuguese for: {en}");
+        }
+    }
+
+    #[test]
     fn both_sides_of_each_reason_shape_have_the_same_slots() {
         let slots = |shape| -> Vec<Slot> {
             pieces(shape)
@@ -452,6 +558,21 @@ mod tests {
                  (certificate not valid for this name: it is for other.test, www.other.test, not mx.friend.test)",
                 "a negociação TLS com mx.friend.test falhou: invalid peer certificate: NotValidForName \
                  (certificado não vale para este nome: ele é de other.test, www.other.test, não de mx.friend.test)",
+                None,
+            ),
+            (
+                "the server refused the login: -ERR [AUTH] Authentication failed.",
+                "o servidor recusou o login: -ERR [AUTH] Authentication failed.",
+                None,
+            ),
+            (
+                "cannot reach mx.friend.test:993: connection refused",
+                "não foi possível alcançar mx.friend.test:993: conexão recusada",
+                None,
+            ),
+            (
+                "the TLS handshake failed: TLS handshake with mx.friend.test failed: invalid peer certificate: UnknownIssuer",
+                "a negociação TLS falhou: a negociação TLS com mx.friend.test falhou: invalid peer certificate: UnknownIssuer",
                 None,
             ),
             (

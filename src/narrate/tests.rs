@@ -1,8 +1,8 @@
 use super::*;
 use crate::trace::{
     Auth, Bounced, Composed, Connect, ConnectFailed, Deferred, DelayWarned, Delivered, Dir,
-    DnsAnswer, DnsQuery, Dropped, Observed, Place, QueuedAtEnd, Removed, Stored, SubmissionFailed,
-    TlsHandshake, Typed, Wire,
+    DnsAnswer, DnsQuery, Dropped, Observed, Place, QueuedAtEnd, Removed, Spot, Stored,
+    SubmissionFailed, TlsHandshake, Typed, Wire,
 };
 
 fn s(text: &str) -> String {
@@ -424,6 +424,102 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 None,
             )),
         ),
+        (
+            Event::Hop(Box::new(Hop {
+                from: s("mx.friend.test"),
+                to: s("bob-laptop"),
+                protocol: s("POP3"),
+                sender: String::new(),
+                recipients: Vec::new(),
+                mailbox: Some(Spot {
+                    mailbox: s("bob@friend.test"),
+                    folder: s("INBOX"),
+                    uid: 1,
+                    uidvalidity: 7,
+                    appended: false,
+                }),
+                ..hop()
+            })),
+            Some((
+                "bob-laptop downloads m1 from mx.friend.test (INBOX) by POP3: plaintext",
+                "bob-laptop baixa m1 de mx.friend.test (INBOX) por POP3: texto claro",
+                Some("bob-laptop"),
+                Some("mx.friend.test"),
+                None,
+            )),
+        ),
+        (
+            Event::Expunged(Box::new(Expunged {
+                node: s("mx.friend.test"),
+                message: s("m1"),
+                conn: s("c3"),
+                mailbox: s("bob@friend.test"),
+                folder: s("INBOX"),
+                uid: 1,
+                by: s("DELE"),
+            })),
+            Some((
+                "mx.friend.test deletes m1 from bob@friend.test/INBOX (UID 1): the POP3 client marked it with DELE and said QUIT",
+                "mx.friend.test apaga m1 de bob@friend.test/INBOX (UID 1): o cliente POP3 marcou com DELE e disse QUIT",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Moved(Box::new(Moved {
+                node: s("mx.friend.test"),
+                message: s("m1"),
+                conn: s("c3"),
+                mailbox: s("bob@friend.test"),
+                from: s("INBOX"),
+                to: s("Junk"),
+                uid: 1,
+                new_uid: 4,
+            })),
+            Some((
+                "mx.friend.test moves m1 from INBOX to Junk in bob@friend.test's mailbox",
+                "mx.friend.test move m1 de INBOX para Junk na caixa de bob@friend.test",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Flagged(Box::new(Flagged {
+                node: s("mx.friend.test"),
+                message: s("m1"),
+                conn: s("c3"),
+                mailbox: s("bob@friend.test"),
+                folder: s("INBOX"),
+                uid: 1,
+                flags: vec![s("\\Seen")],
+            })),
+            Some((
+                "mx.friend.test now keeps m1 in bob@friend.test/INBOX with flags \\Seen",
+                "mx.friend.test agora guarda m1 em bob@friend.test/INBOX com as marcas \\Seen",
+                Some("mx.friend.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::RetrievalFailed(Box::new(RetrievalFailed {
+                node: s("bob-phone"),
+                server: s("mx.friend.test"),
+                protocol: s("IMAP"),
+                reason: s(
+                    "the server refused the login: NO [AUTHENTICATIONFAILED] Authentication failed.",
+                ),
+            })),
+            Some((
+                "bob-phone could not read its mail on mx.friend.test by IMAP: the server refused the login: NO [AUTHENTICATIONFAILED] Authentication failed",
+                "bob-phone não conseguiu ler seus e-mails em mx.friend.test por IMAP: o servidor recusou o login: NO [AUTHENTICATIONFAILED] Authentication failed",
+                Some("bob-phone"),
+                Some("mx.friend.test"),
+                None,
+            )),
+        ),
     ]
 }
 
@@ -433,7 +529,7 @@ fn every_kind_of_event_is_told_as_expected() {
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 29, "one example of each kind of event");
+    assert_eq!(kinds.len(), 33, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {

@@ -46,6 +46,68 @@ pub enum Expectation {
     Reply(ReplyClaim),
     /// A header in a delivered copy: present or absent, how many times, matching a pattern.
     Header(HeaderClaim),
+    /// What a mail client downloaded by IMAP or POP3: by default at least one message; with
+    /// `count`, exactly that many (`0`: it found nothing new).
+    Fetched(FetchedClaim),
+    /// A folder of a mailbox when the run ended: how many messages it holds, whether it holds
+    /// a message, and with which IMAP flags.
+    Mailbox(MailboxClaim),
+}
+
+/// `fetched`: messages a mail client downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchedClaim {
+    /// The mail client (a mua with `fetch`).
+    pub by: String,
+    /// Only downloads by this protocol count: `imap` or `pop3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<super::model::Retrieval>,
+    /// Only downloads from this folder count (POP3 reads `INBOX` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// Only this message counts (`m1` is the first message written in the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Exactly this many downloads must fit; `0` claims the client got nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Only events at or after this virtual time count (for example `2h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Duration>,
+    /// Only events at or before this virtual time count: a deadline (for example `3h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Duration>,
+}
+
+/// `mailbox`: a folder of someone's mailbox when the run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxClaim {
+    /// Whose mailbox: an address.
+    pub of: String,
+    /// The server that keeps it; left out, any server that keeps a mailbox for `of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The folder.
+    #[serde(default = "inbox")]
+    pub folder: String,
+    /// Claim: the folder holds exactly this many messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Claim: the folder holds this message (`m1`), still on the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<String>,
+    /// Claim: the folder does not hold this message (never came, deleted, or moved away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lacks: Option<String>,
+    /// With `holds`: the message has at least these IMAP flags, such as `\\Seen`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Vec<String>>,
+}
+
+fn inbox() -> String {
+    "INBOX".into()
 }
 
 /// A time window: only events at or after `after` and at or before `before` count.
@@ -272,4 +334,4 @@ macro_rules! windowed {
         }
     )*};
 }
-windowed!(Delivery, Bounce, HopClaim, ReplyClaim);
+windowed!(Delivery, Bounce, HopClaim, ReplyClaim, FetchedClaim);

@@ -204,9 +204,23 @@ pub async fn serve_imap(
                         expunged(&world, &conn, &user, &folder, uid, message, "EXPUNGE");
                     }
                 }
-                O::Appended { folder, uid, .. } => {
+                O::Appended {
+                    folder, uid, flags, ..
+                } => {
                     let user = side.user.clone().unwrap_or_default();
                     appended(&world, &side, &user, &folder, uid);
+                    if !flags.is_empty() {
+                        let message = world.store_message(&conn.server, &user, &folder, uid);
+                        world.emit(Event::Flagged(Box::new(Flagged {
+                            node: conn.server.clone(),
+                            message: message.unwrap_or_default(),
+                            conn: conn.id.clone(),
+                            mailbox: user,
+                            folder,
+                            uid,
+                            flags: flags.into_iter().collect(),
+                        })));
+                    }
                 }
                 O::Moved { from, to, uids } => {
                     let user = side.user.clone().unwrap_or_default();

@@ -208,6 +208,7 @@ async fn session(world: &Rc<World>, node: &str, task: Task) {
             }
         };
         tokio::select! {
+            biased;
             read = side.io.read(&mut chunk) => pending.extend(match read {
                 Ok(0) | Err(_) => engine.eof(),
                 Ok(n) => engine.feed(&chunk[..n]),

@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod mailboxes;
 mod wire;
 pub use wire::Wire;
 

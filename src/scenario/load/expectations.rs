@@ -150,5 +150,38 @@ pub(super) fn check_expectation(
                 );
             }
         }
+        Expectation::Fetched(f) => {
+            let at = at.key("fetched");
+            refer(p, at.key("by"), &f.by, nodes, "a node");
+            if let Some(m) = &f.message {
+                message(p, at.key("message"), m);
+            }
+        }
+        Expectation::Mailbox(m) => {
+            let at = at.key("mailbox");
+            address(p, at.key("of"), &m.of);
+            if let Some(node) = &m.node {
+                refer(p, at.key("node"), node, servers, "a server");
+            }
+            for (key, id) in [("holds", &m.holds), ("lacks", &m.lacks)] {
+                if let Some(id) = id {
+                    message(p, at.key(key), id);
+                }
+            }
+            if m.count.is_none() && m.holds.is_none() && m.lacks.is_none() {
+                p.at_key(
+                    &at,
+                    "this claim says nothing about the folder",
+                    Some("add `count`, `holds` or `lacks`".into()),
+                );
+            }
+            if m.flags.is_some() && m.holds.is_none() {
+                p.at(
+                    &at.key("flags"),
+                    "`flags` are the flags of the message `holds` names, and there is none",
+                    Some("add `\"holds\": \"m1\"`".into()),
+                );
+            }
+        }
     }
 }
