@@ -135,3 +135,19 @@ fn pop3_cannot_file_or_idle() {
     assert!(text.contains("idle"), "{text}");
     assert!(text.contains("file"), "{text}");
 }
+
+#[test]
+fn twenty_runs_of_each_reading_scenario_give_identical_traces() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for path in [
+        format!("{root}/scenarios/imap-vs-pop3.json"),
+        format!("{root}/tests/data/reading.json"),
+    ] {
+        let scenario = mailhop::scenario::load_file(path.as_ref()).unwrap();
+        let first = mailhop::sim::run(&scenario).unwrap().to_json();
+        for i in 1..20 {
+            let again = mailhop::sim::run(&scenario).unwrap().to_json();
+            assert!(again == first, "{path}: run {i} differs from run 0");
+        }
+    }
+}
