@@ -40,7 +40,60 @@ struct Side<'a> {
     user: Option<String>,
 }
 
-impl Side<'_> {
+/// How a listener is set up, from its node and port.
+struct Setup {
+    tls: Option<Arc<rustls::ServerConfig>>,
+    implicit_tls: bool,
+    require_tls: bool,
+}
+
+impl<'a> Side<'a> {
+    /// The server's end of a new connection, with TLS already up on 993
+    /// and 995; `None` when that handshake failed (it is recorded).
+    async fn open(
+        world: &'a Rc<World>,
+        conn: &'a ConnInfo,
+        link: LinkEnd,
+        service: Service,
+    ) -> Option<(Side<'a>, Setup)> {
+        let node = world
+            .node(&conn.server)
+            .expect("connections go to scenario nodes");
+        let tls = world.server_tls(&conn.server);
+        let setup = Setup {
+            implicit_tls: service.implicit_tls(),
+            require_tls: require_tls(node, tls.is_some()),
+            tls,
+        };
+        let mut side = Side {
+            world,
+            conn,
+            io: Io::Plain(link),
+            out: Vec::new(),
+            user: None,
+        };
+        if setup.implicit_tls && !side.start_tls(setup.tls.clone()).await {
+            return None;
+        }
+        Some((side, setup))
+    }
+
+    /// After the engine's yes to STARTTLS or STLS: records what the client
+    /// sent too early, then runs the handshake; false when it failed.
+    async fn upgrade(
+        &mut self,
+        discarded: usize,
+        config: Option<Arc<rustls::ServerConfig>>,
+    ) -> bool {
+        if discarded > 0 {
+            self.world.emit(Event::Discarded {
+                conn: self.conn.id.clone(),
+                bytes: discarded,
+            });
+        }
+        self.start_tls(config).await
+    }
+
     fn line(&self, dir: Dir, text: String) {
         self.world.emit(Event::Line {
             conn: self.conn.id.clone(),
@@ -122,25 +175,14 @@ pub async fn serve_imap(
     service: Service,
     _busy: Busy,
 ) {
-    let node = world
-        .node(&conn.server)
-        .expect("connections go to scenario nodes");
-    let tls_config = world.server_tls(&conn.server);
-    let implicit_tls = service.implicit_tls();
-    let mut side = Side {
-        world: &world,
-        conn: &conn,
-        io: Io::Plain(link),
-        out: Vec::new(),
-        user: None,
-    };
-    if implicit_tls && !side.start_tls(tls_config.clone()).await {
+    let Some((mut side, setup)) = Side::open(&world, &conn, link, service).await else {
         return close(&world, &conn);
-    }
+    };
+    let (tls_config, implicit_tls) = (setup.tls.clone(), setup.implicit_tls);
     let mut server = imap::Server::new(imap::Config {
         host: conn.server.clone(),
         tls_available: tls_config.is_some(),
-        require_tls: require_tls(node, tls_config.is_some()),
+        require_tls: setup.require_tls,
         implicit_tls,
     });
     let now = || world.clock.unix_now();
@@ -171,13 +213,7 @@ pub async fn serve_imap(
                     side.login(user, command, accepted);
                 }
                 O::StartTls { discarded } => {
-                    if discarded > 0 {
-                        world.emit(Event::Discarded {
-                            conn: conn.id.clone(),
-                            bytes: discarded,
-                        });
-                    }
-                    if !side.start_tls(tls_config.clone()).await {
+                    if !side.upgrade(discarded, tls_config.clone()).await {
                         break 'session;
                     }
                     let mut boxes = Boxes::new(&world, &conn.server, &mut gone);
@@ -287,25 +323,14 @@ pub async fn serve_pop3(
     service: Service,
     _busy: Busy,
 ) {
-    let node = world
-        .node(&conn.server)
-        .expect("connections go to scenario nodes");
-    let tls_config = world.server_tls(&conn.server);
-    let implicit_tls = service.implicit_tls();
-    let mut side = Side {
-        world: &world,
-        conn: &conn,
-        io: Io::Plain(link),
-        out: Vec::new(),
-        user: None,
-    };
-    if implicit_tls && !side.start_tls(tls_config.clone()).await {
+    let Some((mut side, setup)) = Side::open(&world, &conn, link, service).await else {
         return close(&world, &conn);
-    }
+    };
+    let (tls_config, implicit_tls) = (setup.tls.clone(), setup.implicit_tls);
     let mut server = pop3::Server::new(pop3::Config {
         host: conn.server.clone(),
         tls_available: tls_config.is_some(),
-        require_tls: require_tls(node, tls_config.is_some()),
+        require_tls: setup.require_tls,
         implicit_tls,
     });
     let now = || world.clock.now().as_millis();
@@ -345,13 +370,7 @@ pub async fn serve_pop3(
                     side.login(user, command, accepted);
                 }
                 O::StartTls { discarded } => {
-                    if discarded > 0 {
-                        world.emit(Event::Discarded {
-                            conn: conn.id.clone(),
-                            bytes: discarded,
-                        });
-                    }
-                    if !side.start_tls(tls_config.clone()).await {
+                    if !side.upgrade(discarded, tls_config.clone()).await {
                         break 'session;
                     }
                     server.tls_started(now());
