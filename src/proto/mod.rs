@@ -19,6 +19,7 @@
 pub mod fetch;
 pub mod imap;
 pub mod pop3;
+pub mod sasl;
 pub mod smtp;
 
 #[cfg(test)]

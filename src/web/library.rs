@@ -38,6 +38,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "open-relay.json",
         include_str!("../../scenarios/open-relay.json"),
     ),
+    (
+        "imap-vs-pop3.json",
+        include_str!("../../scenarios/imap-vs-pop3.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

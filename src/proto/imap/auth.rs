@@ -83,16 +83,18 @@ impl Server {
 
     /// A PLAIN response: `authzid NUL authcid NUL password`.
     fn plain(&mut self, tag: Tag<'static>, response: &[u8], store: &mut dyn Mailstore) {
-        let parts: Vec<&[u8]> = response.split(|&b| b == 0).collect();
-        let [authz, user, password] = parts[..] else {
+        let Some(crate::proto::sasl::Plain {
+            authz,
+            user,
+            password,
+        }) = crate::proto::sasl::plain(response)
+        else {
             let done = Done::bad("AUTHENTICATE", "Invalid PLAIN response.");
             return self.finish_auth(tag, done);
         };
-        let user = String::from_utf8_lossy(user).into_owned();
-        let password = String::from_utf8_lossy(password);
         // An authorization identity other than the login asks to act as
         // someone else, which nobody here may do.
-        let (done, failed) = if !authz.is_empty() && authz != user.as_bytes() {
+        let (done, failed) = if !authz.is_empty() && authz != user {
             self.out.push(Output::Login {
                 user,
                 mechanism: "PLAIN",

@@ -43,22 +43,13 @@ pub fn plain(response: &str) -> Plain {
             Err(_) => return Plain::Undecodable,
         }
     };
-    let mut parts = bytes.split(|&b| b == 0);
-    let (Some(authz), Some(user), Some(password), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Plain::Undecodable;
-    };
-    let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
-    // A name is echoed in the welcome line: no line ends smuggled in it.
-    let name = |b: &[u8]| text(b).filter(|t| !t.chars().any(char::is_control));
-    match (name(authz), name(user), text(password)) {
-        (Some(authz), Some(user), Some(password)) if !user.is_empty() => Plain::Credentials {
-            authz,
-            user,
-            password,
+    match crate::proto::sasl::plain(&bytes) {
+        Some(p) => Plain::Credentials {
+            authz: p.authz,
+            user: p.user,
+            password: p.password,
         },
-        _ => Plain::Undecodable,
+        None => Plain::Undecodable,
     }
 }
 

@@ -95,15 +95,14 @@ impl AuthState {
 
 /// `authzid NUL authcid NUL passwd` (RFC 4616 section 2).
 fn plain_credentials(bytes: &[u8]) -> Step {
-    let mut parts = bytes.split(|&b| b == 0);
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(authz), Some(user), Some(password), None) => Step::Done {
+    match crate::proto::sasl::plain(bytes) {
+        Some(p) => Step::Done {
             mechanism: "PLAIN",
-            authz: lossy(authz),
-            user: lossy(user),
-            password: lossy(password),
+            authz: p.authz,
+            user: p.user,
+            password: p.password,
         },
-        _ => Step::Undecodable,
+        None => Step::Undecodable,
     }
 }
 
