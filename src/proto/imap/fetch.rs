@@ -1,20 +1,22 @@
 //! FETCH and UID FETCH (RFC 9051 section 6.4.5): flags, UID, size,
 //! internal date, envelope, the whole message and its header or text, by
 //! `BODY[…]` (setting `\Seen`) or `BODY.PEEK[…]`, whole or from an origin
-//! (`BODY[]<0.100>`). Body parts by number and BODYSTRUCTURE are refused
-//! with `NO [CANNOT]`: nothing here parses MIME structure.
+//! (`BODY[]<0.100>`), BODYSTRUCTURE and BODY, and body parts by number
+//! (`BODY[2]`, `BODY[2.MIME]`, see `structure`). BINARY is refused with
+//! `NO [CANNOT]`.
 
 use std::collections::BTreeSet;
 use std::num::NonZeroU32;
 
 use imap_codec::imap_types::{
     core::{AString, IString, Literal, NString, Vec1},
-    fetch::{MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section},
+    fetch::{MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Part, Section},
     response::Data,
     sequence::SequenceSet,
 };
 
 use super::selected::fetch_flags;
+use super::structure::{body_structure, part};
 use super::words::{Done, code};
 use super::{Fetched, Mailstore, MessageView, Output, Server};
 
@@ -147,6 +149,10 @@ impl Server {
                 let header = &eml[..header_end(eml)];
                 MessageDataItem::Rfc822Header(retrieved("RFC822.HEADER".into(), false, header))
             }
+            MessageDataItemName::BodyStructure => {
+                MessageDataItem::BodyStructure(body_structure(eml))
+            }
+            MessageDataItemName::Body => MessageDataItem::Body(body_structure(eml)),
             MessageDataItemName::Rfc822Text => {
                 let text = &eml[header_end(eml)..];
                 MessageDataItem::Rfc822Text(retrieved("RFC822.TEXT".into(), false, text))
@@ -186,21 +192,11 @@ impl Server {
 /// The name of an item this server does not serve, if it is one.
 fn unsupported(name: &MessageDataItemName<'_>) -> Option<&'static str> {
     match name {
-        MessageDataItemName::Body => Some("BODY"),
-        MessageDataItemName::BodyStructure => Some("BODYSTRUCTURE"),
         MessageDataItemName::Binary { .. } => Some("BINARY"),
         MessageDataItemName::BinarySize { .. } => Some("BINARY.SIZE"),
-        MessageDataItemName::BodyExt {
-            section: Some(section),
-            ..
-        } => match section {
-            Section::Header(None)
-            | Section::HeaderFields(None, _)
-            | Section::HeaderFieldsNot(None, _)
-            | Section::Text(None) => None,
-            _ => Some("of body parts by number"),
-        },
-        MessageDataItemName::BodyExt { section: None, .. }
+        MessageDataItemName::Body
+        | MessageDataItemName::BodyStructure
+        | MessageDataItemName::BodyExt { .. }
         | MessageDataItemName::Envelope
         | MessageDataItemName::Flags
         | MessageDataItemName::InternalDate
@@ -252,17 +248,39 @@ pub(super) fn header_end(eml: &[u8]) -> usize {
         .map_or(eml.len(), |at| at + 2)
 }
 
+/// The bytes a section names; empty for a part the message does not
+/// have (as Dovecot answers), or HEADER and TEXT of a part that is not an
+/// attached message.
 fn section_bytes(eml: &[u8], section: Option<&Section<'_>>) -> Vec<u8> {
     let end = header_end(eml);
+    // The header and text of the message, or of the attached message
+    // that part `p` is.
+    let message = |p: Option<&Part>| match p {
+        None => Some((0..end, end..eml.len())),
+        Some(p) => part(eml, p.0.as_ref()).and_then(|span| span.message),
+    };
     match section {
         None => eml.to_vec(),
-        Some(Section::Header(_)) => eml[..end].to_vec(),
-        Some(Section::Text(_)) => eml[end..].to_vec(),
-        Some(Section::HeaderFields(_, names)) => header_fields(&eml[..end], names.as_ref(), true),
-        Some(Section::HeaderFieldsNot(_, names)) => {
-            header_fields(&eml[..end], names.as_ref(), false)
+        Some(Section::Part(p)) => {
+            part(eml, p.0.as_ref()).map_or_else(Vec::new, |s| eml[s.body].to_vec())
         }
-        Some(_) => Vec::new(),
+        Some(Section::Mime(p)) => {
+            part(eml, p.0.as_ref()).map_or_else(Vec::new, |s| eml[s.header].to_vec())
+        }
+        Some(Section::Header(p)) => {
+            message(p.as_ref()).map_or_else(Vec::new, |(h, _)| eml[h].to_vec())
+        }
+        Some(Section::Text(p)) => {
+            message(p.as_ref()).map_or_else(Vec::new, |(_, t)| eml[t].to_vec())
+        }
+        Some(Section::HeaderFields(p, names)) => message(p.as_ref())
+            .map_or_else(Vec::new, |(h, _)| {
+                header_fields(&eml[h], names.as_ref(), true)
+            }),
+        Some(Section::HeaderFieldsNot(p, names)) => message(p.as_ref())
+            .map_or_else(Vec::new, |(h, _)| {
+                header_fields(&eml[h], names.as_ref(), false)
+            }),
     }
 }
 
@@ -298,12 +316,27 @@ fn section_label(section: Option<&Section<'_>>) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let number = |p: &Part| {
+        p.0.as_ref()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    let prefix = |p: &Option<Part>| {
+        p.as_ref()
+            .map(|p| format!("{}.", number(p)))
+            .unwrap_or_default()
+    };
     match section {
         None => String::new(),
-        Some(Section::Header(_)) => "HEADER".into(),
-        Some(Section::Text(_)) => "TEXT".into(),
-        Some(Section::HeaderFields(_, n)) => format!("HEADER.FIELDS ({})", names(n)),
-        Some(Section::HeaderFieldsNot(_, n)) => format!("HEADER.FIELDS.NOT ({})", names(n)),
-        Some(_) => "?".into(),
+        Some(Section::Part(p)) => number(p),
+        Some(Section::Mime(p)) => format!("{}.MIME", number(p)),
+        Some(Section::Header(p)) => format!("{}HEADER", prefix(p)),
+        Some(Section::Text(p)) => format!("{}TEXT", prefix(p)),
+        Some(Section::HeaderFields(p, n)) => format!("{}HEADER.FIELDS ({})", prefix(p), names(n)),
+        Some(Section::HeaderFieldsNot(p, n)) => {
+            format!("{}HEADER.FIELDS.NOT ({})", prefix(p), names(n))
+        }
     }
 }

@@ -37,6 +37,7 @@ mod folders;
 mod search;
 mod selected;
 mod server;
+mod structure;
 mod words;
 
 use std::collections::BTreeSet;

@@ -156,15 +156,25 @@ fn rfc9051_fetch_items_and_sections() {
             ),
             (
                 "f6 FETCH 1 BODYSTRUCTURE\r\n",
-                "f6 NO [CANNOT] FETCH BODYSTRUCTURE is not supported by this server.\r\n",
+                "* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 1))\r\n\
+                 f6 OK Fetch completed.\r\n",
             ),
             (
-                "f7 FETCH 1 (BODY.PEEK[1])\r\n",
-                "f7 NO [CANNOT] FETCH of body parts by number is not supported by this server.\r\n",
+                "f7 FETCH 1 (BODY.PEEK[1] BODY.PEEK[1.MIME] BODY.PEEK[2])\r\n",
+                &format!(
+                    "* 1 FETCH (BODY[1] {{12}}\r\nHello Bob.\r\n BODY[1.MIME] {{{}}}\r\n{header} BODY[2] {{0}}\r\n)\r\n\
+                     f7 OK Fetch completed.\r\n",
+                    header.len()
+                ),
             ),
             (
-                "f8 FETCH 1 FULL\r\n",
-                "f8 NO [CANNOT] FETCH BODY is not supported by this server.\r\n",
+                "f8 FETCH 2 BODY\r\n",
+                "* 2 FETCH (BODY (\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 9 1))\r\n\
+                 f8 OK Fetch completed.\r\n",
+            ),
+            (
+                "f9 FETCH 1 BINARY.PEEK[1]\r\n",
+                "f9 NO [CANNOT] FETCH BINARY is not supported by this server.\r\n",
             ),
             // The grammar wants at least one item; imap-codec reads none.
             (
