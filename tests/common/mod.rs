@@ -16,6 +16,13 @@ pub fn shipped(name: &str) -> Scenario {
     mailhop::scenario::load_file(std::path::Path::new(&path)).unwrap_or_else(|err| panic!("{err}"))
 }
 
+/// The Python interpreter the peer tests run: the one `.ci/run` installs
+/// (Debian's `python3` package), or `MAILHOP_PYTHON` to use another. Its
+/// standard library (imaplib, poplib, ssl) is the outside client.
+pub fn python() -> String {
+    std::env::var("MAILHOP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into())
+}
+
 /// A small world: Alice's submission server with a mailbox for her, and
 /// Bob's mail server without TLS, found through MX.
 pub const SMALL_WORLD: &str = r#"{
