@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod outside;
+
 use mailhop::scenario::Scenario;
 use mailhop::sim::link::LinkEnd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,6 +23,17 @@ pub fn shipped(name: &str) -> Scenario {
 /// standard library (imaplib, poplib, ssl) is the outside client.
 pub fn python() -> String {
     std::env::var("MAILHOP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into())
+}
+
+/// Moves a scenario's start (and so its certificates' validity) to the
+/// wall clock's today, for outside clients that check certificates against
+/// the wall clock (lettre, rustls, Python's ssl).
+pub fn starting_today(scenario: &mut Scenario) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    scenario.start = mailhop::clock::format_calendar(now).replace(' ', "T") + "Z";
 }
 
 /// A small world: Alice's submission server with a mailbox for her, and
