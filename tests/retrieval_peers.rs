@@ -1,10 +1,13 @@
 //! Outside mail clients read Bob's message from the world's own mailbox
 //! server, the way bob-laptop does at the end of six-hops, and must get the
-//! copy the server holds octet for octet: Python's imaplib on port 143 and
-//! poplib on port 110, from another process over a real loopback socket
-//! relayed into the world (`common::outside`), each upgrading with
-//! STARTTLS/STLS and checking the server's certificate against the
-//! scenario's CA.
+//! copy the server holds octet for octet:
+//!
+//! - Python's imaplib on port 143 and poplib on port 110, from another
+//!   process over a real loopback socket relayed into the world
+//!   (`common::outside`), each upgrading with STARTTLS/STLS and checking
+//!   the server's certificate against the scenario's CA;
+//! - async-imap (imap-proto's parser, not ours) on port 993 over an
+//!   in-memory stream, implicit TLS by tokio-rustls trusting the same CA.
 //!
 //! If the servers spoke anything but real IMAP and POP3 over real TLS,
 //! these clients would stop. The trace must record their sessions like any
@@ -16,12 +19,16 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::sync::Arc;
 
 use common::{outside, python, shipped, starting_today};
+use futures_util::TryStreamExt;
 use mailhop::clock::SimTime;
 use mailhop::scenario::Scenario;
 use mailhop::sim::{self, Options, world::World};
 use mailhop::trace::{Dir, Event, Observed, Trace};
+use rustls::pki_types::ServerName;
 use tokio::time::sleep_until;
 
 const SERVER: &str = "mx.friend.test";
@@ -303,4 +310,101 @@ fn python_poplib_reads_and_deletes_bobs_message_after_stls() {
     assert!(saw_tls(&run.trace, &conn));
     assert!(run.trace.events.iter().any(|r| matches!(&r.event,
         Event::Expunged(e) if e.conn == conn && e.by == "DELE" && e.mailbox == BOB)));
+}
+
+/// A rustls client that trusts only the scenario's CA, as bob-laptop would
+/// if the CA were in its operating system's store.
+fn trusting(world: &World) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(world.pki.ca_der().clone()).expect("the CA");
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// async-imap on 993: TLS first, then login, SELECT and UID FETCH.
+async fn async_imap_fetch(world: &Rc<World>) -> Result<Vec<(u32, Vec<u8>)>, String> {
+    let stream = sim::bridge(world, DEVICE, SERVER, 993).await?;
+    let name = ServerName::try_from(SERVER).expect("a host name");
+    let tls = trusting(world)
+        .connect(name, stream)
+        .await
+        .map_err(|e| format!("TLS: {e}"))?;
+    let mut client = async_imap::Client::new(tls);
+    client
+        .read_response()
+        .await
+        .map_err(|e| format!("greeting: {e}"))?
+        .ok_or("no greeting")?;
+    let mut session = client
+        .login(BOB, PASSWORD)
+        .await
+        .map_err(|(e, _)| format!("login: {e}"))?;
+    let mailbox = session
+        .select("INBOX")
+        .await
+        .map_err(|e| format!("select: {e}"))?;
+    if mailbox.exists != 1 {
+        return Err(format!("INBOX as selected: {mailbox:?}"));
+    }
+    let fetches: Vec<_> = session
+        .uid_fetch("1:*", "(UID BODY[])")
+        .await
+        .map_err(|e| format!("fetch: {e}"))?
+        .try_collect()
+        .await
+        .map_err(|e| format!("fetch response: {e}"))?;
+    let messages = fetches
+        .iter()
+        .map(|f| (f.uid.unwrap_or(0), f.body().unwrap_or_default().to_vec()))
+        .collect();
+    session.logout().await.map_err(|e| format!("logout: {e}"))?;
+    Ok(messages)
+}
+
+#[test]
+fn async_imap_reads_bobs_message_over_implicit_tls() {
+    let (trace, (before, fetched, after)) =
+        sim::drive(&six_hops_today(), &Options::default(), |w| async move {
+            sleep_until(w.clock.instant(SimTime(LATER_MS))).await;
+            let before = inbox(&w);
+            let fetched = async_imap_fetch(&w).await;
+            (before, fetched, inbox(&w))
+        })
+        .expect("six-hops runs");
+    let fetched = fetched.expect("async-imap's session");
+    assert_eq!(before.len(), 1);
+    assert_lunch(&before[0]);
+    assert_eq!(
+        fetched,
+        [(1, before[0].clone())],
+        "octet for octet what Bob's server holds"
+    );
+    assert_eq!(after, before, "six-hops' own download already set \\Seen");
+
+    let conn = outside_conn(&trace, 993);
+    let (lines, logins) = session(&trace, &conn);
+    assert!(
+        lines.iter().all(|(_, _, tls)| *tls),
+        "on 993 every line is inside TLS: {lines:#?}"
+    );
+    assert!(has_line(
+        &lines,
+        Dir::ClientToServer,
+        " SELECT \"INBOX\"",
+        true
+    ));
+    assert!(has_line(
+        &lines,
+        Dir::ClientToServer,
+        " UID FETCH 1:* (UID BODY[])",
+        true
+    ));
+    assert_eq!(logins, [("IMAP LOGIN".to_string(), true, true)]);
+    assert!(saw_tls(&trace, &conn));
 }
