@@ -5,6 +5,11 @@
 //! marks it read, saves a copy in Sent and moves another to Junk; then the
 //! test reads the store. If the engine spoke anything but real IMAP,
 //! imaplib would stop with the answer it did not expect.
+//!
+//! Needs Python 3 (`common::python`); `.ci/run` installs it. Without it
+//! the test fails and says so.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -190,7 +195,7 @@ fn python_imaplib_reads_files_and_moves_over_a_loopback_socket() {
 
     let (output, log) = std::thread::scope(|scope| {
         let server = scope.spawn(|| serve(listener, &mut store));
-        let output = Command::new("python3")
+        let output = Command::new(common::python())
             .arg(script)
             .arg(port.to_string())
             .output();
@@ -198,7 +203,8 @@ fn python_imaplib_reads_files_and_moves_over_a_loopback_socket() {
             Ok(output) => output,
             Err(e) => panic!(
                 "this test runs Python's imaplib as an independent IMAP client and \
-                 needs python3 on PATH (apt-get install python3): {e}"
+                 needs {} (apt-get install python3, or set MAILHOP_PYTHON): {e}",
+                common::python()
             ),
         };
         (output, server.join().expect("the server thread"))

@@ -7,7 +7,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{SMALL_WORLD, scenario};
+use common::{SMALL_WORLD, scenario, starting_today};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
@@ -62,13 +62,8 @@ impl tokio::io::AsyncWrite for Stream {
 #[test]
 fn lettre_submits_with_starttls_and_auth() {
     let mut world = scenario(SMALL_WORLD);
-    // lettre checks certificates against the wall clock, so this one test
-    // places the simulation's start (and its certificates) at today.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    world.start = mailhop::clock::format_calendar(now).replace(' ', "T") + "Z";
+    // lettre checks certificates against the wall clock.
+    starting_today(&mut world);
 
     let (trace, result) = sim::drive(&world, &Options::default(), |w| async move {
         let stream = sim::bridge(&w, "alice-laptop", "mail.home.test", 587).await?;

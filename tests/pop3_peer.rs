@@ -6,9 +6,11 @@
 //! back octet for octet and the deletion must reach the store. If the
 //! engine spoke anything but real POP3, poplib would refuse it.
 //!
-//! Needs `python3` (the standard library has poplib); `.ci/run` installs
-//! it. Without it the test fails and says so: a peer test that skips
-//! proves nothing.
+//! Needs Python 3 (`common::python`; the standard library has poplib);
+//! `.ci/run` installs it. Without it the test fails and says so: a peer
+//! test that skips proves nothing.
+
+mod common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -97,7 +99,7 @@ fn serve(mut stream: TcpStream, store: &mut MailStore) -> Vec<Output> {
 /// Starts poplib's session in Python, or fails saying what is missing.
 fn start_poplib(port: u16) -> Child {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pop3_peer.py");
-    Command::new("python3")
+    Command::new(common::python())
         .arg(script)
         .args([&port.to_string(), USER, PASSWORD])
         .stdout(Stdio::piped())
@@ -105,8 +107,9 @@ fn start_poplib(port: u16) -> Child {
         .spawn()
         .unwrap_or_else(|err| {
             panic!(
-                "cannot run python3 ({err}): this test runs Python's poplib against the POP3 \
-                 engine; install python3 (.ci/run does)"
+                "cannot run {} ({err}): this test runs Python's poplib against the POP3 \
+                 engine; install python3 (.ci/run does) or set MAILHOP_PYTHON",
+                common::python()
             )
         })
 }

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod outside;
+
 use mailhop::scenario::Scenario;
 use mailhop::sim::link::LinkEnd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,6 +16,24 @@ pub fn scenario(json: &str) -> Scenario {
 pub fn shipped(name: &str) -> Scenario {
     let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
     mailhop::scenario::load_file(std::path::Path::new(&path)).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// The Python interpreter the peer tests run: the one `.ci/run` installs
+/// (Debian's `python3` package), or `MAILHOP_PYTHON` to use another. Its
+/// standard library (imaplib, poplib, ssl) is the outside client.
+pub fn python() -> String {
+    std::env::var("MAILHOP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into())
+}
+
+/// Moves a scenario's start (and so its certificates' validity) to the
+/// wall clock's today, for outside clients that check certificates against
+/// the wall clock (lettre, rustls, Python's ssl).
+pub fn starting_today(scenario: &mut Scenario) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    scenario.start = mailhop::clock::format_calendar(now).replace(' ', "T") + "Z";
 }
 
 /// A small world: Alice's submission server with a mailbox for her, and
