@@ -601,11 +601,11 @@ impl Mailstore for Boxes<'_> {
     }
 
     fn set_flags(&mut self, user: &str, folder: &str, uid: u32, flags: BTreeSet<String>) {
-        let message = self
-            .folder_mut(user, folder)
-            .and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid));
-        if let Some(m) = message {
-            m.flags = flags;
+        // Messages are in UID order: a session flagging thousands stays linear.
+        if let Some(f) = self.folder_mut(user, folder)
+            && let Ok(at) = f.messages.binary_search_by_key(&uid, |m| m.uid)
+        {
+            f.messages[at].flags = flags;
         }
     }
 
