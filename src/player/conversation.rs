@@ -171,6 +171,7 @@ pub(super) fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView
             .filter(|first| *first != hop.hop),
         sender: hop.sender.clone(),
         recipients: hop.recipients.clone(),
+        mailbox: hop.mailbox.clone(),
         conversation: views.conversation,
         wire: views.wire,
         stored: stored_view(index, record, hop),

@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::exposure::describe;
 use crate::narrate::{Narration, Words, narrate, narrate_stored_here};
 use crate::scenario::{Action, Role, Scenario, Text};
-use crate::trace::{Channel, Connect, Event, Hop, Place, Record, Stored, Trace};
+use crate::trace::{Channel, Connect, Event, Hop, Place, Record, Spot, Stored, Trace};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -123,6 +123,11 @@ pub struct HopView {
     pub reused_from: Option<u32>,
     pub sender: String,
     pub recipients: Vec<String>,
+    /// For a hop by IMAP or POP3: the mailbox copy it read (a download:
+    /// the hop goes from the server to the mail client) or wrote (an
+    /// APPEND, `appended`: from the client to the server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<Spot>,
     pub conversation: Vec<LineView>,
     pub wire: Vec<WireView>,
     pub stored: Option<StoredView>,
