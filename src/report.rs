@@ -140,9 +140,10 @@ fn end_row(out: &mut String, start: usize) {
     out.push('\n');
 }
 
-/// Per message: the machines that held a readable copy and what an
-/// observer read on the wire, hops and content that was not accepted alike;
-/// then content no message of the run can be tied to, and passwords.
+/// Per message: the servers that held a readable copy, the recipient's
+/// devices that did (counted apart), and what an observer read on the wire,
+/// hops and content that was not accepted alike; then content no message of
+/// the run can be tied to, and passwords.
 fn who_could_read(out: &mut String, ledger: &Ledger) {
     let link = |conn: &str, from: &str, to: &str| format!("{conn}, {from} -> {to}");
     // Grouped once by message: a run can hold tens of thousands of them.
@@ -168,21 +169,26 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
     let read_unaccepted =
         |message: Option<&str>| unaccepted.get(&message).cloned().unwrap_or_default();
     for message in ledger.messages() {
-        let readers: Vec<String> = at_rest
+        // Servers first, then the recipient's own devices, counted apart:
+        // a server's operator is someone else, a device is the reader's.
+        let (devices, servers): (Vec<&AtRest>, Vec<&AtRest>) = at_rest
             .get(message)
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
-            .map(|r| format!("{} ({})", r.node, r.places.join(", ")))
-            .collect();
-        let _ = writeln!(
-            out,
-            "\nWho could read {message} at rest ({} machine{}):",
-            readers.len(),
-            if readers.len() == 1 { "" } else { "s" }
-        );
-        for reader in &readers {
-            let _ = writeln!(out, "  - {reader}");
+            .partition(|r| r.device);
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut count = format!("{} server{}", servers.len(), plural(servers.len()));
+        if !devices.is_empty() {
+            count += &format!(
+                ", and {} device{} of the recipient",
+                devices.len(),
+                plural(devices.len())
+            );
+        }
+        let _ = writeln!(out, "\nWho could read {message} at rest ({count}):");
+        for r in servers.iter().chain(&devices) {
+            let _ = writeln!(out, "  - {} ({})", r.node, r.places.join(", "));
         }
         let hops = hops.get(message).map(Vec::as_slice).unwrap_or_default();
         let on_wire: Vec<String> = hops

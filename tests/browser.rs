@@ -274,7 +274,8 @@ async fn the_player_works_in_a_real_browser() {
                'onWire', 'atRest', 'notAccepted', 'passwords', 'colLink', 'colEnv', 'colHeaders', 'colBody', 'colConn',
                'colPassword', 'colMachine', 'colMsg', 'colSince', 'problemsWatch', 'problemsHint', 'tlsRec', 'tlsRec1',
                'storedAt', 'lastCopy', 'opCan', 'opCannot', 'added', 'addedHere', 'right', 'aPlain', 'aTls', 'aAuth',
-               'aAccept', 'aRefuse', 'aLater', 'aDeliver', 'aNotify', 'aRetry'];
+               'aAccept', 'aRefuse', 'aLater', 'aDeliver', 'aNotify', 'aRetry', 'jD', 'jD1', 'ownCopy', 'ownCopyN', 'opOwn',
+               'noRefusal', 'noRefusalRead', 'mailboxes', 'mbCount', 'mbCount1', 'devFrom', 'devFromNoUid'];
              return fetch('/assets/player.js').then(r => r.text()).then(js => {
                const used = [...js.matchAll(/\\b(?:tr|raw)\\('(\\w+)'/g)].map(m => m[1]).concat(dynamic);
                const en = Object.keys(S.en), pt = Object.keys(S.pt);
@@ -359,24 +360,47 @@ async fn the_player_works_in_a_real_browser() {
     screenshot(&c, "six-hops-whatif.png").await;
 
     // The journey at a glance: on the last step, every machine that held a
-    // readable copy stays marked, and the counts match the caption's five.
-    c.goto(&format!("{base}/s/six-hops#step=7")).await.unwrap();
-    wait_text(
+    // readable copy stays marked, and the counts match the caption's five
+    // servers, with Bob's own laptop counted apart.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=8"))
+        .await
+        .unwrap();
+    let counts = wait_text(
         &c,
         "[data-testid=journey-counts]",
-        "5 machines held a readable copy",
+        "5 servers held a readable copy",
     )
     .await;
+    assert!(
+        counts.contains("1 device of the recipient has one too"),
+        "{counts}"
+    );
     let held = c
         .find_all(Locator::Css("[data-testid=node][data-held=true]"))
         .await
         .unwrap();
-    assert_eq!(held.len(), 5);
+    assert_eq!(held.len(), 6, "five servers and the laptop");
+    assert_eq!(
+        attr(&c, "[data-testid=node][data-node='bob-laptop']", "data-own")
+            .await
+            .as_deref(),
+        Some("true"),
+        "the laptop's copy is the recipient's own"
+    );
+    assert_eq!(
+        attr(
+            &c,
+            "[data-testid=node][data-node='bob-laptop']",
+            "data-readable"
+        )
+        .await,
+        None
+    );
     let edges = c
         .find_all(Locator::Css("[data-testid=journey-edge]"))
         .await
         .unwrap();
-    assert_eq!(edges.len(), 5, "every hop, in its channel's colour");
+    assert_eq!(edges.len(), 6, "every hop, in its channel's colour");
     screenshot(&c, "six-hops-journey.png").await;
     // Off by default on a hop step, on at the student's word.
     c.goto(&format!("{base}/s/six-hops?lang=en#step=4"))
@@ -639,6 +663,10 @@ async fn the_player_works_in_a_real_browser() {
         "envelope",
         "STARTTLS",
         "DSN",
+        "IMAP",
+        "POP3",
+        "UID",
+        "UIDVALIDITY",
     ] {
         assert!(
             names.iter().any(|n| n == term),
@@ -694,6 +722,83 @@ async fn the_player_works_in_a_real_browser() {
     wait_text(&c, "[data-testid=message]", "Return-Path: <>").await;
     wait_text(&c, "[data-testid=caption]", "Return-Path").await;
     screenshot(&c, "bounces-notification.png").await;
+
+    // Hop 6, the download by IMAP: its conversation is IMAP's, and the
+    // mailbox panel shows Bob's INBOX after the session, UID 1 now \Seen,
+    // with the laptop's copy beside it.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=7"))
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=edge]",
+        "data-channel",
+        "tls-authenticated",
+    )
+    .await;
+    wait_text(&c, "[data-testid=hop-channel]", "TLS").await;
+    let conversation = wait_text(&c, "[data-testid=conversation]", "LOGIN bob@friend.test").await;
+    for line in [
+        "a2 STARTTLS",
+        "UID FETCH 1",
+        "UID STORE 1 +FLAGS.SILENT (\\Seen)",
+        "LOGOUT",
+    ] {
+        assert!(conversation.contains(line), "{line} in {conversation}");
+    }
+    let inbox = "[data-testid=mailbox][data-mailbox='bob@friend.test'] [data-testid=mailbox-folder][data-folder=INBOX]";
+    let uid1 = format!("{inbox} [data-testid=mailbox-message][data-uid='1']");
+    wait_attr(&c, &uid1, "data-flags", "\\Seen").await;
+    assert_eq!(
+        attr(&c, &uid1, "data-change").await.as_deref(),
+        Some("flags")
+    );
+    assert_eq!(attr(&c, &uid1, "data-message").await.as_deref(), Some("m1"));
+    wait_text(&c, "[data-testid=mailboxes]", "UIDVALIDITY").await;
+    assert_eq!(
+        attr(
+            &c,
+            "[data-testid=device][data-node='bob-laptop'] [data-testid=device-copy]",
+            "data-change"
+        )
+        .await
+        .as_deref(),
+        Some("new")
+    );
+    c.execute(
+        "document.querySelector('[data-testid=mailboxes]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "six-hops-mailbox.png").await;
+    // The step before, hop 5: just delivered, unread; the laptop has nothing.
+    click(&c, "[data-testid=btn-prev]").await;
+    wait_attr(&c, &uid1, "data-change", "new").await;
+    assert_eq!(attr(&c, &uid1, "data-flags").await.as_deref(), Some(""));
+    assert!(
+        c.find_all(Locator::Css("[data-testid=device]"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The end changes nothing: the state stays, with nothing marked.
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=8"))
+        .await
+        .unwrap();
+    wait_attr(&c, &uid1, "data-flags", "\\Seen").await;
+    assert_eq!(attr(&c, &uid1, "data-change").await, None);
+    wait_text(&c, "[data-testid=mailboxes]", "Caixas postais").await;
+    // Before anything reached a mailbox, the panel says so.
+    c.goto(&format!("{base}/s/six-hops?lang=en#step=2"))
+        .await
+        .unwrap();
+    wait_text(
+        &c,
+        "[data-testid=mailboxes]",
+        "No mailbox holds a message yet",
+    )
+    .await;
 
     // Portuguese captions.
     c.goto(&format!("{base}/s/six-hops?lang=pt#step=4"))
@@ -766,9 +871,10 @@ async fn the_player_works_in_a_real_browser() {
         for (page, step, channel) in [
             ("six-hops", 6, "tls"),
             ("six-hops", 5, "plaintext"),
+            ("six-hops", 7, "tls-authenticated"),
             ("bounces", 3, ""),
             ("mx-fallback", 3, "tls"),
-            ("six-hops", 7, "journey"),
+            ("six-hops", 8, "journey"),
         ] {
             for lang in ["en", "pt"] {
                 c.goto(&format!("{base}/s/{page}?lang={lang}&w={w}#step={step}"))
@@ -777,8 +883,8 @@ async fn the_player_works_in_a_real_browser() {
                 if channel.is_empty() {
                     wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
                 } else if channel == "journey" {
-                    let last = "[data-testid=journey-edge][data-hop='5']";
-                    wait_attr(&c, last, "data-channel", "tls").await;
+                    let last = "[data-testid=journey-edge][data-hop='6']";
+                    wait_attr(&c, last, "data-channel", "tls-authenticated").await;
                 } else {
                     wait_attr(&c, "[data-testid=edge]", "data-channel", channel).await;
                 }
@@ -798,8 +904,19 @@ async fn the_player_works_in_a_real_browser() {
     c.set_window_size(1280, 720).await.unwrap();
     assert!(problems.is_empty(), "{problems:#?}");
 
-    // Phone width still shows the player.
+    // Phone width still shows the player, and the mailbox panel fits.
     c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/s/six-hops?lang=pt#step=7"))
+        .await
+        .unwrap();
+    wait_attr(&c, &uid1, "data-change", "flags").await;
+    c.execute(
+        "document.querySelector('[data-testid=mailboxes]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "six-hops-mailbox-phone.png").await;
     c.goto(&format!("{base}/s/direct-mx#step=2")).await.unwrap();
     wait_attr(
         &c,

@@ -92,12 +92,12 @@ fn run_refuses_an_invalid_scenario_with_exit_code_2() {
 }
 
 #[test]
-fn run_prints_every_hop_and_the_six_readable_copies() {
+fn run_prints_every_hop_and_the_readable_copies_servers_and_device_apart() {
     let out = mailhop(&["run", "scenarios/six-hops.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(
-        table.contains("Who could read m1 at rest (6 machines)"),
+        table.contains("Who could read m1 at rest (5 servers, and 1 device of the recipient)"),
         "{table}"
     );
     assert!(

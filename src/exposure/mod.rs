@@ -8,7 +8,10 @@
 //!   active attacker could have stood in for the server, so such a hop is
 //!   marked apart from one whose server was authenticated;
 //! - the **operator of a node** where a copy sat on disk (queue or mailbox):
-//!   reads it unless the message itself is encrypted end to end.
+//!   reads it unless the message itself is encrypted end to end. A copy a
+//!   mail client downloaded sits on the recipient's own **device**: listed
+//!   too (it is a readable copy at rest), but apart from the servers, whose
+//!   operators are other people.
 //!
 //! Bytes cross a link whether or not the server ends up accepting them, so
 //! the ledger also lists message content that crossed without becoming a
@@ -50,6 +53,9 @@ pub struct AtRest {
     pub places: Vec<String>,
     /// Whether the node's operator could read it.
     pub readable: bool,
+    /// The node is a mail client's device and the copy one its user
+    /// downloaded from their mailbox: the recipient's own, not a server's.
+    pub device: bool,
 }
 
 /// A password sent with AUTH outside TLS: the observer of the link read it.
@@ -206,12 +212,14 @@ impl Ledger {
                         ..
                     } = &**stored;
                     let where_ = describe(place);
+                    let on_device = matches!(place, Place::Device { .. });
                     let key = (node.clone(), message.clone());
                     match rest.get(&key) {
                         Some(&i) => {
                             let entry = &mut ledger.at_rest[i];
                             entry.places.push(where_);
                             entry.readable |= *readable;
+                            entry.device |= on_device;
                         }
                         None => {
                             rest.insert(key, ledger.at_rest.len());
@@ -221,6 +229,7 @@ impl Ledger {
                                 since: record.t,
                                 places: vec![where_],
                                 readable: *readable,
+                                device: on_device,
                             });
                         }
                     }
@@ -233,7 +242,7 @@ impl Ledger {
     }
 
     /// The nodes whose operator could read `message`, in the order the
-    /// message reached them.
+    /// message reached them: servers and the recipient's devices alike.
     pub fn readable_by(&self, message: &str) -> Vec<&str> {
         self.at_rest
             .iter()

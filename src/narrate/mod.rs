@@ -522,17 +522,22 @@ pub fn reason_pt(reason: &str) -> String {
 }
 
 /// A session that carried no accepted message: who talked to whom, and the
-/// reply that said no (quoted as the server said it), if any.
-pub fn narrate_session(from: &str, to: &str, refusal: Option<&str>) -> Narration {
-    let code = refusal.and_then(|reply| reply.get(..3)).map(str::to_string);
+/// reply that said no, if any, with its code: an SMTP code (`550`, `451`),
+/// or the word an IMAP or POP3 server says no with (`NO`, `BAD`, `-ERR`).
+/// The reply is quoted as the server said it.
+pub fn narrate_session(from: &str, to: &str, refusal: Option<(&str, &str)>) -> Narration {
     let (en, pt) = match refusal {
-        Some(reply) if reply.starts_with('5') => (
+        Some((code, reply)) if code.starts_with('5') => (
             format!("{to} refuses what {from} offers: {reply}"),
             format!("{to} recusa o que {from} oferece: {reply}"),
         ),
-        Some(reply) => (
+        Some((code, reply)) if code.starts_with('4') => (
             format!("{to} tells {from} to try again later: {reply}"),
             format!("{to} pede a {from} que tente de novo mais tarde: {reply}"),
+        ),
+        Some((_, reply)) => (
+            format!("{to} says no to {from}: {reply}"),
+            format!("{to} diz não a {from}: {reply}"),
         ),
         None => (
             format!("{from} talks to {to}, and no message changes hands"),
@@ -541,7 +546,7 @@ pub fn narrate_session(from: &str, to: &str, refusal: Option<&str>) -> Narration
     };
     Narration {
         peer: Some(to.to_string()),
-        code,
+        code: refusal.map(|(code, _)| code.to_string()),
         ..Narration::at(from, en, pt)
     }
 }

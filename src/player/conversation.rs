@@ -171,6 +171,7 @@ pub(super) fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView
             .filter(|first| *first != hop.hop),
         sender: hop.sender.clone(),
         recipients: hop.recipients.clone(),
+        mailbox: hop.mailbox.clone(),
         conversation: views.conversation,
         wire: views.wire,
         stored: stored_view(index, record, hop),
@@ -178,38 +179,37 @@ pub(super) fn hop_view(index: &Index<'_>, record: &Record, hop: &Hop) -> HopView
 }
 
 /// A connection that carried no accepted message: its whole conversation,
-/// and the first reply that said no (what decided it: a refused RCPT comes
-/// before the DATA it leaves without recipients).
+/// the protocol it spoke, and the first reply that said no (what decided
+/// it: a refused RCPT comes before the DATA it leaves without recipients).
 pub(super) fn session_view(index: &Index<'_>, connect: &Connect) -> SessionView {
     let on_conn = index.on_conn(&connect.conn);
     let views = conn_views(on_conn, &connect.conn, 0, on_conn.len());
-    let refusal = views
-        .conversation
-        .iter()
-        .filter(|l| l.dir == "s")
-        .map(|l| l.text.as_str())
-        .find(|text| {
-            let b = text.as_bytes();
-            b.len() >= 3 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit)
-        })
-        .map(str::to_string);
+    let protocol = protocol_of(&views.conversation);
+    let refusal = refusal(protocol, &views.conversation);
     let channel = match views.tls {
         Some(h) if h.server_authenticated => Channel::TlsAuthenticated,
         Some(_) => Channel::Tls,
         None => Channel::Plaintext,
     };
-    let told = narrate_session(&connect.client, &connect.server, refusal.as_deref());
+    let told = narrate_session(
+        &connect.client,
+        &connect.server,
+        refusal
+            .as_ref()
+            .map(|(code, line)| (code.as_str(), line.as_str())),
+    );
     SessionView {
         conn: connect.conn.clone(),
         from: connect.client.clone(),
         to: connect.server.clone(),
         port: connect.port,
+        protocol: protocol.map(Protocol::name),
         channel,
         channel_text: channel_text(channel).into(),
         text: told.en,
         text_pt: told.pt,
         code: told.code,
-        refusal,
+        refusal: refusal.map(|(_, line)| line),
         tls_version: views.tls.map(|h| h.version.clone()),
         cipher: views.tls.map(|h| h.cipher.clone()),
         tls_reason: views.tls.map(|h| h.reason.clone()),
@@ -217,6 +217,109 @@ pub(super) fn session_view(index: &Index<'_>, connect: &Connect) -> SessionView 
         tls_resumed: views.tls.is_some_and(|h| h.resumed),
         conversation: views.conversation,
         wire: views.wire,
+    }
+}
+
+/// The protocols a session may speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Smtp,
+    Imap,
+    Pop3,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Imap => "IMAP",
+            Protocol::Pop3 => "POP3",
+        }
+    }
+}
+
+/// The protocol of a conversation, told by the server's first line, as a
+/// client tells it: SMTP greets with a code (`220`, or `421`/`554` when it
+/// will not talk), IMAP with an untagged `* OK`, `* PREAUTH` or `* BYE`,
+/// POP3 with `+OK` (or `-ERR`). `None` when the server said nothing.
+fn protocol_of(conversation: &[LineView]) -> Option<Protocol> {
+    let first = conversation.iter().find(|l| l.dir == "s")?.text.as_str();
+    if first.starts_with("* ") {
+        Some(Protocol::Imap)
+    } else if first.starts_with("+OK") || first.starts_with("-ERR") {
+        Some(Protocol::Pop3)
+    } else {
+        Some(Protocol::Smtp)
+    }
+}
+
+/// The first server line that said no, with the code a view names it by:
+/// - SMTP: a reply of class 4 or 5 (`550`, `451`);
+/// - IMAP: a tagged `NO` or `BAD` (the tag is whatever the client chose),
+///   or an untagged `* BAD` (a command the server could not read); an
+///   untagged `* NO` is a warning and `* BYE` the goodbye of any LOGOUT;
+/// - POP3: `-ERR`, except inside a multi-line answer (a message RETR or TOP
+///   sends, a LIST, UIDL or CAPA), whose lines are data until the line `.`.
+fn refusal(protocol: Option<Protocol>, conversation: &[LineView]) -> Option<(String, String)> {
+    let mut last_command = "";
+    let mut in_data = false;
+    for line in conversation {
+        let text = line.text.as_str();
+        if line.dir == "c" {
+            last_command = text;
+            continue;
+        }
+        let code = match protocol? {
+            Protocol::Smtp => smtp_refusal(text),
+            Protocol::Imap => imap_refusal(text),
+            Protocol::Pop3 => {
+                if in_data {
+                    in_data = text != ".";
+                    continue;
+                }
+                if text.starts_with("+OK") {
+                    in_data = pop3_multiline(last_command);
+                }
+                text.starts_with("-ERR").then_some("-ERR")
+            }
+        };
+        if let Some(code) = code {
+            return Some((code.to_string(), text.to_string()));
+        }
+    }
+    None
+}
+
+/// The code of an SMTP reply of class 4 or 5.
+fn smtp_refusal(text: &str) -> Option<&str> {
+    let code = text.get(..3)?;
+    let b = code.as_bytes();
+    (matches!(b[0], b'4' | b'5') && b[1..].iter().all(u8::is_ascii_digit)).then_some(code)
+}
+
+fn imap_refusal(text: &str) -> Option<&'static str> {
+    let mut words = text.split(' ');
+    let tag = words.next()?;
+    let status = words.next()?.to_ascii_uppercase();
+    match (tag, status.as_str()) {
+        ("+", _) => None,
+        ("*", "BAD") => Some("BAD"),
+        ("*", _) => None,
+        (_, "NO") => Some("NO"),
+        (_, "BAD") => Some("BAD"),
+        _ => None,
+    }
+}
+
+/// Whether a POP3 command's `+OK` is followed by lines ending with `.`.
+fn pop3_multiline(command: &str) -> bool {
+    let mut words = command.split_ascii_whitespace();
+    let verb = words.next().unwrap_or("").to_ascii_uppercase();
+    let argument = words.next().is_some();
+    match verb.as_str() {
+        "RETR" | "TOP" | "CAPA" => true,
+        "LIST" | "UIDL" => !argument,
+        _ => false,
     }
 }
 
@@ -267,6 +370,7 @@ fn stored_view(index: &Index<'_>, record: &Record, hop: &Hop) -> Option<StoredVi
         readable,
         eml: eml.clone(),
         added_headers: added,
+        device: matches!(place, Place::Device { .. }),
         text: None,
         text_pt: None,
     })
@@ -284,4 +388,130 @@ pub(super) fn trace_fields(eml: &str) -> usize {
                 .any(|t| name.eq_ignore_ascii_case(t))
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A conversation from `(dir, text)` pairs.
+    fn conv(lines: &[(&'static str, &str)]) -> Vec<LineView> {
+        lines
+            .iter()
+            .map(|(dir, text)| LineView {
+                dir,
+                text: text.to_string(),
+                tls: false,
+            })
+            .collect()
+    }
+
+    /// The protocol and the refusal (code, line) of a conversation.
+    fn judged(lines: &[(&'static str, &str)]) -> (Option<&'static str>, Option<(String, String)>) {
+        let c = conv(lines);
+        let protocol = protocol_of(&c);
+        (protocol.map(Protocol::name), refusal(protocol, &c))
+    }
+
+    /// A conversation, the protocol it spoke and its refusal.
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        Option<&'static str>,
+        Option<(String, String)>,
+    );
+
+    fn said(code: &str, line: &str) -> Option<(String, String)> {
+        Some((code.to_string(), line.to_string()))
+    }
+
+    #[test]
+    fn each_protocol_says_no_in_its_own_words() {
+        let cases: &[Case] = &[
+            // SMTP: the first 4xx or 5xx reply.
+            (
+                &[
+                    ("s", "220 mx ESMTP"),
+                    ("c", "RCPT TO:<x@y>"),
+                    ("s", "550 5.1.1 no such user"),
+                    ("s", "221 bye"),
+                ],
+                Some("SMTP"),
+                said("550", "550 5.1.1 no such user"),
+            ),
+            (
+                &[("s", "220 mx ESMTP"), ("s", "221 bye")],
+                Some("SMTP"),
+                None,
+            ),
+            // IMAP: a tagged NO or BAD; untagged NO and BYE are not refusals.
+            (
+                &[
+                    ("s", "* OK ready"),
+                    ("c", "a1 LOGIN bob pw"),
+                    ("s", "* NO [ALERT] disk nearly full"),
+                    ("s", "a1 OK Logged in."),
+                    ("c", "a2 LOGOUT"),
+                    ("s", "* BYE Logging out"),
+                    ("s", "a2 OK Logout completed."),
+                ],
+                Some("IMAP"),
+                None,
+            ),
+            (
+                &[
+                    ("s", "* OK ready"),
+                    ("c", "a4 LOGIN bob wrong"),
+                    ("s", "a4 NO [AUTHENTICATIONFAILED] Authentication failed."),
+                ],
+                Some("IMAP"),
+                said("NO", "a4 NO [AUTHENTICATIONFAILED] Authentication failed."),
+            ),
+            (
+                &[
+                    ("s", "* OK ready"),
+                    ("c", "x9 FROB"),
+                    ("s", "x9 BAD Error in IMAP command FROB: Unknown command."),
+                ],
+                Some("IMAP"),
+                said("BAD", "x9 BAD Error in IMAP command FROB: Unknown command."),
+            ),
+            (
+                &[("s", "* OK ready"), ("s", "* BAD line too long")],
+                Some("IMAP"),
+                said("BAD", "* BAD line too long"),
+            ),
+            // POP3: -ERR, but not a line of a message RETR sends.
+            (
+                &[
+                    ("s", "+OK ready"),
+                    ("c", "RETR 1"),
+                    ("s", "+OK 40 octets"),
+                    ("s", "Subject: errors"),
+                    ("s", ""),
+                    ("s", "-ERR is how POP3 says no"),
+                    ("s", "."),
+                    ("c", "QUIT"),
+                    ("s", "+OK bye"),
+                ],
+                Some("POP3"),
+                None,
+            ),
+            (
+                &[
+                    ("s", "+OK ready"),
+                    ("c", "LIST 7"),
+                    ("s", "+OK 7 120"),
+                    ("c", "PASS x"),
+                    ("s", "-ERR [AUTH] authentication failed"),
+                ],
+                Some("POP3"),
+                said("-ERR", "-ERR [AUTH] authentication failed"),
+            ),
+            // Nothing said: no protocol, no refusal.
+            (&[], None, None),
+        ];
+        for (lines, protocol, refused) in cases {
+            assert_eq!(judged(lines), (*protocol, refused.clone()), "{lines:?}");
+        }
+    }
 }

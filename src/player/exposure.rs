@@ -80,6 +80,9 @@ pub struct NodeExposure {
     /// The step from which the page shows it: the step of the hop that
     /// brought the copy, or of the copy itself when no hop brought it.
     pub step: usize,
+    /// A mail client's device holding a copy its user downloaded: the
+    /// recipient's own, counted apart from the servers.
+    pub device: bool,
     pub envelope: bool,
     pub headers: bool,
     pub body: bool,
@@ -169,6 +172,7 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
                 message: a.message.clone(),
                 since_hop: hop_at(a.since),
                 step: rest_step(&a.node, &a.message),
+                device: a.device,
                 envelope: a.readable,
                 headers: a.readable,
                 body: a.readable,

@@ -11,22 +11,28 @@
 
 mod conversation;
 mod exposure;
+mod holders;
+mod mailboxes;
 pub mod whatif;
 
 pub use exposure::{
     ExposureView, LinkExposure, NodeExposure, PasswordExposure, UnacceptedExposure,
 };
+pub use mailboxes::{
+    DeviceCopy, DeviceView, FolderView, GoneView, MailState, MailboxView, MessageView,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use conversation::{Index, hop_view, session_view, trace_fields};
+use holders::Holders;
 
 use serde::Serialize;
 
 use crate::exposure::describe;
 use crate::narrate::{Narration, Words, narrate, narrate_stored_here};
 use crate::scenario::{Action, Role, Scenario, Text};
-use crate::trace::{Channel, Connect, Event, Hop, Place, Record, Stored, Trace};
+use crate::trace::{Channel, Connect, Event, Hop, Place, Record, Spot, Stored, Trace};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +89,11 @@ pub struct Step {
     /// For kind `stored`: the copy, openable like a hop's.
     pub stored: Option<StoredView>,
     pub holders: Vec<Holder>,
+    /// The mailboxes and the copies on devices after this step, when they
+    /// changed at this step; absent, they are as at the step before (and
+    /// before any step has them, there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailboxes: Option<MailState>,
     pub events: Vec<LogLine>,
     pub dns: Vec<DnsView>,
 }
@@ -112,6 +123,11 @@ pub struct HopView {
     pub reused_from: Option<u32>,
     pub sender: String,
     pub recipients: Vec<String>,
+    /// For a hop by IMAP or POP3: the mailbox copy it read (a download:
+    /// the hop goes from the server to the mail client) or wrote (an
+    /// APPEND, `appended`: from the client to the server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<Spot>,
     pub conversation: Vec<LineView>,
     pub wire: Vec<WireView>,
     pub stored: Option<StoredView>,
@@ -124,13 +140,17 @@ pub struct SessionView {
     pub from: String,
     pub to: String,
     pub port: u16,
+    /// `SMTP`, `IMAP` or `POP3`, as the server's greeting tells it; null
+    /// when the server said nothing.
+    pub protocol: Option<&'static str>,
     /// The channel when the session ended.
     pub channel: Channel,
     pub channel_text: Text,
     /// The session in one sentence.
     pub text: String,
     pub text_pt: String,
-    /// The code of the first reply that said no (`550`, `451`), if any.
+    /// The code of the first reply that said no, if any: SMTP's (`550`,
+    /// `451`), or the word of IMAP (`NO`, `BAD`) or POP3 (`-ERR`).
     pub code: Option<String>,
     /// That reply line, as the server said it.
     pub refusal: Option<String>,
@@ -178,6 +198,9 @@ pub struct StoredView {
     pub eml: String,
     /// The first this many header fields were added on this hop.
     pub added_headers: usize,
+    /// On a mail client's device: a copy its user downloaded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
     /// For a `stored` step: the copy in one sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -191,6 +214,9 @@ pub struct Holder {
     pub message: String,
     pub place: String,
     pub readable: bool,
+    /// On a mail client's device: a copy its user downloaded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
 
 /// One event told in the step log.
@@ -254,26 +280,48 @@ fn text(en: impl Into<String>, pt: impl Into<String>) -> Text {
     }
 }
 
-/// Which side of the picture a node is drawn on.
+/// Which side of the picture a node is drawn on. A mail client stands with
+/// the sender when the first thing it does in the script is to send (or a
+/// person types at it), and with the recipient when it first reads mail
+/// (`fetch`, `file`) or does nothing: a client that reads and then replies
+/// stays where the story found it. Retrieval hops therefore run from the
+/// recipient's mailbox server to the recipient's device, inside their lane.
 fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
     let node = &scenario.nodes[name];
-    let sends = scenario.script.iter().any(|s| match s.action() {
-        Some(Action::Send(send)) => send.from == name,
-        Some(Action::Type(typing)) => typing.by == name,
-        Some(Action::Fetch(_) | Action::File(_)) | None => false,
-    });
+    let first_act = scenario
+        .script
+        .iter()
+        .filter_map(|s| {
+            let sends = match s.action()? {
+                Action::Send(send) if send.from == name => true,
+                Action::Type(typing) if typing.by == name => true,
+                Action::Fetch(fetch) if fetch.by == name => false,
+                Action::File(file) if file.by == name => false,
+                _ => return None,
+            };
+            Some((s.at, sends))
+        })
+        .min_by_key(|(at, _)| *at);
+    let sends = first_act.is_some_and(|(_, sends)| sends);
     match node.role {
         Role::Mua if sends => "sender",
         Role::Mua => "recipient",
         Role::Msa => "sender",
         Role::Smarthost | Role::SpamFilter => "internet",
         Role::SecondaryMx | Role::Gateway | Role::Mda => "recipient",
+        // A server clients submit to is the sender's; one they only read
+        // mail from is the recipient's; one with accounts and neither, the
+        // sender's (a person logs in to send through it).
         Role::Mta => {
             let submitted_to = scenario
                 .nodes
                 .values()
                 .any(|n| n.submit.as_deref() == Some(name));
-            if submitted_to || !node.accounts.is_empty() {
+            let read_from = scenario
+                .nodes
+                .values()
+                .any(|n| n.fetch.as_ref().is_some_and(|f| f.server == name));
+            if submitted_to || (!read_from && !node.accounts.is_empty()) {
                 "sender"
             } else {
                 "recipient"
@@ -388,6 +436,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         session: None,
         stored: None,
         holders: Vec::new(),
+        mailboxes: None,
         events: log_lines(trace, 0, start_end),
         dns: Vec::new(),
     });
@@ -405,11 +454,24 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         let t = trace.events[pos].t;
         // What the step leaves behind: its own event and what follows at
         // the same moment (the copy a hop stored, a queue file removed).
-        let holders_until = trace.events[pos..next.max(pos + 1)]
-            .iter()
-            .take_while(|r| r.t <= t)
-            .last()
-            .map_or(seq_at(pos), |r| r.seq);
+        // The last download (or APPEND) of an IMAP or POP3 session leaves
+        // what the rest of its conversation did too, as the step shows that
+        // conversation to its end: the \Seen flag IMAP sets after fetching,
+        // the deletions POP3 carries out at QUIT.
+        let within = &trace.events[pos..next.max(pos + 1)];
+        let same_moment = within.iter().take_while(|r| r.t <= t).last();
+        let session_end = match anchor {
+            Anchor::Hop(_, hop) if hop.mailbox.is_some() => within.iter().find(|r| {
+                matches!(&r.event, Event::Closed { conn } | Event::Cut { conn, .. } if *conn == hop.conn)
+            }),
+            _ => None,
+        };
+        let holders_until = [same_moment, session_end]
+            .into_iter()
+            .flatten()
+            .map(|r| r.seq)
+            .max()
+            .unwrap_or(seq_at(pos));
         let (kind, title, caption, hop, session, stored) = match anchor {
             Anchor::Hop(record, hop) => (
                 "hop",
@@ -425,9 +487,13 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             Anchor::Session(connect) => {
                 sessions += 1;
                 let view = session_view(&index, connect);
-                let (en, pt) = match view.refusal.as_deref() {
-                    Some(reply) if reply.starts_with('5') => ("Refused", "Recusado"),
-                    Some(_) => ("Try again later", "Tente de novo mais tarde"),
+                let reading = matches!(view.protocol, Some("IMAP" | "POP3"));
+                let (en, pt) = match view.code.as_deref() {
+                    Some(code) if code.starts_with('4') => {
+                        ("Try again later", "Tente de novo mais tarde")
+                    }
+                    Some(_) => ("Refused", "Recusado"),
+                    None if reading => ("No message downloaded", "Nenhuma mensagem baixada"),
                     None => ("No message accepted", "Nenhuma mensagem aceita"),
                 };
                 (
@@ -467,12 +533,14 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
                         readable: stored.readable,
                         eml: stored.eml.clone(),
                         added_headers: trace_fields(&stored.eml),
+                        device: matches!(stored.place, Place::Device { .. }),
                         text: Some(told.en),
                         text_pt: Some(told.pt),
                     }),
                 )
             }
         };
+        let rest = held.after(holders_until);
         steps.push(Step {
             index: i + 1,
             kind,
@@ -482,12 +550,14 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             hop,
             session,
             stored,
-            holders: held.after(holders_until),
+            holders: rest.holders,
+            mailboxes: rest.mailboxes,
             events: log_lines(trace, previous, pos),
             dns: dns_lines(trace, previous, pos),
         });
     }
     let after_last = anchors.last().map_or(0, |(pos, _)| pos + 1);
+    let rest = held.after(last_seq);
     steps.push(Step {
         index: anchors.len() + 1,
         kind: "end",
@@ -497,7 +567,8 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         hop: None,
         session: None,
         stored: None,
-        holders: held.after(last_seq),
+        holders: rest.holders,
+        mailboxes: rest.mailboxes,
         events: log_lines(trace, after_last, len),
         dns: dns_lines(trace, after_last, len),
     });
@@ -658,69 +729,6 @@ fn downtime(trace: &Trace) -> Vec<Downtime> {
     list
 }
 
-/// Copies at rest, followed through the trace once: each step asks for the
-/// state after a later event than the step before.
-struct Holders<'a> {
-    events: std::slice::Iter<'a, Record>,
-    held: Vec<Holder>,
-    /// Place text of each queue file, by (node, queue id).
-    queue_files: BTreeMap<(&'a str, &'a str), String>,
-    /// The last event applied.
-    done: Option<u64>,
-}
-
-impl<'a> Holders<'a> {
-    fn new(trace: &'a Trace) -> Self {
-        Holders {
-            events: trace.events.iter(),
-            held: Vec::new(),
-            queue_files: BTreeMap::new(),
-            done: None,
-        }
-    }
-
-    /// The copies at rest after the event with sequence number `until`.
-    fn after(&mut self, until: u64) -> Vec<Holder> {
-        while self.done.is_none_or(|done| done < until) {
-            let Some(record) = self.events.next() else {
-                break;
-            };
-            self.done = Some(record.seq);
-            match &record.event {
-                Event::Stored(stored) => {
-                    let Stored {
-                        node,
-                        message,
-                        place,
-                        readable,
-                        ..
-                    } = &**stored;
-                    let place_text = describe(place);
-                    if let Place::Queue { queue_id } = place {
-                        self.queue_files
-                            .insert((node, queue_id), place_text.clone());
-                    }
-                    self.held.push(Holder {
-                        node: node.clone(),
-                        message: message.clone(),
-                        place: place_text,
-                        readable: *readable,
-                    });
-                }
-                Event::Removed(removed) => {
-                    let key = (removed.node.as_str(), removed.queue_id.as_str());
-                    if let Some(place) = self.queue_files.remove(&key) {
-                        self.held
-                            .retain(|h| !(h.node == removed.node && h.place == place));
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.held.clone()
-    }
-}
-
 /// Events worth a line in the step log, at positions `[from, to)` of the
 /// trace: every event told in words, except hops and the end of the run,
 /// which are steps of their own.
@@ -767,6 +775,9 @@ fn message_of(event: &Event) -> Option<&str> {
         Event::Dropped(e) => &e.message,
         Event::SubmissionFailed(e) => &e.message,
         Event::QueuedAtEnd(e) => &e.message,
+        Event::Expunged(e) => &e.message,
+        Event::Moved(e) => &e.message,
+        Event::Flagged(e) => &e.message,
         _ => return None,
     })
 }

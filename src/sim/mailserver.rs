@@ -240,23 +240,9 @@ pub async fn serve_imap(
                         expunged(&world, &conn, &user, &folder, uid, message, "EXPUNGE");
                     }
                 }
-                O::Appended {
-                    folder, uid, flags, ..
-                } => {
+                O::Appended { folder, uid, .. } => {
                     let user = side.user.clone().unwrap_or_default();
                     appended(&world, &side, &user, &folder, uid);
-                    if !flags.is_empty() {
-                        let message = world.store_message(&conn.server, &user, &folder, uid);
-                        world.emit(Event::Flagged(Box::new(Flagged {
-                            node: conn.server.clone(),
-                            message: message.unwrap_or_default(),
-                            conn: conn.id.clone(),
-                            mailbox: user,
-                            folder,
-                            uid,
-                            flags: flags.into_iter().collect(),
-                        })));
-                    }
                 }
                 O::Moved { from, to, uids } => {
                     let user = side.user.clone().unwrap_or_default();
@@ -277,7 +263,7 @@ pub async fn serve_imap(
                 O::Copied { to, uids, .. } => {
                     let user = side.user.clone().unwrap_or_default();
                     for (_, new_uid) in uids {
-                        stored_copy(&world, &conn.server, &user, &to, new_uid);
+                        stored_copy(&world, &conn, &user, &to, new_uid);
                     }
                 }
                 O::FolderCreated { .. } => {}
@@ -482,26 +468,45 @@ fn appended(world: &World, side: &Side<'_>, user: &str, folder: &str, uid: u32) 
             appended: true,
         }),
     })));
-    stored_copy(world, &conn.server, user, folder, uid);
+    stored_copy(world, conn, user, folder, uid);
 }
 
-/// Records the copy now at `uid` of `folder` as stored on the server.
-fn stored_copy(world: &World, node: &str, user: &str, folder: &str, uid: u32) {
+/// Records the copy now at `uid` of `folder` as stored on the server, and
+/// the flags it came with (an APPEND names them, a COPY keeps them), which
+/// no later event would tell.
+fn stored_copy(world: &World, conn: &ConnInfo, user: &str, folder: &str, uid: u32) {
+    let node = &conn.server;
     let copy = world.store.borrow().mailbox(node, user).and_then(|m| {
         let f = m.folders.get(folder)?;
         let found = f.messages.iter().find(|m| m.uid == uid)?;
-        Some((found.message.clone(), found.eml.clone()))
+        Some((
+            found.message.clone(),
+            found.eml.clone(),
+            found.flags.clone(),
+        ))
     });
-    if let Some((message, eml)) = copy {
-        world.emit(Event::Stored(Box::new(Stored {
-            node: node.to_string(),
+    let Some((message, eml, flags)) = copy else {
+        return;
+    };
+    world.emit(Event::Stored(Box::new(Stored {
+        node: node.clone(),
+        message: message.clone(),
+        place: Place::Mailbox {
+            mailbox: user.to_string(),
+            folder: folder.to_string(),
+        },
+        readable: true,
+        eml: String::from_utf8_lossy(&eml).into_owned(),
+    })));
+    if !flags.is_empty() {
+        world.emit(Event::Flagged(Box::new(Flagged {
+            node: node.clone(),
             message,
-            place: Place::Mailbox {
-                mailbox: user.to_string(),
-                folder: folder.to_string(),
-            },
-            readable: true,
-            eml: String::from_utf8_lossy(&eml).into_owned(),
+            conn: conn.id.clone(),
+            mailbox: user.to_string(),
+            folder: folder.to_string(),
+            uid,
+            flags: flags.into_iter().collect(),
         })));
     }
 }

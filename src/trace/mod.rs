@@ -311,7 +311,9 @@ pub enum Event {
     Expunged(Box<Expunged>),
     /// A copy went to another folder of the same mailbox (IMAP MOVE).
     Moved(Box<Moved>),
-    /// A copy's IMAP flags changed (`\Seen` when it was read, or STORE).
+    /// A copy's IMAP flags changed (`\Seen` when it was read, or STORE),
+    /// or a copy arrived with flags (an APPEND names them, a COPY keeps
+    /// them): then it follows the copy's `stored`.
     Flagged(Box<Flagged>),
     /// A mail client could not read its mail (IMAP or POP3).
     RetrievalFailed(Box<RetrievalFailed>),

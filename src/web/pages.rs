@@ -31,6 +31,7 @@ player_script!(
     "predict",
     "conversation",
     "message",
+    "mailbox",
     "exposure",
     "dns",
     "glossary",

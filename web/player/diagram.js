@@ -11,7 +11,8 @@ M.strings({
     rolesShort: { mua: 'client', msa: 'submission', mta: 'server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailboxes' },
     topology: 'Machines on the path of the message', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
     pwEdge: 'password in plaintext', envelope: 'message {m} on its way', failed: 'failed attempt',
-    journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 machine held a readable copy', jA: '{n} machines held a readable copy',
+    journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 server held a readable copy', jA: '{n} servers held a readable copy',
+    jD1: '1 device of the recipient has one too', jD: '{n} devices of the recipient have one too', ownCopy: 'recipient\'s copy', ownCopyN: '{n} of the recipient\'s copies',
     jP1: '1 hop in plaintext', jP: '{n} hops in plaintext', jE1: '1 hop encrypted', jE: '{n} hops encrypted',
   },
   pt: {
@@ -20,7 +21,8 @@ M.strings({
     rolesShort: { mua: 'cliente', msa: 'submissão', mta: 'servidor', smarthost: 'smarthost', 'spam-filter': 'antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'caixas postais' },
     topology: 'Máquinas no caminho da mensagem', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
     pwEdge: 'senha em texto claro', envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou',
-    journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 máquina guardou uma cópia legível', jA: '{n} máquinas guardaram uma cópia legível',
+    journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 servidor guardou uma cópia legível', jA: '{n} servidores guardaram uma cópia legível',
+    jD1: '1 aparelho do destinatário também tem uma', jD: '{n} aparelhos do destinatário também têm uma', ownCopy: 'cópia do destinatário', ownCopyN: '{n} cópias do destinatário',
     jP1: '1 salto em texto claro', jP: '{n} saltos em texto claro', jE1: '1 salto cifrado', jE: '{n} saltos cifrados',
   },
 });
@@ -45,7 +47,8 @@ function layoutLanes(lanes, avail) {
 }
 /* Phones: the lanes become bands from top to bottom, two nodes per row. */
 function layoutBands(lanes, avail) {
-  const W = Math.max(300, Math.round(avail)), bh = 48, gx = 18, gy = 36, pad = 12, bw = (W - 2 * pad - gx) / 2, pos = new Map(), bgs = [];
+  // rows of a band leave room between them for the U joining two boxes side by side, its channel mark, and a hop down to the next row
+  const W = Math.max(300, Math.round(avail)), bh = 48, gx = 18, gy = 58, pad = 12, bw = (W - 2 * pad - gx) / 2, pos = new Map(), bgs = [];
   let y = 0;
   lanes.forEach((arr, li) => {
     arr.forEach((n, k) => {
@@ -106,20 +109,24 @@ function drawTopo(animate) {
     svg.append(sv('g.edge-fail', { tid: 'edge-fail', 'data-node': e.node, 'data-peer': e.peer }, sv('title', null, tr('failed') + ': ' + say(e)), sv('path', { d: dOf(p) }), icon('x', null, { x: r1(x - 8), y: r1(y - 8), width: 16, height: 16 })));
   }
 
+  // copies at rest on each machine: readable by its operator, sealed, or on the recipient's own device
   const holders = new Map();
-  for (const x of st.holders || []) { const v = holders.get(x.node) || { r: 0, u: 0 }; v[x.readable ? 'r' : 'u']++; holders.set(x.node, v); }
+  for (const x of st.holders || []) { const v = holders.get(x.node) || { r: 0, u: 0, o: 0 }; v[x.device ? 'o' : x.readable ? 'r' : 'u']++; holders.set(x.node, v); }
   for (const n of D.nodes || []) {
     const p = pos.get(n.name), down = isDown(n.name, st.t || 0), hv = holders.get(n.name), rd = hv && hv.r, role = raw('roles')[n.role] || n.role || '';
     const t = h || ses, active = (t && (t.from === n.name || t.to === n.name)) || (st.stored && st.stored.node === n.name);
     const held = everHeld.has(n.name);
-    svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : '') + (held ? '.held' : ''), { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-held': held ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
+    const own = hv && hv.o;
+    svg.append(sv('g.node' + (down ? '.down' : '') + (active ? '.active' : '') + (rd ? '.readable' : '') + (own ? '.own' : '') + (held ? '.held' : ''),
+      { tid: 'node', 'data-node': n.name, 'data-readable': rd ? 'true' : null, 'data-own': own ? 'true' : null, 'data-held': held ? 'true' : null, 'data-down': down && 'true', transform: `translate(${r1(p.x)},${r1(p.y)})` },
       sv('title', null, [n.name, role, n.address, down && tr('down')].filter(Boolean).join(' · ') + (roleGloss(n.role) ? '\n' + roleGloss(n.role) : '')),
       sv('rect.box', { width: r1(p.w), height: bh, rx: 8 }),
       sv('text.nname', { x: 12, y: bh / 2 - 3, 'data-fit': p.w - 22 }, n.name),
       sv('text.nrole', { x: 12, y: bh / 2 + 14, 'data-fit': p.w - 22, 'data-alt': [raw('rolesShort')[n.role] || role, n.address].filter(Boolean).join(' · ') }, n.address ? role + ' · ' + n.address : role),
       down && pill(L.compact, 'down', 'power', tr('down'), 10, 0),
-      hv ? pill(L.compact, rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1, rd > 1 ? rd : '')
-        : held && pill(L.compact, 'was', 'disk', tr('heldBefore'), p.w - 10, 1)));
+      own && !rd ? pill(L.compact, 'own', 'disk', hv.o > 1 ? tr('ownCopyN', { n: hv.o }) : tr('ownCopy'), p.w - 10, 1, hv.o > 1 ? hv.o : '')
+        : hv ? pill(L.compact, rd ? 'read' : 'sealed', 'disk', rd ? (rd > 1 ? tr('readableN', { n: rd }) : tr('readable')) : tr('unreadable'), p.w - 10, 1, rd > 1 ? rd : '')
+          : held && pill(L.compact, 'was', 'disk', tr('heldBefore'), p.w - 10, 1)));
   }
 
   const q = ses && geo(ses.from, ses.to);
@@ -191,7 +198,7 @@ function paintJourney() {
   U.jcount.hidden = !on;
   if (!on) { U.jcount.textContent = ''; return; }
   const n = (k, v) => tr(v === 1 ? k + '1' : k, { n: v }), plain = T.links.filter(l => l.channel === 'plaintext').length;
-  U.jcount.textContent = [n('jA', T.a), n('jP', plain), n('jE', T.links.length - plain)].join(' · ');
+  U.jcount.textContent = [n('jA', T.a), T.e && n('jD', T.e), n('jP', plain), n('jE', T.links.length - plain)].filter(Boolean).join(' · ');
 }
 
 M.part({ id: 'diagram', slot: 'figure', order: 10, build: () => (U.topo = el('div.topo-wrap')), render: (st, moved) => drawTopo(moved), resize: () => drawTopo(false) });

@@ -9,14 +9,14 @@ M.strings({
     colLink: 'hop and channel', colEnv: 'envelope', colHeaders: 'headers', colBody: 'body', colMachine: 'machine', colMsg: 'message', colSince: 'since hop',
     yes: 'yes', no: 'no', nothingYet: 'Nothing has travelled yet.',
     notAccepted: 'On the wire, not accepted: content the server refused or never finished receiving', passwords: 'On the wire: passwords sent with AUTH outside TLS',
-    colConn: 'connection and channel', colPassword: 'what crossed',
+    colConn: 'connection and channel', colPassword: 'what crossed', ownDevice: 'the recipient\'s own device: its mail client downloaded the copy',
   },
   pt: {
     exposure: 'Quem pôde ler', onWire: 'Na rede: alguém observando o enlace', atRest: 'Em repouso: o operador de cada máquina',
     colLink: 'salto e canal', colEnv: 'envelope', colHeaders: 'cabeçalhos', colBody: 'corpo', colMachine: 'máquina', colMsg: 'mensagem', colSince: 'desde o salto',
     yes: 'sim', no: 'não', nothingYet: 'Nada viajou ainda.',
     notAccepted: 'Na rede, sem ser aceito: conteúdo que o servidor recusou ou não terminou de receber', passwords: 'Na rede: senhas enviadas com AUTH fora do TLS',
-    colConn: 'conexão e canal', colPassword: 'o que passou',
+    colConn: 'conexão e canal', colPassword: 'o que passou', ownDevice: 'o aparelho do próprio destinatário: o cliente de e-mail baixou a cópia',
   },
 });
 function renderExposure() {
@@ -34,7 +34,7 @@ function renderExposure() {
       ch(u), el('div.what', null, loc(u.text))), yn(u.envelope), yn(u.headers), yn(u.body))), 'exposure-unaccepted'),
     passwords.length > 0 && table('passwords', ['colConn', 'colPassword'], passwords.map(p => el('tr', null, el('td.link', null, el('b', null, p.conn), ' ', host(p.from), ' → ', host(p.to),
       ch({ channel: 'plaintext', channel_text: p.channel_text })), el('td.what', null, loc(p.text)))), 'exposure-passwords'),
-    table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, host(n.node)), multi && el('td', null, n.message),
+    table('atRest', ['colMachine', multi && 'colMsg', 'colSince', 'colEnv', 'colHeaders', 'colBody'], nodes.map(n => el('tr', null, el('td.link', null, host(n.node), n.device && el('div.what', null, tr('ownDevice'))), multi && el('td', null, n.message),
       el('td.num', null, n.since_hop), yn(n.envelope), yn(n.headers), yn(n.body)))));
 }
 

@@ -6,21 +6,26 @@
 const M = window.mailhop, { P, steps, tr } = M;
 M.strings({
   en: {
-    summary: 'Machines that kept a copy their operators could read: {a}. Hops that could be read on the wire: {b}.',
+    summary: 'Servers that kept a copy their operators could read: {a}. Hops that could be read on the wire: {b}.',
+    summaryE: 'Devices of the recipient that downloaded a copy of their own: {e}.',
     summaryC: 'Messages read on the wire where they were not accepted: {c}.', summaryD: 'Passwords read on the wire: {d}.',
   },
   pt: {
-    summary: 'Máquinas que guardaram uma cópia que o operador podia ler: {a}. Saltos que podiam ser lidos na rede: {b}.',
+    summary: 'Servidores que guardaram uma cópia que o operador podia ler: {a}. Saltos que podiam ser lidos na rede: {b}.',
+    summaryE: 'Aparelhos do destinatário que baixaram uma cópia para si: {e}.',
     summaryC: 'Mensagens lidas na rede onde não foram aceitas: {c}.', summaryD: 'Senhas lidas na rede: {d}.',
   },
 });
 /* The highest hop number reached by the current step. */
 const hopNow = () => Math.max(0, ...steps().slice(0, P.idx + 1).map(s => (s.hop ? s.hop.hop : 0)));
-/* Rows that have happened by hop `now` (hops, copies at rest) or by step `idx` (what crossed without a hop). */
+/* Rows that have happened by hop `now` (hops, copies at rest) or by step `idx` (what crossed without a hop).
+   a: servers whose operators could read a copy; e: the recipient's devices with a copy they downloaded,
+   counted apart (the reader's own, not someone else's machine). */
 function tally(now, idx) {
   const ex = P.data.exposure || {}, links = (ex.links || []).filter(l => l.hop <= now), nodes = (ex.nodes || []).filter(n => (n.step != null ? n.step <= idx : n.since_hop <= now));
   const unaccepted = (ex.unaccepted || []).filter(u => u.step <= idx), passwords = (ex.passwords || []).filter(p => p.step <= idx);
-  return { links, nodes, unaccepted, passwords, a: new Set(nodes.filter(n => n.body || n.headers).map(n => n.node)).size, b: links.filter(l => l.body || l.headers).length,
+  const readable = nodes.filter(n => n.body || n.headers), count = list => new Set(list.map(n => n.node)).size;
+  return { links, nodes, unaccepted, passwords, a: count(readable.filter(n => !n.device)), e: count(readable.filter(n => n.device)), b: links.filter(l => l.body || l.headers).length,
     c: unaccepted.filter(u => u.body || u.headers).length, d: passwords.length };
 }
 /* The rows of the current step, made once per step and data. */
@@ -28,7 +33,7 @@ function tallyNow() {
   if (P.tallyAt !== P.idx || P.tallyOf !== P.data) { P.tallyAt = P.idx; P.tallyOf = P.data; P.tally = tally(hopNow(), P.idx); }
   return P.tally;
 }
-const summary = T => [tr('summary', T), T.c && tr('summaryC', T), T.d && tr('summaryD', T)].filter(Boolean).join(' ');
+const summary = T => [tr('summary', T), T.e && tr('summaryE', T), T.c && tr('summaryC', T), T.d && tr('summaryD', T)].filter(Boolean).join(' ');
 /* The passwords an observer read on the connection of hop or session `h`. */
 const passwordsOn = h => (h && h.conn ? ((P.data.exposure || {}).passwords || []).filter(x => x.conn === h.conn) : []);
 

@@ -9,11 +9,13 @@ M.strings({
     message: 'Message', storedAt: 'Copy stored at {node}, {place}', opCan: 'its operator can read it', opCannot: 'its operator cannot read it',
     added: 'added on this hop', lastCopy: 'Last copy written: {node}, {place}', noMsg: 'The message has not left the sender yet.',
     copyGone: 'The last copy written, on {node} ({place}), has been removed since', addedHere: 'written here', decodedWord: 'decoded: {v}',
+    opOwn: 'the recipient\'s own copy, on their device',
   },
   pt: {
     message: 'Mensagem', storedAt: 'Cópia guardada em {node}, {place}', opCan: 'o operador consegue lê-la', opCannot: 'o operador não consegue lê-la',
     added: 'acrescentado neste salto', lastCopy: 'Última cópia gravada: {node}, {place}', noMsg: 'A mensagem ainda não saiu do remetente.',
     copyGone: 'A última cópia gravada, em {node} ({place}), já foi removida', addedHere: 'escrito aqui', decodedWord: 'decodificado: {v}',
+    opOwn: 'a cópia do próprio destinatário, no aparelho dele',
   },
 });
 /* RFC 2047 encoded words (=?charset?B|Q?...?=) decoded; null when there are none. */
@@ -38,7 +40,8 @@ function renderMsg() {
   const addedN = fresh ? Number(st.added_headers) || 0 : 0;
   put(U.msgMeta, gone ? el('div', { tid: 'copy-gone' }, tr('copyGone', { node: st.node, place: st.place || '' })) :
     el('div', null, tr(fresh ? 'storedAt' : 'lastCopy', { node: st.node, place: st.place || '' }), ' · ',
-      el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
+      st.device ? el('span.op-own', null, icon('disk'), ' ', tr('opOwn'))
+        : el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
   addedN > 0 && el('div.legend', null, el('span.swatch', { 'aria-hidden': 'true' }), tr(cur().stored ? 'addedHere' : 'added')));
   const lines = String(st.eml || '').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n'), box = el('div.eml');
   // the first addedN header fields, with their folded continuation lines, are new on this hop

@@ -30,7 +30,8 @@ function question(st) {
     return { q: tr('qNext', { m: h.message, a: h.from }), choices: [h.to, ...others].sort().map(n => ({ label: n, ok: n === h.to })) };
   }
   if (h) return { q: tr('qChannel', { a: h.from, b: h.to }), choices: [['plaintext', 'aPlain'], ['tls', 'aTls'], ['tls-authenticated', 'aAuth']].map(([c, k]) => ({ label: tr(k), ok: c === h.channel })) };
-  if (x && x.code) return { q: tr('qSession', { a: x.from, b: x.to }), choices: [['2', 'aAccept'], ['5', 'aRefuse'], ['4', 'aLater']].map(([c, k]) => ({ label: tr(k), ok: x.code[0] === c })) };
+  // what an SMTP server answers; IMAP's NO and POP3's -ERR have no classes to guess between
+  if (x && /^\d{3}$/.test(x.code || '')) return { q: tr('qSession', { a: x.from, b: x.to }), choices: [['2', 'aAccept'], ['5', 'aRefuse'], ['4', 'aLater']].map(([c, k]) => ({ label: tr(k), ok: x.code[0] === c })) };
   if (st.stored && st.kind === 'stored' && /^Return-Path: <>/.test(st.stored.eml || '')) {
     return { q: tr('qStored', { a: st.stored.node }), choices: ['aDeliver', 'aNotify', 'aRetry'].map(k => ({ label: tr(k), ok: k === 'aNotify' })) };
   }
