@@ -567,7 +567,8 @@ pub struct FileStep {
     pub by: String,
     /// The message to move: the first one in the client's folder with this Subject.
     pub subject: String,
-    /// Where to: `Junk`, or any folder (created when missing).
+    /// Where to: `Junk`, `Sent`, or another folder the mailbox already has (a move to a folder
+    /// that does not exist is refused with `NO [TRYCREATE]`, and the step fails, visibly).
     pub folder: String,
 }
 
