@@ -186,6 +186,12 @@ pub struct Node {
     /// IPv4 address of a server. Given automatically from 192.0.2.0/24 when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// Other host names of a server, such as `imap.example.test` or `autoconfig.example.test`:
+    /// each gets an A record for the server's address (unless `dns` gives it one), and the
+    /// server's certificate names them all, so a client that reached it by one of them can
+    /// check it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Addresses with a mailbox on this server (an mda, or an mta that delivers locally).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mailboxes: Vec<String>,
@@ -453,6 +459,34 @@ pub struct DnsRecords {
     /// Host names for a reverse (`in-addr.arpa`) name.
     #[serde(rename = "PTR", default, skip_serializing_if = "Vec::is_empty")]
     pub ptr: Vec<String>,
+    /// Services of the domain (RFC 2782), under owner names like `_imaps._tcp.example.test`:
+    /// where a mail client finds its servers (RFC 6186, RFC 8314).
+    #[serde(rename = "SRV", default, skip_serializing_if = "Vec::is_empty")]
+    pub srv: Vec<SrvRecord>,
+}
+
+/// An SRV record (RFC 2782): a host and port that offer a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SrvRecord {
+    /// Lower is tried first.
+    pub priority: u16,
+    /// Among records of the same priority, a larger weight is tried first (RFC 2782 draws
+    /// at random in proportion to the weights; mailhop puts the heaviest first, so every
+    /// run is the same).
+    #[serde(default)]
+    pub weight: u16,
+    /// The port the service listens on.
+    pub port: u16,
+    /// Host name of the server; `.` says the domain does not offer this service at all.
+    pub target: String,
+}
+
+impl SrvRecord {
+    /// Whether this is RFC 2782's "decidedly not available" record (target `.`).
+    pub fn is_null(&self) -> bool {
+        self.target.trim_end_matches('.').is_empty()
+    }
 }
 
 /// An MX record: a host that accepts mail for the domain.

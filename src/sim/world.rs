@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
-use crate::scenario::{Node, Retrieval, Role, Scenario, Service, StartTls};
+use crate::scenario::{Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
@@ -237,7 +237,7 @@ impl World {
         for (name, node) in &scenario.nodes {
             if node.role.is_server() && node.starttls != StartTls::None {
                 let config = pki
-                    .server_config(name, node.certificate, time.clone())
+                    .server_config_named(name, &node.aliases, node.certificate, time.clone())
                     .map_err(|e| format!("node {name}: {e}"))?;
                 server_tls.insert(name.clone(), config);
             }
@@ -670,6 +670,29 @@ impl World {
         });
         self.record_lookup(node, name, "A", text);
         a
+    }
+
+    /// SRV lookup (RFC 2782): the records of `name` as the zone holds them,
+    /// `None` when the name does not exist. Recorded in zone-file form,
+    /// `_imaps._tcp.example.test. SRV 0 1 993 mail.example.test.`.
+    pub fn lookup_srv(&self, node: &str, name: &str) -> Option<Vec<SrvRecord>> {
+        let srv = self.zone.srv(name);
+        let text = srv.as_ref().map(|list| {
+            list.iter()
+                .map(|r| {
+                    format!(
+                        "{}. SRV {} {} {} {}.",
+                        name.trim_end_matches('.'),
+                        r.priority,
+                        r.weight,
+                        r.port,
+                        r.target.trim_end_matches('.')
+                    )
+                })
+                .collect()
+        });
+        self.record_lookup(node, name, "SRV", text);
+        srv
     }
 
     /// Reverse lookup of an address: its PTR name, if any.

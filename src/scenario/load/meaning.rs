@@ -7,7 +7,10 @@ use std::net::Ipv4Addr;
 
 use super::expectations::check_expectation;
 use super::locate::JsonPath;
-use super::{Problems, START_EARLIEST, START_LATEST, is_address, is_host_name, is_slug, nearest};
+use super::{
+    Problems, START_EARLIEST, START_LATEST, is_address, is_host_name, is_owner_name, is_slug,
+    nearest,
+};
 use crate::scenario::model::{Node, Retrieval, Role, Scenario, StartTls, Typing};
 
 /// Checks that need the whole parsed scenario: references, roles, formats.
@@ -95,7 +98,9 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
-        let server_fields: [(&str, bool); 12] = [
+        super::discovery::check_aliases(p, &at, s, name, node);
+        let server_fields: [(&str, bool); 13] = [
+            ("aliases", !node.aliases.is_empty()),
             ("mailboxes", !node.mailboxes.is_empty()),
             ("accounts", !node.accounts.is_empty()),
             ("relay_domains", !node.relay_domains.is_empty()),
@@ -308,10 +313,18 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         .filter(|(_, r)| !r.a.is_empty())
         .map(|(owner, _)| owner.trim_end_matches('.').to_ascii_lowercase())
         .chain(servers.iter().map(|s| s.to_ascii_lowercase()))
+        .chain(
+            s.nodes
+                .values()
+                .filter(|n| n.role.is_server())
+                .flat_map(|n| &n.aliases)
+                .map(|a| a.trim_end_matches('.').to_ascii_lowercase()),
+        )
         .collect();
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
-        if !is_host_name(owner.trim_end_matches('.')) {
+        super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);
+        if !is_owner_name(owner.trim_end_matches('.')) {
             p.at_key(
                 &at,
                 format!("`{owner}` is not a DNS name"),
