@@ -37,6 +37,7 @@ fn shipped_scenarios_keep_all_their_promises() {
         "mx-fallback.json",
         "bounces.json",
         "open-relay.json",
+        "autoconfig.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -346,4 +347,42 @@ fn header_claims_fail_when_the_path_changes() {
         r#"{"header": {"to": "carol@friend.test", "name": "Subject"}}"#,
         &["no copy was delivered to carol@friend.test"],
     );
+}
+
+#[test]
+fn discovered_fails_when_the_srv_record_is_gone() {
+    let claim = r#"{"discovered": {"by": "bruno-phone", "incoming": "mx.small.test:993", "method": "srv"}}"#;
+    world("autoconfig.json", &[]).assert(claim);
+    let no_srv = world(
+        "autoconfig.json",
+        &[(
+            r#""_imaps._tcp.small.test""#,
+            r#""_imaps._tcp.elsewhere.test""#,
+        )],
+    );
+    fails(
+        &no_srv,
+        claim,
+        &[
+            "expected: reads from mx.small.test:993, found with srv",
+            "actual:   reads from small.test:993 (found with guess)",
+        ],
+    );
+}
+
+#[test]
+fn discovered_fails_when_nothing_is_found() {
+    let claim = r#"{"discovered": {"by": "bruno-phone"}}"#;
+    world("autoconfig.json", &[]).assert(claim);
+    let nothing = world(
+        "autoconfig.json",
+        &[
+            (
+                r#""_imaps._tcp.small.test""#,
+                r#""_imaps._tcp.elsewhere.test""#,
+            ),
+            (r#""aliases": ["small.test", "smtp.small.test"],"#, ""),
+        ],
+    );
+    fails(&nothing, claim, &["actual:   nothing: nothing was found"]);
 }

@@ -38,6 +38,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "open-relay.json",
         include_str!("../../scenarios/open-relay.json"),
     ),
+    (
+        "autoconfig.json",
+        include_str!("../../scenarios/autoconfig.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::locate::JsonPath;
 use super::{Problems, is_host_name, nearest};
-use crate::scenario::model::{DnsRecords, Node, Scenario};
+use crate::scenario::model::{DnsRecords, Fetch, MailSettings, Node, Scenario, StartTls};
 
 /// A server's `aliases`: host names, each naming one machine only.
 pub(super) fn check_aliases(
@@ -120,6 +120,125 @@ pub(super) fn check_srv(
                     record.target
                 ),
                 Some(hint),
+            );
+        }
+    }
+}
+
+/// A mail client that finds its servers: the search finds the port too.
+pub(super) fn check_discover(p: &mut Problems<'_>, at: &JsonPath, fetch: &Fetch) {
+    if let Some(port) = fetch.port {
+        p.at(
+            &at.key("port"),
+            format!("port {port} would be ignored: a client that discovers its servers learns their ports"),
+            Some("remove `port`, or name the `server` instead of `discover`".into()),
+        );
+    }
+}
+
+/// A server's `web`: it needs TLS, and what it publishes must make sense.
+pub(super) fn check_web(p: &mut Problems<'_>, at: &JsonPath, s: &Scenario, node: &Node) {
+    let Some(web) = &node.web else {
+        return;
+    };
+    let at = at.key("web");
+    if node.starttls == StartTls::None {
+        p.at_key(
+            &at,
+            "a web server here speaks HTTPS, and this server has no TLS (`\"starttls\": \"none\"`)",
+            Some(
+                "remove `\"starttls\": \"none\"`, so the server has a certificate, or remove `web`"
+                    .into(),
+            ),
+        );
+    }
+    let published = [
+        ("autoconfig", web.autoconfig.as_ref()),
+        ("autodiscover", web.autodiscover.as_ref()),
+    ];
+    for (key, settings) in published {
+        if let Some(settings) = settings {
+            check_settings(p, &at.key(key), s, settings);
+        }
+    }
+}
+
+/// The servers a file names: at least one to read with, real host names
+/// and ports, and names that resolve (a warning: teaching a broken file is
+/// allowed).
+fn check_settings(p: &mut Problems<'_>, at: &JsonPath, s: &Scenario, settings: &MailSettings) {
+    if settings.incoming.is_empty() {
+        p.at_key(
+            &at.key("incoming"),
+            "a mail client needs at least one server to read mail with",
+            Some("for example `{\"protocol\": \"imap\", \"host\": \"mail.example.test\", \"port\": 993, \"socket_type\": \"ssl\"}`".into()),
+        );
+    }
+    for (key, count) in [
+        ("incoming", settings.incoming.len()),
+        ("outgoing", settings.outgoing.len()),
+    ] {
+        if count > MailSettings::MAX_SERVERS {
+            p.at_key(
+                &at.key(key),
+                format!(
+                    "{count} servers is more than the {} a file may list",
+                    MailSettings::MAX_SERVERS
+                ),
+                Some("list the few a client should try, best first".into()),
+            );
+        }
+    }
+    let known: BTreeSet<String> = s
+        .nodes
+        .iter()
+        .filter(|(_, n)| n.role.is_server())
+        .flat_map(|(name, n)| std::iter::once(name).chain(&n.aliases))
+        .chain(
+            s.dns
+                .iter()
+                .filter(|(_, r)| !r.a.is_empty())
+                .map(|(o, _)| o),
+        )
+        .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    let servers = settings
+        .incoming
+        .iter()
+        .map(|i| (&i.host, i.port))
+        .enumerate()
+        .map(|(i, x)| (at.key("incoming").index(i), x))
+        .chain(
+            settings
+                .outgoing
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (at.key("outgoing").index(i), (&o.host, o.port))),
+        );
+    for (here, (host, port)) in servers {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if !is_host_name(&host) {
+            p.at(
+                &here.key("host"),
+                format!("`{host}` is not a host name"),
+                Some("write a DNS name like `mail.example.test`".into()),
+            );
+        } else if !known.contains(&host) {
+            let hint = match nearest(&host, known.iter().map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "name a server node or one of its `aliases`".into(),
+            };
+            p.warn(
+                &here.key("host"),
+                format!("`{host}` has no address: a client that reads this file cannot connect"),
+                Some(hint),
+            );
+        }
+        if port == 0 {
+            p.at(
+                &here.key("port"),
+                "port 0 is no port a client can connect to",
+                Some("for example 993 (IMAP over TLS) or 587 (submission)".into()),
             );
         }
     }
