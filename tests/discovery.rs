@@ -328,3 +328,26 @@ fn the_same_world_gives_the_same_search() {
     let b = serde_json::to_string(&run(&shipped("autoconfig.json"))).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn the_player_shows_each_https_session_and_probe_as_a_step() {
+    let world = shipped("autoconfig.json");
+    let trace = run(&world);
+    let data = mailhop::player::build(&world, &trace);
+    let sessions: Vec<&str> = data
+        .steps
+        .iter()
+        .filter(|s| s.kind == "session")
+        .map(|s| s.title.en.as_str())
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            "No message accepted: ana-laptop → mail.example.test",
+            "No message accepted: bruno-phone → mx.small.test",
+            "No message accepted: bruno-phone → mx.small.test",
+            "No message accepted: bruno-phone → mx.small.test",
+        ],
+        "a 404 is not an SMTP refusal"
+    );
+}

@@ -68,9 +68,11 @@ impl Response {
         }
     }
 
-    /// An error page in plain text: `404 Not Found`.
+    /// An error page in plain text: its reason phrase (`Not Found`). The
+    /// code is on the status line only, so no line of the body reads like
+    /// a reply code to a view that scans a conversation for one.
     pub fn error(status: u16) -> Self {
-        let body = format!("{status} {}\n", reason(status)).into_bytes();
+        let body = format!("{}\n", reason(status)).into_bytes();
         Response::with(status, "text/plain; charset=utf-8", body)
     }
 }
