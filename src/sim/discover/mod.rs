@@ -16,8 +16,9 @@
 //! 5. **SRV records** (RFC 6186, RFC 8314): `_imaps._tcp` and `_imap._tcp`
 //!    (or `_pop3s`/`_pop3`), and `_submissions._tcp` and `_submission._tcp`.
 //!    Thunderbird on the desktop does not read them; Thunderbird for
-//!    Android (formerly K-9 Mail) asks for them when no file was found, and
-//!    so does mailhop, here.
+//!    Android (formerly K-9 Mail) has an SRV lookup among its ways. mailhop
+//!    asks after the files and before guessing: records a domain published
+//!    mean more than a guess.
 //! 6. **Guesses** (`proto::discover::guess`): `imap.<domain>`,
 //!    `mail.<domain>`, ... each probed on the protocol's ports.
 //!
