@@ -100,6 +100,18 @@ pub fn rfc5322_date(unix: i64) -> String {
     mail_builder::headers::date::Date::new(unix).to_rfc822()
 }
 
+/// `Mon, 05 Jan 2026 09:00:00 GMT`: HTTP's date (RFC 9110 section 5.6.7,
+/// IMF-fixdate), the same moment as [`rfc5322_date`] with a two-digit day.
+pub fn http_date(unix: i64) -> String {
+    let text = rfc5322_date(unix);
+    match text.split_whitespace().collect::<Vec<_>>()[..] {
+        [weekday, day, month, year, time, _] => {
+            format!("{weekday} {day:0>2} {month} {year} {time} GMT")
+        }
+        _ => text,
+    }
+}
+
 /// Parses the scenario's `start` (`YYYY-MM-DDTHH:MM:SSZ`) into seconds since 1970.
 pub fn parse_start(text: &str) -> Option<i64> {
     let b = text.as_bytes();
@@ -203,6 +215,12 @@ mod tests {
         assert_eq!(SimTime(20).to_string(), "+0.020s");
         assert_eq!(SimTime(65_020).to_string(), "+1m05.020s");
         assert_eq!(SimTime(8_100_040).to_string(), "+2h15m00.040s");
+    }
+
+    #[test]
+    fn http_dates_have_two_digit_days_and_say_gmt() {
+        assert_eq!(http_date(1_767_603_600), "Mon, 05 Jan 2026 09:00:00 GMT");
+        assert_eq!(http_date(1_768_471_200), "Thu, 15 Jan 2026 10:00:00 GMT");
     }
 
     #[test]

@@ -38,6 +38,7 @@ fn shipped_scenarios_keep_all_their_promises() {
         "bounces.json",
         "open-relay.json",
         "imap-vs-pop3.json",
+        "autoconfig.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -424,4 +425,42 @@ fn mailbox_flags_fail_when_nobody_read_the_message() {
         claim,
         &["holds m1 with \\Seen", "actual:   INBOX holds UID 1 m1"],
     );
+}
+
+#[test]
+fn discovered_fails_when_the_srv_record_is_gone() {
+    let claim = r#"{"discovered": {"by": "bruno-phone", "incoming": "mx.small.test:993", "method": "srv"}}"#;
+    world("autoconfig.json", &[]).assert(claim);
+    let no_srv = world(
+        "autoconfig.json",
+        &[(
+            r#""_imaps._tcp.small.test""#,
+            r#""_imaps._tcp.elsewhere.test""#,
+        )],
+    );
+    fails(
+        &no_srv,
+        claim,
+        &[
+            "expected: reads from mx.small.test:993, found with srv",
+            "actual:   reads from small.test:993 (found with guess)",
+        ],
+    );
+}
+
+#[test]
+fn discovered_fails_when_nothing_is_found() {
+    let claim = r#"{"discovered": {"by": "bruno-phone"}}"#;
+    world("autoconfig.json", &[]).assert(claim);
+    let nothing = world(
+        "autoconfig.json",
+        &[
+            (
+                r#""_imaps._tcp.small.test""#,
+                r#""_imaps._tcp.elsewhere.test""#,
+            ),
+            (r#""aliases": ["small.test", "smtp.small.test"],"#, ""),
+        ],
+    );
+    fails(&nothing, claim, &["actual:   nothing: nothing was found"]);
 }

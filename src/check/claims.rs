@@ -8,8 +8,8 @@ use super::{Evidence, Outcome, retrieval, smtp};
 use crate::clock::SimTime;
 use crate::exposure::Ledger;
 use crate::scenario::{
-    Bounce, Delivery, Expectation, HeaderClaim, HopClaim, NoDelivery, QueuedAtEnd, Readers,
-    ReplyClaim, WireClaim,
+    Bounce, Delivery, DiscoveredClaim, Expectation, HeaderClaim, HopClaim, NoDelivery, QueuedAtEnd,
+    Readers, ReplyClaim, WireClaim,
 };
 use crate::trace::{Bounced, Dir, Event, Hop, Place, Record, Trace};
 
@@ -19,6 +19,7 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
         Expectation::NotDelivered(claim) => not_delivered(claim, trace),
         Expectation::Bounced(claim) => bounced(claim, trace),
         Expectation::QueuedAtEnd(claim) => queued_at_end(claim, trace),
+        Expectation::Discovered(claim) => discovered(claim, trace),
         Expectation::Hops(count) => hops(*count, trace),
         Expectation::Hop(claim) => hop(claim, trace),
         Expectation::ReadableAtRestBy(claim) => readable_at_rest_by(claim, trace),
@@ -360,6 +361,72 @@ fn queued_at_end(claim: &QueuedAtEnd, trace: &Trace) -> Verdict {
         evidence: found
             .or(end)
             .map(|r| Evidence::of(r, None, "the run ended")),
+    }
+}
+
+fn discovered(claim: &DiscoveredClaim, trace: &Trace) -> Verdict {
+    let mut wanted = Vec::new();
+    let mut add = |what: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            wanted.push(format!("{what} {v}"));
+        }
+    };
+    add("reads from", &claim.incoming);
+    add("found with", &claim.method);
+    add("sends to", &claim.outgoing);
+    add("sending found with", &claim.outgoing_method);
+    let expected = if wanted.is_empty() {
+        "its servers found".to_string()
+    } else {
+        wanted.join(", ")
+    };
+    let mut last = None;
+    let mut failed = None;
+    for record in &trace.events {
+        match &record.event {
+            Event::Discovered(d) if d.node == claim.by => last = Some((record, d)),
+            Event::DiscoveryFailed(f) if f.node == claim.by => failed = Some((record, f)),
+            _ => {}
+        }
+    }
+    let claim_words = format!("what {} found", claim.by);
+    let Some((record, found)) = last else {
+        return Verdict {
+            claim: claim_words,
+            passed: false,
+            expected,
+            actual: match failed {
+                Some((_, f)) => format!("nothing: {}", f.reason),
+                None => "no search for servers".to_string(),
+            },
+            evidence: failed.map(|(r, _)| Evidence::of(r, None, "the search gave up")),
+        };
+    };
+    let at = |s: &crate::trace::FoundServer| format!("{}:{}", s.host, s.port);
+    let incoming = at(&found.incoming);
+    let outgoing = found.outgoing.as_ref().map(at);
+    let out_method = found.outgoing.as_ref().map(|s| s.method.clone());
+    let fits = |want: &Option<String>, got: Option<&str>| {
+        want.as_deref()
+            .is_none_or(|w| got.is_some_and(|g| g.eq_ignore_ascii_case(w)))
+    };
+    let passed = fits(&claim.incoming, Some(&incoming))
+        && fits(&claim.method, Some(&found.incoming.method))
+        && fits(&claim.outgoing, outgoing.as_deref())
+        && fits(&claim.outgoing_method, out_method.as_deref());
+    let sends = match (&outgoing, &out_method) {
+        (Some(o), Some(m)) => format!("sends to {o} (found with {m})"),
+        _ => "found nothing to send with".to_string(),
+    };
+    Verdict {
+        claim: claim_words,
+        passed,
+        expected,
+        actual: format!(
+            "reads from {incoming} (found with {}), {sends}",
+            found.incoming.method
+        ),
+        evidence: Some(Evidence::of(record, None, "the search's outcome")),
     }
 }
 

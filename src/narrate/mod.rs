@@ -21,8 +21,9 @@ mod reasons;
 
 use crate::clock::SimTime;
 use crate::trace::{
-    Auth, Bounced, Channel, Composed, ConnectFailed, Deferred, DelayWarned, Delivered, Dropped,
-    Event, Expunged, Flagged, Hop, Moved, QueuedAtEnd, RetrievalFailed, SubmissionFailed, Typed,
+    Auth, Bounced, Channel, Composed, ConnectFailed, Deferred, DelayWarned, Delivered, Discovered,
+    DiscoveryFailed, DiscoveryStarted, DiscoveryTry, Dropped, Event, Expunged, Flagged,
+    FoundServer, Hop, Moved, QueuedAtEnd, RetrievalFailed, SubmissionFailed, Typed,
 };
 
 /// One event told in words, with the facts a view may want to act on.
@@ -447,6 +448,93 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("fim da execução ({pt})"),
             )
         }
+        Event::DiscoveryStarted(d) => {
+            let DiscoveryStarted {
+                node,
+                address,
+                protocol,
+            } = &**d;
+            Narration::at(
+                node,
+                format!(
+                    "{node} is set up with only {address} and a password, and looks for the servers to read mail by {protocol}"
+                ),
+                format!(
+                    "{node} foi configurado só com {address} e uma senha, e procura os servidores para ler e-mails por {protocol}"
+                ),
+            )
+        }
+        Event::DiscoveryTry(t) => {
+            let DiscoveryTry {
+                node,
+                method,
+                target,
+                found,
+                result,
+                ..
+            } = &**t;
+            let how = discovery_method(method);
+            let (en, pt) = if *found {
+                (
+                    format!("{node} finds its servers with {} ({target})", how.en),
+                    format!("{node} encontra seus servidores com {} ({target})", how.pt),
+                )
+            } else {
+                (
+                    format!("{node} tries {} ({target}), in vain", how.en),
+                    format!("{node} tenta {} ({target}), sem sucesso", how.pt),
+                )
+            };
+            Narration::at(node, en, pt).because(result)
+        }
+        Event::Discovered(d) => {
+            let Discovered {
+                node,
+                incoming,
+                outgoing,
+            } = &**d;
+            let server = |s: &FoundServer| {
+                let how = discovery_method(&s.method);
+                let at = format!("{} at {}:{} ({}", s.protocol, s.host, s.port, s.socket_type);
+                let em = format!("{} em {}:{} ({}", s.protocol, s.host, s.port, s.socket_type);
+                (
+                    format!("{at}, found with {})", how.en),
+                    format!("{em}, encontrado com {})", how.pt),
+                )
+            };
+            let (read_en, read_pt) = server(incoming);
+            let (send_en, send_pt) = match outgoing {
+                Some(out) => {
+                    let (en, pt) = server(out);
+                    (format!("sends by {en}"), format!("envia por {pt}"))
+                }
+                None => (
+                    "found no server to send with".to_string(),
+                    "não encontrou servidor para enviar".to_string(),
+                ),
+            };
+            Narration {
+                peer: Some(incoming.host.clone()),
+                ..Narration::at(
+                    node,
+                    format!("{node} now reads mail by {read_en} and {send_en}"),
+                    format!("{node} agora lê e-mails por {read_pt} e {send_pt}"),
+                )
+            }
+        }
+        Event::DiscoveryFailed(f) => {
+            let DiscoveryFailed {
+                node,
+                domain,
+                reason,
+            } = &**f;
+            Narration::at(
+                node,
+                format!("{node} found no server to read mail for {domain}"),
+                format!("{node} não encontrou servidor para ler e-mails de {domain}"),
+            )
+            .because(reason)
+        }
         // Shown in their own panels (conversation, wire view, DNS, copies at
         // rest), or part of a hop's story rather than a line of their own.
         Event::DnsQuery(_)
@@ -460,6 +548,37 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         | Event::Stored(_)
         | Event::Removed(_) => return None,
     })
+}
+
+/// A way of finding a mail account's servers, as a
+/// [`DiscoveryTry`]'s `method` names it.
+pub fn discovery_method(method: &str) -> Words {
+    match method {
+        "autoconfig" => Words {
+            en: "the provider's autoconfig file",
+            pt: "o arquivo de autoconfiguração do provedor",
+        },
+        "autoconfig-mx" => Words {
+            en: "the autoconfig file of its MX host's domain",
+            pt: "o arquivo de autoconfiguração do domínio do seu MX",
+        },
+        "autodiscover" => Words {
+            en: "Autodiscover",
+            pt: "o Autodiscover",
+        },
+        "srv" => Words {
+            en: "SRV records",
+            pt: "registros SRV",
+        },
+        "guess" => Words {
+            en: "a guess",
+            pt: "um palpite",
+        },
+        _ => Words {
+            en: "another way",
+            pt: "outro meio",
+        },
+    }
 }
 
 /// A hop in words: who handed which message to whom, and over what channel.

@@ -223,6 +223,92 @@ const REASONS: &[(&str, &str)] = &[
         "{text} é maior do que o cliente aceita ({name} bytes)",
     ),
     ("the connection was lost", "a conexão caiu"),
+    // Finding a mail account's servers (`sim::discover`, `proto::discover`).
+    ("no address for {name}", "nenhum endereço para {name}"),
+    ("nothing answers at {name}", "nada responde em {name}"),
+    ("no such name", "esse nome não existe"),
+    ("no SRV records", "nenhum registro SRV"),
+    (
+        "the domain says it offers no such service",
+        "o domínio diz que não oferece esse serviço",
+    ),
+    ("no MX record", "nenhum registro MX"),
+    (
+        "its best MX host {name} is in the same domain",
+        "seu MX preferido, {name}, está no mesmo domínio",
+    ),
+    (
+        "found {name} at {name} ({name})",
+        "encontrou {name} em {name} ({name})",
+    ),
+    (
+        "the answer names no {name} server",
+        "a resposta não indica nenhum servidor {name}",
+    ),
+    ("HTTP {code} {text}", "HTTP {code} {text}"),
+    (
+        "the answer is larger than {name} bytes",
+        "a resposta passa de {name} bytes",
+    ),
+    ("no answer within {name}", "nenhuma resposta em {name}"),
+    ("not HTTP: {text}", "não é HTTP: {text}"),
+    (
+        "the file is not well-formed XML: {text}",
+        "o arquivo não é um XML bem formado: {text}",
+    ),
+    (
+        "the file is XML but not an autoconfig file (its root is {name})",
+        "o arquivo é XML, mas não de autoconfiguração (sua raiz é {name})",
+    ),
+    (
+        "the autoconfig file has no emailProvider",
+        "o arquivo de autoconfiguração não tem emailProvider",
+    ),
+    (
+        "the autoconfig file names no IMAP or POP3 server",
+        "o arquivo de autoconfiguração não indica servidor IMAP nem POP3",
+    ),
+    (
+        "the autoconfig file names no usable IMAP or POP3 server: {text}",
+        "o arquivo de autoconfiguração não indica servidor IMAP ou POP3 utilizável: {text}",
+    ),
+    (
+        "no {name} server answered: {reason}",
+        "nenhum servidor {name} respondeu: {reason}",
+    ),
+    (
+        "the server does not offer {name}",
+        "o servidor não oferece {name}",
+    ),
+    (
+        "the server closed the connection",
+        "o servidor fechou a conexão",
+    ),
+    (
+        "the server refused to list its capabilities",
+        "o servidor se recusou a listar suas capacidades",
+    ),
+    ("it said {text}", "ele disse {text}"),
+    (
+        "a line longer than any server sends",
+        "uma linha mais longa do que qualquer servidor envia",
+    ),
+    (
+        "more than any server sends",
+        "mais do que qualquer servidor envia",
+    ),
+    (
+        "nothing was found: no file, no SRV record, and no guess answered",
+        "nada foi encontrado: nenhum arquivo, nenhum registro SRV, e nenhum palpite respondeu",
+    ),
+    (
+        "could not find its servers: {reason}",
+        "não conseguiu encontrar seus servidores: {reason}",
+    ),
+    (
+        "found no server to send with",
+        "não encontrou servidor para enviar",
+    ),
     // One recipient's failure in a list (a bounce that was dropped, the
     // recipients a submission server refused).
     ("{name}: {code} {reason}", "{name}: {code} {reason}"),

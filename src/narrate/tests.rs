@@ -399,6 +399,105 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
+            Event::DiscoveryStarted(Box::new(DiscoveryStarted {
+                node: s("bruno-phone"),
+                address: s("bruno@small.test"),
+                protocol: s("IMAP"),
+            })),
+            Some((
+                "bruno-phone is set up with only bruno@small.test and a password, and looks for the servers to read mail by IMAP",
+                "bruno-phone foi configurado só com bruno@small.test e uma senha, e procura os servidores para ler e-mails por IMAP",
+                Some("bruno-phone"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::DiscoveryTry(Box::new(DiscoveryTry {
+                node: s("bruno-phone"),
+                method: s("guess"),
+                target: s("smtp.small.test:465 (SSL)"),
+                found: false,
+                result: s("cannot reach smtp.small.test:465: connection refused"),
+                conn: None,
+            })),
+            Some((
+                "bruno-phone tries a guess (smtp.small.test:465 (SSL)), in vain: cannot reach smtp.small.test:465: connection refused",
+                "bruno-phone tenta um palpite (smtp.small.test:465 (SSL)), sem sucesso: não foi possível alcançar smtp.small.test:465: conexão recusada",
+                Some("bruno-phone"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::DiscoveryTry(Box::new(DiscoveryTry {
+                node: s("bruno-phone"),
+                method: s("autoconfig"),
+                target: s("https://small.test/.well-known/autoconfig/mail/config-v1.1.xml"),
+                found: false,
+                result: s("HTTP 404 Not Found"),
+                conn: Some(s("c4")),
+            })),
+            Some((
+                "bruno-phone tries the provider's autoconfig file (https://small.test/.well-known/autoconfig/mail/config-v1.1.xml), in vain: HTTP 404 Not Found",
+                "bruno-phone tenta o arquivo de autoconfiguração do provedor (https://small.test/.well-known/autoconfig/mail/config-v1.1.xml), sem sucesso: HTTP 404 Not Found",
+                Some("bruno-phone"),
+                None,
+                Some("404"),
+            )),
+        ),
+        (
+            Event::DiscoveryTry(Box::new(DiscoveryTry {
+                node: s("bruno-phone"),
+                method: s("srv"),
+                target: s("_imaps._tcp.small.test"),
+                found: true,
+                result: s("found IMAP at mx.small.test:993 (SSL)"),
+                conn: None,
+            })),
+            Some((
+                "bruno-phone finds its servers with SRV records (_imaps._tcp.small.test): found IMAP at mx.small.test:993 (SSL)",
+                "bruno-phone encontra seus servidores com registros SRV (_imaps._tcp.small.test): encontrou IMAP em mx.small.test:993 (SSL)",
+                Some("bruno-phone"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Discovered(Box::new(Discovered {
+                node: s("bruno-phone"),
+                incoming: FoundServer {
+                    protocol: s("IMAP"),
+                    host: s("mx.small.test"),
+                    port: 993,
+                    socket_type: s("SSL"),
+                    method: s("srv"),
+                },
+                outgoing: None,
+            })),
+            Some((
+                "bruno-phone now reads mail by IMAP at mx.small.test:993 (SSL, found with SRV records) and found no server to send with",
+                "bruno-phone agora lê e-mails por IMAP em mx.small.test:993 (SSL, encontrado com registros SRV) e não encontrou servidor para enviar",
+                Some("bruno-phone"),
+                Some("mx.small.test"),
+                None,
+            )),
+        ),
+        (
+            Event::DiscoveryFailed(Box::new(DiscoveryFailed {
+                node: s("bruno-phone"),
+                domain: s("small.test"),
+                reason: s("nothing was found: no file, no SRV record, and no guess answered"),
+            })),
+            Some((
+                "bruno-phone found no server to read mail for small.test: nothing was found: no file, no SRV record, and no guess answered",
+                "bruno-phone não encontrou servidor para ler e-mails de small.test: nada foi encontrado: nenhum arquivo, nenhum registro SRV, e nenhum palpite respondeu",
+                Some("bruno-phone"),
+                None,
+                None,
+            )),
+        ),
+        (
             Event::QueuedAtEnd(Box::new(QueuedAtEnd {
                 node: s("mail.home.test"),
                 message: s("m1"),

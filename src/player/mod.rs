@@ -317,10 +317,11 @@ fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
                 .nodes
                 .values()
                 .any(|n| n.submit.as_deref() == Some(name));
-            let read_from = scenario
-                .nodes
-                .values()
-                .any(|n| n.fetch.as_ref().is_some_and(|f| f.server == name));
+            let read_from = scenario.nodes.values().any(|n| {
+                n.fetch
+                    .as_ref()
+                    .is_some_and(|f| f.server.as_deref() == Some(name))
+            });
             if submitted_to || (!read_from && !node.accounts.is_empty()) {
                 "sender"
             } else {

@@ -16,7 +16,9 @@
 //! same engines run over a TCP stream too (`tests/pop3_peer.rs` serves
 //! POP3 to Python's poplib on a loopback port).
 
+pub mod discover;
 pub mod fetch;
+pub mod http;
 pub mod imap;
 pub mod pop3;
 pub mod sasl;

@@ -28,6 +28,9 @@ pub enum Expectation {
     Bounced(Bounce),
     /// When the run ended, a message was still waiting in this node's queue.
     QueuedAtEnd(QueuedAtEnd),
+    /// A mail client that discovers its servers found them: where it now reads and sends
+    /// (`host:port`), and how each was found.
+    Discovered(DiscoveredClaim),
     /// How many hops the run made in total (one message moving one step is one hop).
     Hops(u32),
     /// How particular hops travelled: pick them by `index`, or by `from`/`to`, then claim
@@ -217,6 +220,37 @@ impl ChannelClaim {
             ChannelClaim::TlsAuthenticated => "tls-authenticated",
         }
     }
+}
+
+/// `discovered`: what a mail client's search for its servers found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveredClaim {
+    /// The mail client (a mua whose `fetch` has `discover`).
+    pub by: String,
+    /// The server it reads from, `host:port`, for example `mail.example.test:993`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incoming: Option<String>,
+    /// How it found that one: `autoconfig`, `autoconfig-mx`, `autodiscover`, `srv` or `guess`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The server it sends to, `host:port`, for example `smtp.example.test:587`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outgoing: Option<String>,
+    /// How it found that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outgoing_method: Option<String>,
+}
+
+impl DiscoveredClaim {
+    /// The ways a search finds a server, as the trace names them.
+    pub const METHODS: [&'static str; 5] = [
+        "autoconfig",
+        "autoconfig-mx",
+        "autodiscover",
+        "srv",
+        "guess",
+    ];
 }
 
 /// `hop`: pick hops, then claim how they travelled.

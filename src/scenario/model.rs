@@ -186,6 +186,12 @@ pub struct Node {
     /// IPv4 address of a server. Given automatically from 192.0.2.0/24 when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// Other host names of a server, such as `imap.example.test` or `autoconfig.example.test`:
+    /// each gets an A record for the server's address (unless `dns` gives it one), and the
+    /// server's certificate names them all, so a client that reached it by one of them can
+    /// check it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Addresses with a mailbox on this server (an mda, or an mta that delivers locally).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mailboxes: Vec<String>,
@@ -258,6 +264,11 @@ pub struct Node {
     /// QUIT after every message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_cache: Option<Duration>,
+    /// A web server on this node (HTTPS on port 443) with what mail clients read when they
+    /// set up an account: the autoconfig file and Autodiscover's answer. `{}` is a web server
+    /// that has neither, answering 404 Not Found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<Web>,
     /// Replies this server gives instead of its usual ones, during a time window: a 421 at the
     /// greeting, a 451 to RCPT, a 552 to DATA. For teaching transient and permanent failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -284,6 +295,8 @@ pub enum Service {
     Pop3,
     /// POP3 over implicit TLS (port 995, RFC 8314).
     Pop3s,
+    /// HTTPS (port 443): the node's `web` server.
+    Https,
 }
 
 impl Service {
@@ -296,6 +309,7 @@ impl Service {
             Service::Imaps => "imaps",
             Service::Pop3 => "pop3",
             Service::Pop3s => "pop3s",
+            Service::Https => "https",
         }
     }
 
@@ -309,7 +323,10 @@ impl Service {
 
     /// Whether TLS starts with the first byte (465, 993, 995).
     pub fn implicit_tls(self) -> bool {
-        matches!(self, Service::Submissions | Service::Imaps | Service::Pop3s)
+        matches!(
+            self,
+            Service::Submissions | Service::Imaps | Service::Pop3s | Service::Https
+        )
     }
 }
 
@@ -344,12 +361,21 @@ impl Retrieval {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fetch {
-    /// The server that keeps the user's mailbox (a node with `mailboxes`).
-    pub server: String,
+    /// The server that keeps the user's mailbox (a node with `mailboxes`). Left out with
+    /// `discover`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Find the servers from the address alone, as a mail client does when a person sets up
+    /// an account with only an address and a password: the provider's autoconfig file, then
+    /// Autodiscover, SRV records (RFC 6186) and finally guesses such as `imap.example.test`.
+    /// The search runs before the client's first `fetch` or `send`; the outgoing server it
+    /// finds is used when `submit` is left out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discover: bool,
     /// `imap` or `pop3`.
     pub protocol: Retrieval,
     /// The port: left out, 143 for IMAP and 110 for POP3 (STARTTLS/STLS as `starttls` says);
-    /// 993 and 995 are TLS from the first byte.
+    /// 993 and 995 are TLS from the first byte. Not with `discover`, which finds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub port: Option<u16>,
@@ -374,6 +400,93 @@ fn default_folder() -> String {
 
 fn is_inbox(f: &str) -> bool {
     f == "INBOX"
+}
+
+/// What a node's web server publishes for mail clients setting up an account. Anything left
+/// out answers 404 Not Found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Web {
+    /// The autoconfig file Thunderbird reads (`config-v1.1.xml`, format version 1.1), served at
+    /// `/mail/config-v1.1.xml` (as `https://autoconfig.<domain>/...`) and at
+    /// `/.well-known/autoconfig/mail/config-v1.1.xml` (as `https://<domain>/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoconfig: Option<MailSettings>,
+    /// Microsoft's Autodiscover (the plain-XML "POX" protocol): a POST to
+    /// `/autodiscover/autodiscover.xml` is answered with these servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autodiscover: Option<MailSettings>,
+}
+
+/// The servers a provider tells its users' mail clients to use, in order of preference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// Where mail is read (IMAP or POP3).
+    #[schemars(length(min = 1, max = MailSettings::MAX_SERVERS))]
+    pub incoming: Vec<IncomingServer>,
+    /// Where mail is sent (SMTP submission).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MailSettings::MAX_SERVERS))]
+    pub outgoing: Vec<OutgoingServer>,
+}
+
+impl MailSettings {
+    /// The most servers of each kind one file lists.
+    pub const MAX_SERVERS: usize = 8;
+}
+
+/// A server for reading mail, as an autoconfig file's `incomingServer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncomingServer {
+    /// `imap` or `pop3`.
+    pub protocol: Retrieval,
+    /// Host name of the server.
+    pub host: String,
+    /// The port, for example 993 (IMAP over TLS) or 143 (IMAP with STARTTLS).
+    #[schemars(range(min = 1))]
+    pub port: u16,
+    /// How the connection is secured.
+    pub socket_type: SocketType,
+}
+
+/// A server for sending mail, as an autoconfig file's `outgoingServer` (always SMTP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutgoingServer {
+    /// Host name of the server.
+    pub host: String,
+    /// The port, for example 587 (submission with STARTTLS) or 465 (over TLS).
+    #[schemars(range(min = 1))]
+    pub port: u16,
+    /// How the connection is secured.
+    pub socket_type: SocketType,
+}
+
+/// How a mail client secures a connection: an autoconfig file's `socketType`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SocketType {
+    /// TLS from the first byte (`SSL` in the file): ports 993, 995, 465.
+    Ssl,
+    /// Plaintext first, then STARTTLS before logging in (`STARTTLS`): ports 143, 110, 587.
+    Starttls,
+    /// No TLS at all (`plain`): the password crosses readable.
+    Plain,
+}
+
+impl SocketType {
+    /// The word an autoconfig file uses.
+    pub fn as_xml(self) -> &'static str {
+        match self {
+            SocketType::Ssl => "SSL",
+            SocketType::Starttls => "STARTTLS",
+            SocketType::Plain => "plain",
+        }
+    }
 }
 
 /// A reply a server gives instead of its usual one, for a while.
@@ -453,6 +566,34 @@ pub struct DnsRecords {
     /// Host names for a reverse (`in-addr.arpa`) name.
     #[serde(rename = "PTR", default, skip_serializing_if = "Vec::is_empty")]
     pub ptr: Vec<String>,
+    /// Services of the domain (RFC 2782), under owner names like `_imaps._tcp.example.test`:
+    /// where a mail client finds its servers (RFC 6186, RFC 8314).
+    #[serde(rename = "SRV", default, skip_serializing_if = "Vec::is_empty")]
+    pub srv: Vec<SrvRecord>,
+}
+
+/// An SRV record (RFC 2782): a host and port that offer a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SrvRecord {
+    /// Lower is tried first.
+    pub priority: u16,
+    /// Among records of the same priority, a larger weight is tried first (RFC 2782 draws
+    /// at random in proportion to the weights; mailhop puts the heaviest first, so every
+    /// run is the same).
+    #[serde(default)]
+    pub weight: u16,
+    /// The port the service listens on.
+    pub port: u16,
+    /// Host name of the server; `.` says the domain does not offer this service at all.
+    pub target: String,
+}
+
+impl SrvRecord {
+    /// Whether this is RFC 2782's "decidedly not available" record (target `.`).
+    pub fn is_null(&self) -> bool {
+        self.target.trim_end_matches('.').is_empty()
+    }
 }
 
 /// An MX record: a host that accepts mail for the domain.

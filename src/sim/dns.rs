@@ -3,7 +3,8 @@
 //! The zone is the scenario's `dns` section plus what any real network would
 //! have without anyone writing it down: every server node gets an address
 //! (its `address`, or the next free one in 192.0.2.0/24, the documentation
-//! range), an A record under its name and a PTR record for that address.
+//! range), an A record under its name and each of its `aliases`, and a PTR
+//! record for that address.
 //! Mail clients get addresses in 203.0.113.0/24 and no names, like a laptop
 //! on a home connection. Records the scenario writes itself always win.
 //!
@@ -13,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::scenario::{DnsRecords, MxRecord, Scenario};
+use crate::scenario::{DnsRecords, MxRecord, Scenario, SrvRecord};
 
 /// All records, by lowercased owner name.
 #[derive(Debug, Clone, Default)]
@@ -53,10 +54,11 @@ impl Zone {
             zone.nodes_by_ip.insert(ip.clone(), name.clone());
             zone.ips.insert(name.clone(), ip.clone());
             if node.role.is_server() {
-                let owner = normalise(name);
-                let entry = zone.records.entry(owner).or_default();
-                if entry.a.is_empty() {
-                    entry.a.push(ip.clone());
+                for owner in std::iter::once(name).chain(&node.aliases) {
+                    let entry = zone.records.entry(normalise(owner)).or_default();
+                    if entry.a.is_empty() {
+                        entry.a.push(ip.clone());
+                    }
                 }
                 let reverse = zone.records.entry(reverse_name(&ip)).or_default();
                 if reverse.ptr.is_empty() {
@@ -80,6 +82,12 @@ impl Zone {
     /// The records of a name, if the name exists.
     pub fn get(&self, name: &str) -> Option<&DnsRecords> {
         self.records.get(&normalise(name))
+    }
+
+    /// SRV records of `name`, in the zone's order (a client orders them:
+    /// see `proto::discover::srv`).
+    pub fn srv(&self, name: &str) -> Option<Vec<SrvRecord>> {
+        Some(self.get(name)?.srv.clone())
     }
 
     /// MX records of `name`, sorted by preference (then by host, so equal

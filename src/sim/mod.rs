@@ -8,6 +8,8 @@
 //! left to do (no script step pending, no session open, nothing queued that
 //! will be retried) or at the scenario's `until`, whichever comes first.
 
+pub mod account;
+pub mod discover;
 pub mod dns;
 pub mod link;
 pub mod mailserver;
@@ -18,6 +20,7 @@ pub mod session;
 pub mod sink;
 pub mod store;
 pub mod typist;
+pub mod web;
 pub mod world;
 
 use std::rc::Rc;

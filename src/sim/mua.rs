@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use mail_builder::MessageBuilder;
 
+use super::account;
 use super::session;
 use super::world::{Busy, World};
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
@@ -23,7 +24,6 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         .expect("validated: send.from is a node")
         .clone();
     let user = cfg.user.clone().unwrap_or_default();
-    let server = cfg.submit.clone().unwrap_or_default();
     let domain = crate::proto::smtp::domain_of(&user);
     let seq = world.message_id_for(None);
     let message_id = format!(
@@ -62,23 +62,23 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
             reason,
         })))
     };
-    let conn = match world.connect(&node, &server, cfg.submit_port).await {
+    let reach = match account::outgoing(&world, &node).await {
+        Ok(reach) => reach,
+        Err(reason) => return fail(reason),
+    };
+    let server = reach.host.clone();
+    let conn = match world.connect(&node, &reach.node, reach.port).await {
         Ok(conn) => conn,
         Err(reason) => {
-            return fail(format!(
-                "cannot reach {server}:{}: {reason}",
-                cfg.submit_port
-            ));
+            return fail(format!("cannot reach {server}:{}: {reason}", reach.port));
         }
     };
     let plan = Plan {
         helo: format!("[{}]", world.zone.ip_of(&node)),
         server_name: server.clone(),
-        starttls: cfg.starttls,
-        // Port 465 is submission over implicit TLS (RFC 8314), as mail
-        // clients assume when told to use it.
-        implicit_tls: cfg.submit_port == 465,
-        auth: cfg.password.clone().map(|p| (user.clone(), p)),
+        starttls: reach.starttls,
+        implicit_tls: reach.implicit_tls,
+        auth: cfg.password.clone().map(|p| (reach.user.clone(), p)),
         keep_open: false,
     };
     let sent_copy = send.save_sent.then(|| data.clone());

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{Duration, Instant, sleep_until};
 
+use super::account;
 use super::session::{CHUNK, ClientSide};
 use super::world::{Busy, World};
 use crate::proto::fetch::{Failure, imap, pop3};
@@ -76,15 +77,27 @@ async fn session(world: &Rc<World>, node: &str, task: Task) {
         return;
     };
     let protocol = fetch.protocol.as_str().to_ascii_uppercase();
+    let user = cfg.user.clone().unwrap_or_default();
+    let reach = account::incoming(world, node).await;
+    let server = match &reach {
+        Ok(reach) => reach.node.clone(),
+        Err(_) => fetch
+            .server
+            .clone()
+            .unwrap_or_else(|| crate::proto::smtp::domain_of(&user).to_string()),
+    };
     let fail = |reason: String| {
         world.emit(Event::RetrievalFailed(Box::new(RetrievalFailed {
             node: node.to_string(),
-            server: fetch.server.clone(),
+            server: server.clone(),
             protocol: protocol.clone(),
             reason,
         })));
     };
-    let user = cfg.user.clone().unwrap_or_default();
+    let reach = match reach {
+        Ok(reach) => reach,
+        Err(reason) => return fail(reason),
+    };
     let password = cfg.password.clone().unwrap_or_default();
     let device = world
         .devices
@@ -95,15 +108,17 @@ async fn session(world: &Rc<World>, node: &str, task: Task) {
     // What the session is to do, in the engine's words.
     let mut engine: Box<dyn Engine> = match fetch.protocol {
         Retrieval::Pop3 => {
-            let mut plan = pop3::Plan::new(&fetch.server, &user, &password);
-            plan.starttls = cfg.starttls;
+            let mut plan = pop3::Plan::new(&reach.host, &reach.user, &password);
+            plan.starttls = reach.starttls;
+            plan.implicit_tls = reach.implicit_tls;
             plan.known = device.pop3.clone();
             plan.delete = fetch.delete;
             Box::new(Pop3(pop3::Client::new(plan)))
         }
         Retrieval::Imap => {
-            let mut plan = imap::Plan::new(&fetch.server, &user, &password);
-            plan.starttls = cfg.starttls;
+            let mut plan = imap::Plan::new(&reach.host, &reach.user, &password);
+            plan.starttls = reach.starttls;
+            plan.implicit_tls = reach.implicit_tls;
             plan.folder = fetch.folder.clone();
             plan.mark_seen = true;
             match &task {
@@ -138,18 +153,16 @@ async fn session(world: &Rc<World>, node: &str, task: Task) {
             Box::new(Imap(imap::Client::new(plan)))
         }
     };
-    let port = fetch.port();
-    let conn = match world.connect(node, &fetch.server, port).await {
+    let port = reach.port;
+    let conn = match world.connect(node, &reach.node, port).await {
         Ok(conn) => conn,
         Err(reason) => {
-            return fail(format!("cannot reach {}:{port}: {reason}", fetch.server));
+            return fail(format!("cannot reach {}:{port}: {reason}", reach.host));
         }
     };
-    let implicit = world
-        .service_at(&fetch.server, port)
-        .is_some_and(|s| s.implicit_tls());
+    let implicit = reach.implicit_tls;
     let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(true));
-    let mut side = ClientSide::new(world, conn, &fetch.server, verify);
+    let mut side = ClientSide::new(world, conn, &reach.host, verify);
     let mut pending: VecDeque<Act> = VecDeque::new();
     if implicit && let Err(reason) = side.start_tls().await {
         pending.extend(engine.tls_failed(reason));
@@ -162,7 +175,7 @@ async fn session(world: &Rc<World>, node: &str, task: Task) {
         world,
         node,
         user: &user,
-        server: &fetch.server,
+        server: &reach.node,
         protocol: &protocol,
     };
     let mut idle_until: Option<Instant> = None;

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
-use crate::scenario::{Node, Retrieval, Role, Scenario, Service, StartTls};
+use crate::scenario::{Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
@@ -92,6 +92,9 @@ pub struct World {
     pop3_locks: RefCell<std::collections::BTreeSet<(String, String)>>,
     /// What each mail client has downloaded (see `reader`).
     pub devices: RefCell<BTreeMap<String, super::reader::Device>>,
+    /// The servers each mail client set up with `discover` found, once
+    /// found (see `account`).
+    pub accounts: RefCell<BTreeMap<String, super::account::Slot>>,
 }
 
 /// Caps on one run, whatever the scenario says: a scenario (or a student's
@@ -237,7 +240,7 @@ impl World {
         for (name, node) in &scenario.nodes {
             if node.role.is_server() && node.starttls != StartTls::None {
                 let config = pki
-                    .server_config(name, node.certificate, time.clone())
+                    .server_config_named(name, &node.aliases, node.certificate, time.clone())
                     .map_err(|e| format!("node {name}: {e}"))?;
                 server_tls.insert(name.clone(), config);
             }
@@ -272,6 +275,7 @@ impl World {
             mail_arrived: Notify::new(),
             pop3_locks: RefCell::new(Default::default()),
             devices: RefCell::new(BTreeMap::new()),
+            accounts: RefCell::new(BTreeMap::new()),
         }))
     }
 
@@ -405,7 +409,7 @@ impl World {
     /// client submits to runs submission (implicit TLS on 465). A server
     /// that keeps mailboxes runs IMAP on 143 and 993 and POP3 on 110 and
     /// 995, and any other port a mail client reads from runs what it reads
-    /// with.
+    /// with. A server with a `web` runs HTTPS on 443.
     pub fn service_at(&self, node: &str, port: u16) -> Option<Service> {
         let n = self.node(node)?;
         if !n.role.is_server() {
@@ -422,7 +426,7 @@ impl World {
         let fetch_target = self.scenario.nodes.values().find_map(|c| {
             c.fetch
                 .as_ref()
-                .filter(|f| f.server == node && f.port() == port)
+                .filter(|f| f.server.as_deref() == Some(node) && f.port() == port)
                 .map(|f| f.protocol)
         });
         let keeps = !n.mailboxes.is_empty();
@@ -432,6 +436,7 @@ impl World {
             993 if keeps => Some(Service::Imaps),
             110 if keeps => Some(Service::Pop3),
             995 if keeps => Some(Service::Pop3s),
+            443 if n.web.is_some() => Some(Service::Https),
             587 if n.role == Role::Msa || !n.accounts.is_empty() || submission_target => {
                 Some(Service::Submission)
             }
@@ -522,6 +527,9 @@ impl World {
             Service::Pop3 | Service::Pop3s => tokio::task::spawn_local(
                 super::mailserver::serve_pop3(world, info, server_end, service, busy),
             ),
+            Service::Https => {
+                tokio::task::spawn_local(super::web::serve_https(world, info, server_end, busy))
+            }
             Service::Smtp | Service::Submission | Service::Submissions => tokio::task::spawn_local(
                 super::session::serve_smtp(world, info, server_end, service, busy),
             ),
@@ -670,6 +678,29 @@ impl World {
         });
         self.record_lookup(node, name, "A", text);
         a
+    }
+
+    /// SRV lookup (RFC 2782): the records of `name` as the zone holds them,
+    /// `None` when the name does not exist. Recorded in zone-file form,
+    /// `_imaps._tcp.example.test. SRV 0 1 993 mail.example.test.`.
+    pub fn lookup_srv(&self, node: &str, name: &str) -> Option<Vec<SrvRecord>> {
+        let srv = self.zone.srv(name);
+        let text = srv.as_ref().map(|list| {
+            list.iter()
+                .map(|r| {
+                    format!(
+                        "{}. SRV {} {} {} {}.",
+                        name.trim_end_matches('.'),
+                        r.priority,
+                        r.weight,
+                        r.port,
+                        r.target.trim_end_matches('.')
+                    )
+                })
+                .collect()
+        });
+        self.record_lookup(node, name, "SRV", text);
+        srv
     }
 
     /// Reverse lookup of an address: its PTR name, if any.

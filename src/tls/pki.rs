@@ -134,7 +134,21 @@ impl Pki {
         cert: Certificate,
         time: Arc<dyn TimeProvider>,
     ) -> Result<Arc<ServerConfig>, rustls::Error> {
-        let (chain, key) = self.issue(host, cert).map_err(|err| {
+        self.server_config_named(host, &[], cert, time)
+    }
+
+    /// [`Pki::server_config`] for a server known by more names than `host`:
+    /// a valid or expired certificate names them all (subject alternative
+    /// names), as one certificate serves `mail.example.test`,
+    /// `imap.example.test` and `autoconfig.example.test` on a real host.
+    pub fn server_config_named(
+        &self,
+        host: &str,
+        aliases: &[String],
+        cert: Certificate,
+        time: Arc<dyn TimeProvider>,
+    ) -> Result<Arc<ServerConfig>, rustls::Error> {
+        let (chain, key) = self.issue_named(host, aliases, cert).map_err(|err| {
             rustls::Error::General(format!("cannot issue a certificate for {host:?}: {err}"))
         })?;
         let mut config = ServerConfig::builder_with_details(crypto_provider(), time)
@@ -148,13 +162,24 @@ impl Pki {
 
     /// The certificate chain (just the server's certificate: clients hold
     /// the CA already) and private key of `host` for a certificate of kind `cert`.
+    #[cfg(test)]
     pub(crate) fn issue(
         &self,
         host: &str,
         cert: Certificate,
     ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), rcgen::Error> {
+        self.issue_named(host, &[], cert)
+    }
+
+    /// [`Pki::issue`], with `aliases` named beside `host`.
+    fn issue_named(
+        &self,
+        host: &str,
+        aliases: &[String],
+        cert: Certificate,
+    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), rcgen::Error> {
         let key = ed25519_key(self.seed, &format!("host key {host}"));
-        let params = self.server_params(host, cert)?;
+        let params = self.server_params(host, aliases, cert)?;
         let issued = match cert {
             Certificate::SelfSigned => params.self_signed(&key)?,
             Certificate::Valid | Certificate::Expired | Certificate::WrongName => {
@@ -169,13 +194,21 @@ impl Pki {
     fn server_params(
         &self,
         host: &str,
+        aliases: &[String],
         cert: Certificate,
     ) -> Result<CertificateParams, rcgen::Error> {
-        let name = match cert {
-            Certificate::WrongName => WRONG_NAME,
-            Certificate::Valid | Certificate::Expired | Certificate::SelfSigned => host,
+        let (name, others) = match cert {
+            Certificate::WrongName => (WRONG_NAME, &[][..]),
+            Certificate::Valid | Certificate::Expired | Certificate::SelfSigned => (host, aliases),
         };
-        let mut params = CertificateParams::new(vec![name.to_owned()])?;
+        let names: Vec<String> = std::iter::once(name.to_owned())
+            .chain(
+                others
+                    .iter()
+                    .map(|a| a.trim_end_matches('.').to_ascii_lowercase()),
+            )
+            .collect();
+        let mut params = CertificateParams::new(names)?;
         params.distinguished_name = distinguished_name(name, None);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -334,6 +367,23 @@ mod tests {
         assert!(
             pki.server_config("mx.exämple.test", Certificate::Valid, time)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn aliases_are_named_beside_the_host_but_not_on_a_wrong_name() {
+        let pki = Pki::new(1, START);
+        let aliases = ["IMAP.a.test.".to_string()];
+        let named = |cert| pki.issue_named("mx.a.test", &aliases, cert).unwrap().0[0].to_vec();
+        let has = |der: &[u8], name: &[u8]| der.windows(name.len()).any(|w| w == name);
+        let valid = named(Certificate::Valid);
+        assert!(has(&valid, b"mx.a.test") && has(&valid, b"imap.a.test"));
+        assert!(!has(&named(Certificate::WrongName), b"imap.a.test"));
+        assert_eq!(
+            pki.issue_named("mx.a.test", &[], Certificate::Valid)
+                .unwrap()
+                .0,
+            pki.issue("mx.a.test", Certificate::Valid).unwrap().0
         );
     }
 

@@ -317,6 +317,18 @@ pub enum Event {
     Flagged(Box<Flagged>),
     /// A mail client could not read its mail (IMAP or POP3).
     RetrievalFailed(Box<RetrievalFailed>),
+    /// A mail client set up with only an address and a password starts
+    /// looking for its servers (`fetch.discover`).
+    DiscoveryStarted(Box<DiscoveryStarted>),
+    /// One try in that search: an autoconfig file asked for, an
+    /// Autodiscover question, an SRV lookup, a guessed server probed;
+    /// `found` says whether it told the client where its servers are.
+    DiscoveryTry(Box<DiscoveryTry>),
+    /// The search is over: the servers the client now uses, and how each
+    /// was found.
+    Discovered(Box<Discovered>),
+    /// The search found no server to read mail from.
+    DiscoveryFailed(Box<DiscoveryFailed>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -360,6 +372,10 @@ impl Event {
             Event::Moved(_) => "moved",
             Event::Flagged(_) => "flagged",
             Event::RetrievalFailed(_) => "retrieval_failed",
+            Event::DiscoveryStarted(_) => "discovery_started",
+            Event::DiscoveryTry(_) => "discovery_try",
+            Event::Discovered(_) => "discovered",
+            Event::DiscoveryFailed(_) => "discovery_failed",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }
@@ -603,6 +619,67 @@ pub struct RetrievalFailed {
     pub server: String,
     /// `IMAP` or `POP3`.
     pub protocol: String,
+    pub reason: String,
+}
+
+/// What [`Event::DiscoveryStarted`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveryStarted {
+    /// The mail client.
+    pub node: String,
+    /// The address it was given.
+    pub address: String,
+    /// `IMAP` or `POP3`: how it is to read mail.
+    pub protocol: String,
+}
+
+/// What [`Event::DiscoveryTry`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveryTry {
+    pub node: String,
+    /// `autoconfig` (the provider's file), `autoconfig-mx` (the file of the
+    /// domain the MX host belongs to), `autodiscover`, `srv` or `guess`.
+    pub method: String,
+    /// What was tried: a URL, an SRV name, or `host:port (SSL)`.
+    pub target: String,
+    pub found: bool,
+    /// What came of it, in words: `HTTP 404 Not Found`, `no address for
+    /// autoconfig.example.test`, `IMAP at mail.example.test:993 (SSL)`.
+    pub result: String,
+    /// The connection it used, if it got one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conn: Option<String>,
+}
+
+/// A server a search found, as [`Event::Discovered`] records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundServer {
+    /// `IMAP`, `POP3` or `SMTP`.
+    pub protocol: String,
+    pub host: String,
+    pub port: u16,
+    /// `SSL`, `STARTTLS` or `plain`, as an autoconfig file says it.
+    pub socket_type: String,
+    /// How it was found: a [`DiscoveryTry`] method.
+    pub method: String,
+}
+
+/// What [`Event::Discovered`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovered {
+    pub node: String,
+    pub incoming: FoundServer,
+    /// Absent when nothing was found to send with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outgoing: Option<FoundServer>,
+}
+
+/// What [`Event::DiscoveryFailed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveryFailed {
+    pub node: String,
+    /// The domain whose servers were looked for.
+    pub domain: String,
     pub reason: String,
 }
 

@@ -42,6 +42,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "imap-vs-pop3.json",
         include_str!("../../scenarios/imap-vs-pop3.json"),
     ),
+    (
+        "autoconfig.json",
+        include_str!("../../scenarios/autoconfig.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

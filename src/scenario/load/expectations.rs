@@ -79,6 +79,41 @@ pub(super) fn check_expectation(
             }
         }
         Expectation::Hops(_) => {}
+        Expectation::Discovered(d) => {
+            let at = at.key("discovered");
+            refer(p, at.key("by"), &d.by, nodes, "a node");
+            let methods = crate::scenario::DiscoveredClaim::METHODS;
+            for (key, method) in [
+                ("method", &d.method),
+                ("outgoing_method", &d.outgoing_method),
+            ] {
+                if let Some(m) = method
+                    && !methods.contains(&m.as_str())
+                {
+                    p.at(
+                        &at.key(key),
+                        format!("`{m}` is not a way of finding servers"),
+                        Some(match super::nearest(m, methods.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!("one of {}", methods.join(", ")),
+                        }),
+                    );
+                }
+            }
+            for (key, server) in [("incoming", &d.incoming), ("outgoing", &d.outgoing)] {
+                let fine = server.as_deref().is_none_or(|s| {
+                    s.rsplit_once(':')
+                        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+                });
+                if !fine {
+                    p.at(
+                        &at.key(key),
+                        "write the server as `host:port`",
+                        Some("for example `mail.example.test:993`".into()),
+                    );
+                }
+            }
+        }
         Expectation::Hop(h) => {
             let at = at.key("hop");
             if let Some(from) = &h.from {

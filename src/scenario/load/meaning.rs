@@ -7,7 +7,10 @@ use std::net::Ipv4Addr;
 
 use super::expectations::check_expectation;
 use super::locate::JsonPath;
-use super::{Problems, START_EARLIEST, START_LATEST, is_address, is_host_name, is_slug, nearest};
+use super::{
+    Problems, START_EARLIEST, START_LATEST, is_address, is_host_name, is_owner_name, is_slug,
+    nearest,
+};
 use crate::scenario::model::{Node, Retrieval, Role, Scenario, StartTls, Typing};
 
 /// Checks that need the whole parsed scenario: references, roles, formats.
@@ -95,7 +98,11 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
-        let server_fields: [(&str, bool); 12] = [
+        super::discovery::check_aliases(p, &at, s, name, node);
+        super::discovery::check_web(p, &at, s, node);
+        let server_fields: [(&str, bool); 14] = [
+            ("aliases", !node.aliases.is_empty()),
+            ("web", node.web.is_some()),
             ("mailboxes", !node.mailboxes.is_empty()),
             ("accounts", !node.accounts.is_empty()),
             ("relay_domains", !node.relay_domains.is_empty()),
@@ -152,6 +159,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             match &node.submit {
                 Some(server) => refer(p, at.key("submit"), server, &servers, "a server"),
                 None if only_types || only_reads => {}
+                // A client that finds its servers finds the one it sends with too.
+                None if node.fetch.as_ref().is_some_and(|f| f.discover) => {}
                 None => p.at_key(
                     &at,
                     "a mail client needs `submit`: the server it hands outgoing mail to",
@@ -308,10 +317,18 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         .filter(|(_, r)| !r.a.is_empty())
         .map(|(owner, _)| owner.trim_end_matches('.').to_ascii_lowercase())
         .chain(servers.iter().map(|s| s.to_ascii_lowercase()))
+        .chain(
+            s.nodes
+                .values()
+                .filter(|n| n.role.is_server())
+                .flat_map(|n| &n.aliases)
+                .map(|a| a.trim_end_matches('.').to_ascii_lowercase()),
+        )
         .collect();
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
-        if !is_host_name(owner.trim_end_matches('.')) {
+        super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);
+        if !is_owner_name(owner.trim_end_matches('.')) {
             p.at_key(
                 &at,
                 format!("`{owner}` is not a DNS name"),
@@ -730,6 +747,45 @@ fn check_fetch(
     refer: &Refer<'_>,
 ) {
     let at = &node_at.key("fetch");
+    if fetch.delete && fetch.protocol == Retrieval::Imap {
+        p.at_key(
+            &at.key("delete"),
+            "`delete` is a POP3 setting: an IMAP client leaves mail on the server",
+            Some("remove `delete`, or use `\"protocol\": \"pop3\"`".into()),
+        );
+    }
+    if fetch.folder != "INBOX" && fetch.protocol == Retrieval::Pop3 {
+        p.at_key(
+            &at.key("folder"),
+            "POP3 reads only the INBOX: `folder` is an IMAP setting",
+            Some("remove `folder`, or use `\"protocol\": \"imap\"`".into()),
+        );
+    }
+    if node.password.is_none() {
+        p.at_key(
+            node_at,
+            format!("`{name}` reads mail, so it needs the `password` it logs in with"),
+            Some("add `\"password\": \"...\"` to the client".into()),
+        );
+    }
+    let server_name = match (&fetch.server, fetch.discover) {
+        (Some(server), false) => server,
+        (None, true) => return super::discovery::check_discover(p, at, fetch),
+        (Some(_), true) => {
+            return p.at_key(
+                &at.key("discover"),
+                "`server` and `discover` both say where to read mail: a client is told its server or finds it, not both",
+                Some("remove `server` to let the client find it, or remove `discover`".into()),
+            );
+        }
+        (None, false) => {
+            return p.at_key(
+                at,
+                "a mail client's `fetch` needs the `server` that keeps the mailbox",
+                Some("add `\"server\": ...`, or `\"discover\": true` to let the client find it from its address".into()),
+            );
+        }
+    };
     let keepers: Vec<&str> = servers
         .iter()
         .copied()
@@ -738,15 +794,11 @@ fn check_fetch(
     refer(
         p,
         at.key("server"),
-        &fetch.server,
+        server_name,
         &keepers,
         "a server with `mailboxes`",
     );
-    let Some(server) = s
-        .nodes
-        .get(&fetch.server)
-        .filter(|x| !x.mailboxes.is_empty())
-    else {
+    let Some(server) = s.nodes.get(server_name).filter(|x| !x.mailboxes.is_empty()) else {
         return;
     };
     if let Some(user) = &node.user {
@@ -758,8 +810,8 @@ fn check_fetch(
         {
             p.at(
                 &at.key("server"),
-                format!("`{}` keeps no mailbox for `{user}`, so `{name}` has nothing to read there", fetch.server),
-                Some(format!("add `{user}` to the `mailboxes` of `{}`, or point `server` at the machine that keeps it", fetch.server)),
+                format!("`{}` keeps no mailbox for `{user}`, so `{name}` has nothing to read there", server_name),
+                Some(format!("add `{user}` to the `mailboxes` of `{}`, or point `server` at the machine that keeps it", server_name)),
             );
         } else if !server
             .accounts
@@ -768,17 +820,10 @@ fn check_fetch(
         {
             p.at(
                 &at.key("server"),
-                format!("`{}` has no login for `{user}`: a mail client reads a mailbox only after logging in", fetch.server),
-                Some(format!("add `\"accounts\": {{\"{user}\": \"...\"}}` to `{}` (the same password as the client's)", fetch.server)),
+                format!("`{}` has no login for `{user}`: a mail client reads a mailbox only after logging in", server_name),
+                Some(format!("add `\"accounts\": {{\"{user}\": \"...\"}}` to `{}` (the same password as the client's)", server_name)),
             );
         }
-    }
-    if node.password.is_none() {
-        p.at_key(
-            node_at,
-            format!("`{name}` reads mail, so it needs the `password` it logs in with"),
-            Some("add `\"password\": \"...\"` to the client".into()),
-        );
     }
     let port = fetch.port();
     let wanted: &[crate::scenario::model::Service] = match fetch.protocol {
@@ -802,27 +847,13 @@ fn check_fetch(
             }),
             format!(
                 "`{}` does not run {} on port {port}: its `listen` says otherwise",
-                fetch.server,
+                server_name,
                 fetch.protocol.as_str().to_ascii_uppercase()
             ),
             Some(format!(
                 "add `\"{port}\": \"{}\"` to its `listen`, or pick a port it runs",
                 fetch.protocol.as_str()
             )),
-        );
-    }
-    if fetch.delete && fetch.protocol == Retrieval::Imap {
-        p.at_key(
-            &at.key("delete"),
-            "`delete` is a POP3 setting: an IMAP client leaves mail on the server",
-            Some("remove `delete`, or use `\"protocol\": \"pop3\"`".into()),
-        );
-    }
-    if fetch.folder != "INBOX" && fetch.protocol == Retrieval::Pop3 {
-        p.at_key(
-            &at.key("folder"),
-            "POP3 reads only the INBOX: `folder` is an IMAP setting",
-            Some("remove `folder`, or use `\"protocol\": \"imap\"`".into()),
         );
     }
 }

@@ -390,6 +390,18 @@ fn is_host_name(name: &str) -> bool {
         })
 }
 
+/// A DNS owner name: a host name whose labels may also be service labels
+/// (`_imaps._tcp.example.test`, RFC 2782).
+fn is_owner_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    let host = labels
+        .iter()
+        .map(|l| l.strip_prefix('_').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(".");
+    is_host_name(&host)
+}
+
 /// `local@domain` with a plain local part and a host name as the domain.
 fn is_address(address: &str) -> bool {
     match address.rsplit_once('@') {
@@ -404,6 +416,7 @@ fn is_address(address: &str) -> bool {
     }
 }
 
+mod discovery;
 mod expectations;
 mod meaning;
 #[cfg(test)]

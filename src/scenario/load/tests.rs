@@ -304,3 +304,82 @@ fn a_second_caption_on_the_same_moment_is_reported_because_it_never_shows() {
         "{p}"
     );
 }
+
+const DISCOVERING: &str = r#"{
+  "id": "found",
+  "title": {"en": "Found", "pt": "Achado"},
+  "nodes": {
+    "a-laptop": {"role": "mua", "user": "a@x.test", "password": "pw",
+                 "fetch": {"discover": true, "protocol": "imap"}},
+    "mail.x.test": {"role": "mta", "aliases": ["imap.x.test"], "mailboxes": ["a@x.test"],
+                    "accounts": {"a@x.test": "pw"},
+                    "web": {"autoconfig": {"incoming": [{"protocol": "imap", "host": "imap.x.test", "port": 993, "socket_type": "ssl"}]}}}
+  },
+  "dns": {"_imaps._tcp.x.test": {"SRV": [{"priority": 0, "weight": 1, "port": 993, "target": "mail.x.test"}]}},
+  "script": [{"at": "0s", "fetch": {"by": "a-laptop"}}]
+}"#;
+
+#[test]
+fn a_client_that_discovers_needs_no_server_and_no_submit() {
+    let (s, warnings) = load_str_with_warnings("t.json", DISCOVERING).unwrap();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    assert!(s.nodes["a-laptop"].fetch.as_ref().unwrap().discover);
+}
+
+#[test]
+fn discover_and_server_together_are_one_too_many() {
+    let p = one(&DISCOVERING.replace(
+        r#""discover": true,"#,
+        r#""discover": true, "server": "mail.x.test","#,
+    ));
+    assert!(p.message.contains("`server` and `discover`"), "{p}");
+    assert!(p.path.ends_with("fetch.discover"), "{p}");
+    let p = one(&DISCOVERING.replace(r#""discover": true,"#, r#""port": 993,"#));
+    assert!(p.message.contains("needs the `server`"), "{p}");
+    let p = one(&DISCOVERING.replace(r#""discover": true,"#, r#""discover": true, "port": 993,"#));
+    assert!(p.message.contains("port 993 would be ignored"), "{p}");
+}
+
+#[test]
+fn srv_records_and_aliases_are_checked() {
+    let p = one(&DISCOVERING.replace(r#""target": "mail.x.test""#, r#""target": "mail x""#));
+    assert!(p.message.contains("is not a host name"), "{p}");
+    assert!(p.path.ends_with("SRV[0].target"), "{p}");
+    let (_, warnings) = load_str_with_warnings(
+        "t.json",
+        &DISCOVERING.replace(r#""target": "mail.x.test""#, r#""target": "mial.x.test""#),
+    )
+    .unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(
+        warnings[0].hint.as_deref(),
+        Some("did you mean `mail.x.test`?")
+    );
+    let list = problems(&DISCOVERING.replace(
+        r#""aliases": ["imap.x.test"]"#,
+        r#""aliases": ["mail.x.test"]"#,
+    ));
+    assert!(
+        list.iter()
+            .any(|p| p.message.contains("already a name of `mail.x.test`")
+                && p.path.ends_with("aliases[0]")),
+        "{list:#?}"
+    );
+}
+
+#[test]
+fn a_web_server_needs_tls_and_a_server_to_read_with() {
+    let p = one(&DISCOVERING.replace(
+        r#""accounts": {"a@x.test": "pw"},"#,
+        r#""accounts": {"a@x.test": "pw"}, "starttls": "none","#,
+    ));
+    assert!(p.message.contains("speaks HTTPS"), "{p}");
+    let p = one(&DISCOVERING.replace(
+        r#"[{"protocol": "imap", "host": "imap.x.test", "port": 993, "socket_type": "ssl"}]"#,
+        "[]",
+    ));
+    assert!(
+        p.message.contains("at least one server to read mail with"),
+        "{p}"
+    );
+}
