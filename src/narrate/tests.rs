@@ -628,7 +628,7 @@ fn every_kind_of_event_is_told_as_expected() {
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 33, "one example of each kind of event");
+    assert_eq!(kinds.len(), 37, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {
