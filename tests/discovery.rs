@@ -351,3 +351,35 @@ fn the_player_shows_each_https_session_and_probe_as_a_step() {
         "a 404 is not an SMTP refusal"
     );
 }
+
+#[test]
+fn a_file_without_a_sending_server_leaves_only_sending_to_srv_and_guesses() {
+    let trace = run(&edited(|w| {
+        w["nodes"]["mail.example.test"]["web"]["autoconfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("outgoing");
+        w["nodes"]["mail.example.test"]["aliases"] =
+            json!(["autoconfig.example.test", "smtp.example.test"]);
+    }));
+    let ana: Vec<(&str, &str, bool)> = tries(&trace, "ana-laptop")
+        .into_iter()
+        .map(|t| (t.method.as_str(), t.target.as_str(), t.found))
+        .collect();
+    assert!(ana[0].2, "the file names the IMAP server");
+    let srv: Vec<&str> = ana.iter().filter(|t| t.0 == "srv").map(|t| t.1).collect();
+    assert_eq!(
+        srv,
+        [
+            "_submissions._tcp.example.test",
+            "_submission._tcp.example.test"
+        ]
+    );
+    let found = discovered(&trace, "ana-laptop");
+    assert_eq!(found[0].incoming.method, "autoconfig");
+    let out = found[0].outgoing.as_ref().unwrap();
+    assert_eq!(
+        (out.host.as_str(), out.port, out.method.as_str()),
+        ("smtp.example.test", 587, "guess")
+    );
+}

@@ -579,8 +579,8 @@ pub struct SrvRecord {
     /// Lower is tried first.
     pub priority: u16,
     /// Among records of the same priority, a larger weight is tried first (RFC 2782 draws
-    /// at random in proportion to the weights; mailhop puts the heaviest first, so every
-    /// run is the same).
+    /// at random in proportion to the weights; mailhop draws nothing, so every run is the
+    /// same: implicit TLS first, as RFC 8314 prefers, then the heaviest, then by name).
     #[serde(default)]
     pub weight: u16,
     /// The port the service listens on.

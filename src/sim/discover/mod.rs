@@ -74,8 +74,9 @@ pub async fn search(world: &Rc<World>, node: &str) -> Result<Found, String> {
     };
     let wants_outgoing = cfg.submit.is_none();
     let (mut incoming, mut outgoing) = search.ask_files(&domain).await;
-    if incoming.is_none() || (wants_outgoing && outgoing.is_none()) {
-        let (srv_in, srv_out) = search.ask_srv(&domain, wants_outgoing).await;
+    let (wants_in, wants_out) = (incoming.is_none(), wants_outgoing && outgoing.is_none());
+    if wants_in || wants_out {
+        let (srv_in, srv_out) = search.ask_srv(&domain, wants_in, wants_out).await;
         incoming = incoming.or(srv_in);
         outgoing = outgoing.or(srv_out);
     }
@@ -252,9 +253,18 @@ impl Search<'_> {
     }
 
     /// Step 5: SRV records for the sides still missing.
-    async fn ask_srv(&mut self, domain: &str, wants_outgoing: bool) -> (Side, Side) {
+    async fn ask_srv(
+        &mut self,
+        domain: &str,
+        wants_incoming: bool,
+        wants_outgoing: bool,
+    ) -> (Side, Side) {
         let kind = self.protocol.as_str();
-        let incoming = self.srv(domain, kind, &srv::incoming_services(self.protocol));
+        let incoming = if wants_incoming {
+            self.srv(domain, kind, &srv::incoming_services(self.protocol))
+        } else {
+            None
+        };
         let outgoing = if wants_outgoing {
             self.srv(domain, "smtp", &srv::outgoing_services())
         } else {
