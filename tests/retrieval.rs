@@ -66,6 +66,19 @@ fn a_wrong_password_is_a_visible_failed_login_and_nothing_is_downloaded() {
         "the IDLE session fails to log in, so the file step has nothing to move"
     );
     assert!(!run.check(r#"{"fetched": {"by": "bob-phone"}}"#).passed);
+    // The failures are marks on the player's timeline, told in both languages.
+    let data = mailhop::player::build(&run.scenario, &run.trace);
+    let marks: Vec<(&str, &str)> = data
+        .timeline
+        .iter()
+        .filter(|m| m.kind == "retrieval_failed")
+        .map(|m| (m.text.as_str(), m.text_pt.as_str()))
+        .collect();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert!(
+        marks[0].1.starts_with("bob-phone não conseguiu ler seus e-mails em mx.friend.test por IMAP: o servidor recusou o login"),
+        "{marks:?}"
+    );
 }
 
 #[test]

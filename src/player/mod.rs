@@ -819,6 +819,8 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                     | Event::Delivered(_)
                     | Event::Bounced(_)
                     | Event::Dropped(_)
+                    | Event::SubmissionFailed(_)
+                    | Event::RetrievalFailed(_)
             )
         })
         .filter_map(|r| {
