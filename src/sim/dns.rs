@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::policy::dns::{Answer, Rtype};
 use crate::scenario::{DnsRecords, MxRecord, Scenario, SrvRecord};
 
 /// All records, by lowercased owner name.
@@ -84,6 +85,43 @@ impl Zone {
         self.records.get(&normalise(name))
     }
 
+    /// The answer to a policy's question (`policy::dns`): the records of
+    /// `rtype` at `name`; NODATA where the name exists without them (also
+    /// an empty non-terminal such as `_domainkey.example.test` above a key);
+    /// NXDOMAIN where nothing is at or below the name.
+    pub fn answer(&self, name: &str, rtype: Rtype) -> Answer {
+        let owner = normalise(name);
+        let Some(records) = self.records.get(&owner) else {
+            let below = format!(".{owner}");
+            let exists = self
+                .records
+                .range(owner.clone()..)
+                .any(|(k, _)| k.ends_with(&below));
+            return if exists {
+                Answer::NoData
+            } else {
+                Answer::NxDomain
+            };
+        };
+        let found: Vec<String> = match rtype {
+            Rtype::A => records.a.clone(),
+            Rtype::Aaaa => Vec::new(),
+            Rtype::Mx => self
+                .mx(&owner)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| format!("{} {}", m.preference, m.host))
+                .collect(),
+            Rtype::Txt => records.txt.clone(),
+            Rtype::Ptr => records.ptr.clone(),
+        };
+        if found.is_empty() {
+            Answer::NoData
+        } else {
+            Answer::Records(found)
+        }
+    }
+
     /// SRV records of `name`, in the zone's order (a client orders them:
     /// see `proto::discover::srv`).
     pub fn srv(&self, name: &str) -> Option<Vec<SrvRecord>> {
@@ -97,6 +135,28 @@ impl Zone {
         mx.sort_by(|a, b| (a.preference, &a.host).cmp(&(b.preference, &b.host)));
         Some(mx)
     }
+}
+
+/// A TXT record's text in zone-file form: quoted strings of at most 255
+/// octets each (RFC 1035 section 3.3.14), `"` and `\` escaped.
+pub fn quote_txt(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(255) {
+        let mut s = String::from("\"");
+        for c in String::from_utf8_lossy(chunk).chars() {
+            if c == '"' || c == '\\' {
+                s.push('\\');
+            }
+            s.push(c);
+        }
+        s.push('"');
+        out.push(s);
+    }
+    if out.is_empty() {
+        out.push("\"\"".into());
+    }
+    out.join(" ")
 }
 
 /// Lowercase, without a trailing dot.
@@ -149,6 +209,40 @@ mod tests {
         assert!(
             all.iter()
                 .all(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
+        );
+    }
+
+    #[test]
+    fn policy_questions_tell_nodata_from_nxdomain() {
+        let scenario: Scenario = serde_json::from_str(
+            r#"{"id": "z", "title": {"en": "z", "pt": "z"}, "nodes": {},
+                "dns": {"example.test": {"TXT": ["v=spf1 -all"]},
+                        "sel._domainkey.example.test": {"TXT": ["v=DKIM1; p="]}}}"#,
+        )
+        .expect("a scenario");
+        let zone = Zone::build(&scenario);
+        assert_eq!(
+            zone.answer("Example.Test.", Rtype::Txt),
+            Answer::Records(vec!["v=spf1 -all".into()])
+        );
+        assert_eq!(zone.answer("example.test", Rtype::A), Answer::NoData);
+        assert_eq!(
+            zone.answer("_domainkey.example.test", Rtype::Txt),
+            Answer::NoData
+        );
+        assert_eq!(
+            zone.answer("_dmarc.example.test", Rtype::Txt),
+            Answer::NxDomain
+        );
+    }
+
+    #[test]
+    fn txt_records_are_quoted_in_strings_of_255() {
+        assert_eq!(quote_txt(r#"a "b" \ c"#), r#""a \"b\" \\ c""#);
+        let long = "x".repeat(300);
+        assert_eq!(
+            quote_txt(&long),
+            format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
         );
     }
 

@@ -17,11 +17,12 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
+use crate::policy::dns::{Answer, Rtype};
 use crate::scenario::{Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
-use super::dns::{Zone, reverse_name};
+use super::dns::{Zone, quote_txt, reverse_name};
 use super::link::{self, LinkEnd};
 use super::mta::cache::ConnCache;
 
@@ -632,6 +633,22 @@ impl World {
     // --- DNS, with every question and answer in the trace ---
 
     fn record_lookup(&self, node: &str, name: &str, rtype: &str, answers: Option<Vec<String>>) {
+        let rcode = if answers.is_some() {
+            "NOERROR"
+        } else {
+            "NXDOMAIN"
+        };
+        self.record_answer(node, name, rtype, rcode, answers.unwrap_or_default());
+    }
+
+    fn record_answer(
+        &self,
+        node: &str,
+        name: &str,
+        rtype: &str,
+        rcode: &str,
+        answers: Vec<String>,
+    ) {
         self.emit(Event::DnsQuery(Box::new(DnsQuery {
             node: node.into(),
             name: name.into(),
@@ -641,14 +658,35 @@ impl World {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
-            rcode: if answers.is_some() {
-                "NOERROR"
-            } else {
-                "NXDOMAIN"
-            }
-            .into(),
-            answers: answers.unwrap_or_default(),
+            rcode: rcode.into(),
+            answers,
         })));
+    }
+
+    /// A policy's question (`policy::dns`), answered from the zone and
+    /// recorded like every lookup: the answers in zone-file form.
+    pub fn ask(&self, node: &str, name: &str, rtype: Rtype) -> Answer {
+        let name = name.trim_end_matches('.');
+        let answer = self.zone.answer(name, rtype);
+        let (rcode, shown) = match &answer {
+            Answer::Records(r) => (
+                "NOERROR",
+                r.iter()
+                    .map(|v| match rtype {
+                        Rtype::Txt => format!("{name}. {} {}", rtype.as_str(), quote_txt(v)),
+                        Rtype::Mx | Rtype::Ptr => {
+                            format!("{name}. {} {}.", rtype.as_str(), v.trim_end_matches('.'))
+                        }
+                        _ => format!("{name}. {} {v}", rtype.as_str()),
+                    })
+                    .collect(),
+            ),
+            Answer::NoData => ("NOERROR", Vec::new()),
+            Answer::NxDomain => ("NXDOMAIN", Vec::new()),
+            Answer::TempFail => ("SERVFAIL", Vec::new()),
+        };
+        self.record_answer(node, name, rtype.as_str(), rcode, shown);
+        answer
     }
 
     /// MX lookup. `None` when the name does not exist; an empty list when it
