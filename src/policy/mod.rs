@@ -10,6 +10,7 @@
 //! Later checks (greylisting, SPF, DNS blocklists, spam scores) get a file
 //! each here and a question each in `proto::smtp::server::Policy`.
 
+pub mod auth;
 pub mod dns;
 pub mod relay;
 
