@@ -20,7 +20,9 @@
 mod reasons;
 mod senders;
 
-pub use senders::rule_text;
+pub use senders::{
+    arc_meaning, dkim_meaning, dmarc_meaning, rule_text, sender_decision, spam_action, spf_meaning,
+};
 
 use crate::clock::SimTime;
 use crate::trace::{

@@ -309,6 +309,68 @@ const REASONS: &[(&str, &str)] = &[
         "found no server to send with",
         "não encontrou servidor para enviar",
     ),
+    // Why a DKIM signature or an ARC chain did not pass, and why a
+    // forwarder could not seal (`policy::auth`).
+    (
+        "the body hash does not match: the body changed after it was signed",
+        "o hash do corpo não confere: o corpo mudou depois de assinado",
+    ),
+    (
+        "the body hash does not match: the body changed after it was sealed",
+        "o hash do corpo não confere: o corpo mudou depois de selado",
+    ),
+    (
+        "the signature does not verify: a signed header changed, or the key is not the one that signed",
+        "a assinatura não confere: um cabeçalho assinado mudou, ou a chave não é a que assinou",
+    ),
+    (
+        "the key was revoked (empty p=)",
+        "a chave foi revogada (p= vazio)",
+    ),
+    ("the signature has expired", "a assinatura expirou"),
+    (
+        "the i= identity is not in the d= domain",
+        "a identidade i= não está no domínio d=",
+    ),
+    (
+        "the signature covers only part of the body (l=)",
+        "a assinatura cobre só parte do corpo (l=)",
+    ),
+    (
+        "the key or the signature uses what the verifier does not support",
+        "a chave ou a assinatura usa algo que o verificador não aceita",
+    ),
+    (
+        "no key is published at the selector",
+        "nenhuma chave publicada no seletor",
+    ),
+    (
+        "the key could not be looked up",
+        "não foi possível consultar a chave",
+    ),
+    (
+        "the signature or the key record is malformed",
+        "a assinatura ou o registro da chave está malformado",
+    ),
+    ("the chain of seals is broken", "a cadeia de selos está quebrada"),
+    ("an ARC header is malformed", "um cabeçalho ARC está malformado"),
+    (
+        "no passing result is aligned with the From domain",
+        "nenhum resultado aprovado está alinhado com o domínio do From",
+    ),
+    (
+        "the chain of seals it arrived with is broken (cv=fail): it cannot be sealed",
+        "a cadeia de selos com que chegou está quebrada (cv=fail): não pode ser selada",
+    ),
+    (
+        "the message cannot be read for sealing",
+        "a mensagem não pode ser lida para selar",
+    ),
+    (
+        "the ARC seal could not be made: {text}",
+        "o selo ARC não pôde ser feito: {text}",
+    ),
+    ("ARC seals need an RSA key", "selos ARC precisam de uma chave RSA"),
     // One recipient's failure in a list (a bounce that was dropped, the
     // recipients a submission server refused).
     ("{name}: {code} {reason}", "{name}: {code} {reason}"),

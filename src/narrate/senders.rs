@@ -4,7 +4,10 @@
 //! are what a student finds in real Authentication-Results headers.
 
 use super::{Narration, Words};
-use crate::trace::senders::{Action, DkimSigned, Forwarded, SenderChecked, SpamScored, Verdict};
+use crate::trace::senders::{
+    Action, ArcCheck, DkimCheck, DkimSigned, DmarcCheck, Forwarded, SenderChecked, SpamScored,
+    SpfCheck, Verdict,
+};
 
 pub(super) fn dkim_signed(s: &DkimSigned) -> Narration {
     let DkimSigned {
@@ -54,8 +57,31 @@ pub(super) fn sender_checked(s: &SenderChecked) -> Narration {
             format!(", ARC {}", c.arc.result.as_str()),
         )
     };
+    let (why_en, why_pt) = sender_decision(s);
+    Narration {
+        code: (s.action == Action::Reject).then(|| "5.7.1".to_string()),
+        ..Narration::at(
+            node,
+            format!(
+                "{node} checked who sent {message}: {results}{}; {why_en}",
+                arc.0
+            ),
+            format!(
+                "{node} verificou quem enviou {message}: {results_pt}{}; {why_pt}",
+                arc.1
+            ),
+        )
+    }
+}
+
+/// What a server decided about a message after checking its sender, and
+/// why, in words: the end of [`sender_checked`]'s sentence, for a view that
+/// shows the results apart (the player's Authentication panel).
+pub fn sender_decision(s: &SenderChecked) -> (String, String) {
+    let c = &s.checks;
+    let node = &s.node;
     let policy = c.dmarc.policy.as_deref().unwrap_or("none");
-    let (why_en, why_pt) = match (s.action, &s.trusted_arc) {
+    match (s.action, &s.trusted_arc) {
         (Action::Reject, _) => (
             format!(
                 "refused, because {} asks receivers to reject mail that fails DMARC (p={policy})",
@@ -95,20 +121,6 @@ pub(super) fn sender_checked(s: &SenderChecked) -> Narration {
             ),
         ),
         (Action::Accept, None) => ("accepted".to_string(), "aceita".to_string()),
-    };
-    Narration {
-        code: (s.action == Action::Reject).then(|| "5.7.1".to_string()),
-        ..Narration::at(
-            node,
-            format!(
-                "{node} checked who sent {message}: {results}{}; {why_en}",
-                arc.0
-            ),
-            format!(
-                "{node} verificou quem enviou {message}: {results_pt}{}; {why_pt}",
-                arc.1
-            ),
-        )
     }
 }
 
@@ -149,14 +161,10 @@ pub(super) fn spam_scored(s: &SpamScored) -> Narration {
         Some(r) => format!("Lixo eletrônico a partir de {junk_at:.1}, recusa a partir de {r:.1}"),
         None => format!("Lixo eletrônico a partir de {junk_at:.1}"),
     };
-    let (act, act_pt) = match action {
-        Action::Accept => ("delivered normally", "entregue normalmente"),
-        Action::Junk => (
-            "marked as spam, for the Junk folder",
-            "marcada como spam, para o Lixo eletrônico",
-        ),
-        Action::Reject => ("refused", "recusada"),
-    };
+    let Words {
+        en: act,
+        pt: act_pt,
+    } = spam_action(*action);
     Narration {
         code: (*action == Action::Reject).then(|| "5.7.1".to_string()),
         ..Narration::at(
@@ -167,6 +175,19 @@ pub(super) fn spam_scored(s: &SpamScored) -> Narration {
             ),
         )
     }
+}
+
+/// What a spam filter does with a message, in words.
+pub fn spam_action(action: Action) -> Words {
+    let (en, pt) = match action {
+        Action::Accept => ("delivered normally", "entregue normalmente"),
+        Action::Junk => (
+            "marked as spam, for the Junk folder",
+            "marcada como spam, para o Lixo eletrônico",
+        ),
+        Action::Reject => ("refused", "recusada"),
+    };
+    Words { en, pt }
 }
 
 pub(super) fn forwarded(f: &Forwarded) -> Narration {
@@ -205,7 +226,7 @@ pub(super) fn forwarded(f: &Forwarded) -> Narration {
     }
     if let Some(why) = seal_failed {
         en.push_str(&format!(" (not sealed: {why})"));
-        pt.push_str(&format!(" (sem selo ARC: {why})"));
+        pt.push_str(&format!(" (sem selo ARC: {})", super::reason_pt(why)));
     }
     Narration::at(node, en, pt)
 }
@@ -272,4 +293,134 @@ pub fn rule_text(name: &str) -> Words {
         _ => ("a rule of this filter", "uma regra deste filtro"),
     };
     Words { en, pt }
+}
+
+/// One line of a sender check's table in words: what an SPF result means
+/// for the address that connected. A domain's own explanation (`exp=`) is quoted as it said it.
+pub fn spf_meaning(spf: &SpfCheck, client_ip: &str) -> (String, String) {
+    let d = or_dash(&spf.domain);
+    let (en, pt) = match spf.result {
+        Verdict::Pass => (
+            format!("{d} lists {client_ip} among the servers that may send its mail"),
+            format!("{d} lista {client_ip} entre os servidores que podem enviar seus e-mails"),
+        ),
+        Verdict::Fail => (
+            format!("{d} says {client_ip} may not send its mail"),
+            format!("{d} diz que {client_ip} não pode enviar seus e-mails"),
+        ),
+        Verdict::Softfail => (
+            format!("{d} says {client_ip} is probably not one of its servers (~all)"),
+            format!("{d} diz que {client_ip} provavelmente não é um de seus servidores (~all)"),
+        ),
+        Verdict::Neutral => (
+            format!("{d} says nothing either way about {client_ip} (?all)"),
+            format!("{d} não diz nada, nem sim nem não, sobre {client_ip} (?all)"),
+        ),
+        Verdict::None => (
+            format!("{d} publishes no SPF record"),
+            format!("{d} não publica registro SPF"),
+        ),
+        Verdict::Temperror => (
+            format!("the SPF record of {d} could not be looked up for now"),
+            format!("o registro SPF de {d} não pôde ser consultado por ora"),
+        ),
+        Verdict::Permerror => (
+            format!("the SPF record of {d} is broken"),
+            format!("o registro SPF de {d} está quebrado"),
+        ),
+    };
+    match &spf.explanation {
+        Some(exp) => (
+            format!("{en}, and explains: {exp:?}"),
+            format!("{pt}, e explica: {exp:?}"),
+        ),
+        None => (en, pt),
+    }
+}
+
+/// One DKIM signature's result in words, its reason translated.
+pub fn dkim_meaning(d: &DkimCheck) -> (String, String) {
+    let dom = or_dash(&d.domain);
+    let why = d.reason.as_deref().unwrap_or("");
+    let why_pt = super::reason_pt(why);
+    match d.result {
+        Verdict::Pass => (
+            format!(
+                "verifies with the key at {}._domainkey.{dom}: {dom} signed it, and nothing signed changed since",
+                d.selector
+            ),
+            format!(
+                "confere com a chave em {}._domainkey.{dom}: {dom} assinou, e nada do que foi assinado mudou desde então",
+                d.selector
+            ),
+        ),
+        Verdict::Fail => (
+            format!("does not verify: {why}"),
+            format!("não confere: {why_pt}"),
+        ),
+        Verdict::None => (
+            "no signature to check".to_string(),
+            "nenhuma assinatura a verificar".to_string(),
+        ),
+        _ if why.is_empty() => (
+            "cannot be judged".to_string(),
+            "não pode ser avaliada".to_string(),
+        ),
+        _ => (
+            format!("cannot be judged: {why}"),
+            format!("não pode ser avaliada: {why_pt}"),
+        ),
+    }
+}
+
+/// DMARC's result in words: whether SPF or DKIM passed for a domain
+/// aligned with the From domain.
+pub fn dmarc_meaning(d: &DmarcCheck) -> (String, String) {
+    let dom = or_dash(&d.domain);
+    match d.result {
+        Verdict::Pass => (
+            format!("SPF or DKIM passed for a domain aligned with {dom}, the From domain the reader sees"),
+            format!("SPF ou DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"),
+        ),
+        Verdict::Fail => (
+            format!("neither SPF nor DKIM passed for a domain aligned with {dom}, the From domain the reader sees"),
+            format!("nem SPF nem DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"),
+        ),
+        Verdict::None => (
+            format!("{dom} publishes no DMARC record"),
+            format!("{dom} não publica registro DMARC"),
+        ),
+        Verdict::Temperror => (
+            format!("the DMARC record of {dom} could not be looked up for now"),
+            format!("o registro DMARC de {dom} não pôde ser consultado por ora"),
+        ),
+        _ => (
+            format!("the DMARC record of {dom} is broken"),
+            format!("o registro DMARC de {dom} está quebrado"),
+        ),
+    }
+}
+
+/// The ARC chain's result in words.
+pub fn arc_meaning(a: &ArcCheck) -> (String, String) {
+    let sealers = a.sealers.join(", ");
+    let why = a.reason.as_deref().unwrap_or("");
+    match a.result {
+        Verdict::None => (
+            "no ARC seal: no forwarder sealed it on the way".to_string(),
+            "nenhum selo ARC: nenhum encaminhador o selou no caminho".to_string(),
+        ),
+        Verdict::Pass => (
+            format!("the seals of {sealers} verify: what they recorded can be trusted as far as they are"),
+            format!("os selos de {sealers} conferem: o que registraram merece tanta confiança quanto eles"),
+        ),
+        _ if why.is_empty() => (
+            format!("the seals ({sealers}) do not verify"),
+            format!("os selos ({sealers}) não conferem"),
+        ),
+        _ => (
+            format!("the seals ({sealers}) do not verify: {why}"),
+            format!("os selos ({sealers}) não conferem: {}", super::reason_pt(why)),
+        ),
+    }
 }

@@ -9,12 +9,17 @@
 //! of [`crate::narrate`]. The JSON shape is documented in
 //! `docs/player.md`. [`whatif`] changes a scenario for a re-run.
 
+mod auth;
 mod conversation;
 mod exposure;
 mod holders;
 mod mailboxes;
 pub mod whatif;
 
+pub use auth::{
+    ArcView, AuthView, CheckView, DkimView, DmarcView, ForwardView, RuleView, SignedView, SpamView,
+    SpfView,
+};
 pub use exposure::{
     ExposureView, LinkExposure, NodeExposure, PasswordExposure, UnacceptedExposure,
 };
@@ -96,6 +101,11 @@ pub struct Step {
     pub mailboxes: Option<MailState>,
     pub events: Vec<LogLine>,
     pub dns: Vec<DnsView>,
+    /// Who really sent the step's messages: DKIM signatures added, sender
+    /// checks and their decision, spam scores, forwards (`auth.rs`);
+    /// absent when the step has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -405,6 +415,8 @@ fn anchors(trace: &Trace) -> Vec<(usize, Anchor<'_>)> {
 /// Builds the player data of a run.
 pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
     let anchors = anchors(trace);
+    let mut attached = auth::attach(trace, &anchors, anchors.len() + 2).into_iter();
+    let mut next_attached = || attached.next().unwrap_or_default();
     let index = Index::of(trace);
     let mut held = Holders::new(trace);
     let mut steps = Vec::with_capacity(anchors.len() + 2);
@@ -440,6 +452,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         mailboxes: None,
         events: log_lines(trace, 0, start_end),
         dns: Vec::new(),
+        auth: next_attached().auth,
     });
     // Sessions and stored copies are counted per kind, from 1, for their
     // captions (`session:N`, `stored:N`).
@@ -542,6 +555,12 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             }
         };
         let rest = held.after(holders_until);
+        let extra = next_attached();
+        let mut dns = dns_lines(trace, previous, pos);
+        if !extra.dns.is_empty() {
+            dns.extend(extra.dns);
+            dns.sort_by_key(|d| d.t);
+        }
         steps.push(Step {
             index: i + 1,
             kind,
@@ -554,7 +573,8 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             holders: rest.holders,
             mailboxes: rest.mailboxes,
             events: log_lines(trace, previous, pos),
-            dns: dns_lines(trace, previous, pos),
+            dns,
+            auth: extra.auth,
         });
     }
     let after_last = anchors.last().map_or(0, |(pos, _)| pos + 1);
@@ -572,6 +592,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         mailboxes: rest.mailboxes,
         events: log_lines(trace, after_last, len),
         dns: dns_lines(trace, after_last, len),
+        auth: next_attached().auth,
     });
     let anchor_seqs: Vec<u64> = anchors.iter().map(|(pos, _)| seq_at(*pos)).collect();
 
@@ -779,6 +800,10 @@ fn message_of(event: &Event) -> Option<&str> {
         Event::Expunged(e) => &e.message,
         Event::Moved(e) => &e.message,
         Event::Flagged(e) => &e.message,
+        Event::DkimSigned(e) => &e.message,
+        Event::SenderChecked(e) => &e.message,
+        Event::SpamScored(e) => &e.message,
+        Event::Forwarded(e) => &e.message,
         _ => return None,
     })
 }

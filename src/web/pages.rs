@@ -30,6 +30,7 @@ player_script!(
     "events",
     "predict",
     "conversation",
+    "auth",
     "message",
     "mailbox",
     "exposure",
