@@ -363,12 +363,12 @@ pub fn dkim_meaning(d: &DkimCheck) -> (String, String) {
             "nenhuma assinatura a verificar".to_string(),
         ),
         _ if why.is_empty() => (
-            "cannot be judged".to_string(),
-            "não pode ser avaliada".to_string(),
+            "cannot be judged, so it does not count".to_string(),
+            "não pode ser avaliada, então não conta".to_string(),
         ),
         _ => (
-            format!("cannot be judged: {why}"),
-            format!("não pode ser avaliada: {why_pt}"),
+            format!("does not count: {why}"),
+            format!("não conta: {why_pt}"),
         ),
     }
 }

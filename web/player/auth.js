@@ -16,7 +16,7 @@ M.strings({
     auSpfHelo: 'SPF (HELO)', auSpfFrom: 'SPF (MAIL FROM)', auNoSig: 'the message carries no DKIM signature',
     auAligned: 'aligned with From: SPF {s}, DKIM {d}',
     auPolicy: 'its policy for mail that fails: p={p}', auNoPolicy: 'no DMARC record, so no policy',
-    auSealedSaw: 'the last sealer recorded: {r}',
+    auSealedSaw: 'What the last sealer recorded',
     auDecision: 'Decision: {d}', auReply: 'Reply sent: {r}',
     auHeader: 'The Authentication-Results header it added', auHeaderRefused: 'The Authentication-Results it wrote (added to no message: it was refused)',
     auLookups: 'DNS records read for these checks ({n})', auNoRecord: 'no record',
@@ -37,7 +37,7 @@ M.strings({
     auSpfHelo: 'SPF (HELO)', auSpfFrom: 'SPF (MAIL FROM)', auNoSig: 'a mensagem não traz assinatura DKIM',
     auAligned: 'alinhado com o From: SPF {s}, DKIM {d}',
     auPolicy: 'sua política para e-mail que falha: p={p}', auNoPolicy: 'sem registro DMARC, então sem política',
-    auSealedSaw: 'o último selador registrou: {r}',
+    auSealedSaw: 'O que o último selador registrou',
     auDecision: 'Decisão: {d}', auReply: 'Resposta enviada: {r}',
     auHeader: 'O cabeçalho Authentication-Results que ele acrescentou', auHeaderRefused: 'O Authentication-Results que ele escreveu (não entrou em mensagem nenhuma: ela foi recusada)',
     auLookups: 'Registros DNS lidos para estas verificações ({n})', auNoRecord: 'nenhum registro',
@@ -68,22 +68,22 @@ const num = (n, sign) => { const v = Number(n) || 0, s = v.toFixed(1); return (s
 const verdict = v => el('span.verdict.v-' + v, { title: (raw('auVerdicts') || {})[v] || null }, v);
 
 /* One row: the check and the domain it was about, its result, and what that means in narrate's words. */
-function checkRow(kind, label, word, domain, result, why, extra) {
+function checkRow(kind, label, word, domain, result, why, extra, sub) {
   return el('tr', { tid: 'auth-row', 'data-check': kind, 'data-result': result, 'data-domain': domain || null, ...extra },
-    el('th', { scope: 'row' }, el('span.mech', { title: gloss(word) || null }, label), domain && el('span.dom', null, host(domain))),
+    el('th', { scope: 'row' }, el('span.mech', { title: gloss(word) || null }, label), domain && el('span.dom', null, host(domain)), sub && el('span.dom', null, sub)),
     el('td', null, verdict(result)), el('td.why', null, why));
 }
 function checkView(c) {
   const dm = c.dmarc || {}, arc = c.arc || { result: 'none', sealers: [] }, sigs = c.dkim || [];
   const spf = (kind, label, s) => checkRow(kind, label, 'SPF', s.domain, s.result, loc(s.why));
-  const dkim = sigs.length ? sigs.map(d => checkRow('dkim', 'DKIM', 'DKIM', d.domain, d.result, [el('code', null, 's=' + d.selector), ' ', loc(d.why)], { 'data-selector': d.selector }))
+  const dkim = sigs.length ? sigs.map(d => checkRow('dkim', 'DKIM', 'DKIM', d.domain, d.result, loc(d.why), { 'data-selector': d.selector }, 's=' + d.selector))
     : checkRow('dkim', 'DKIM', 'DKIM', '', 'none', tr('auNoSig'));
   const dmarc = checkRow('dmarc', 'DMARC', 'DMARC', dm.domain, dm.result,
-    [loc(dm.why), el('div.aligned', null, tr('auAligned', { s: dm.spf_aligned, d: dm.dkim_aligned })),
+    [loc(dm.why), ['pass', 'fail'].includes(dm.result) && el('div.aligned', null, tr('auAligned', { s: dm.spf_aligned, d: dm.dkim_aligned })),
       el('div.policy', { tid: 'auth-policy' }, dm.policy ? tr('auPolicy', { p: dm.policy }) : tr('auNoPolicy'))], { 'data-policy': dm.policy || null });
   const sealers = arc.sealers || [];
   const arcRow = checkRow('arc', 'ARC', 'ARC', sealers[sealers.length - 1] || '', arc.result,
-    [loc(arc.why), arc.sealed_results && el('div.aligned', null, tr('auSealedSaw', { r: arc.sealed_results }))]);
+    [loc(arc.why), arc.sealed_results && el('details.auth-more', null, el('summary', null, tr('auSealedSaw')), el('pre.auth-header', null, arc.sealed_results))]);
   const lookups = c.dns || [];
   return el('div.auth-item', { tid: 'auth-check', 'data-node': c.node, 'data-message': c.message, 'data-action': c.action },
     el('h3', null, tr('auChecks', { node: c.node, m: c.message })),
