@@ -2,6 +2,7 @@
 //! a step, not only the hops (issue 10, item 1).
 
 use mailhop::harness::Run;
+use mailhop::trace::senders::{Action, Verdict};
 
 fn data(name: &str) -> mailhop::player::PlayerData {
     let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -448,4 +449,203 @@ fn a_refused_login_is_a_refusal_in_imap_and_pop3_words() {
             session.text
         );
     }
+}
+
+/// A bank whose outbound server signs with DKIM, a forger typing SMTP to
+/// Bob's server with the bank's address, and Bob's server checking
+/// strangers' mail (the spoofing scenario's shape).
+const FORGED_BANK: &str = r#"{
+  "id": "forged", "title": {"en": "Forged", "pt": "Forjado"}, "seed": 12,
+  "nodes": {
+    "alice-laptop": {"role": "mua", "user": "alice@bank.test", "password": "pw", "submit": "smtp.bank.test"},
+    "smtp.bank.test": {"role": "msa", "accounts": {"alice@bank.test": "pw"}, "dkim": {"domain": "bank.test", "selector": "2026"}},
+    "mail.phish.test": {"role": "mta"},
+    "mx.friend.test": {"role": "mda", "mailboxes": ["bob@friend.test"], "check_senders": {}}
+  },
+  "dns": {
+    "bank.test": {"TXT": ["v=spf1 a:smtp.bank.test -all"]},
+    "_dmarc.bank.test": {"TXT": ["v=DMARC1; p=reject"]},
+    "friend.test": {"MX": [{"preference": 10, "host": "mx.friend.test"}]}
+  },
+  "script": [
+    {"at": "0s", "send": {"from": "alice-laptop", "to": ["bob@friend.test"], "subject": "Your card", "body": "Hi Bob\n"}},
+    {"at": "10m", "type": {"by": "mail.phish.test", "to": "mx.friend.test", "port": 25, "lines": [
+      "EHLO mail.phish.test", "MAIL FROM:<security@bank.test>", "RCPT TO:<bob@friend.test>", "DATA",
+      "From: Bank Security <security@bank.test>", "To: bob@friend.test", "Subject: Confirm your password", "",
+      "Reply with your password.", ".", "QUIT"]}}
+  ]
+}"#;
+
+fn lookups(dns: &[mailhop::player::DnsView]) -> Vec<String> {
+    dns.iter().map(|d| format!("{} {}", d.name, d.rtype)).collect()
+}
+
+#[test]
+fn the_forgery_refused_by_dmarc_shows_its_checks_in_its_own_step() {
+    let data = data_of(FORGED_BANK);
+    let kinds: Vec<&str> = data.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, ["start", "hop", "hop", "session", "end"]);
+
+    // Hop 1: the bank's server signs Alice's message.
+    let signed = &data.steps[1].auth.as_ref().unwrap().signed;
+    assert_eq!(signed.len(), 1);
+    assert_eq!(
+        (signed[0].domain.as_str(), signed[0].selector.as_str()),
+        ("bank.test", "2026")
+    );
+    assert!(signed[0].header.starts_with("DKIM-Signature: v=1;"));
+    assert!(signed[0].text_pt.contains("assinou m1 com DKIM"));
+
+    // Hop 2: the real mail passes everything and is accepted.
+    let step = &data.steps[2];
+    let real = &step.auth.as_ref().unwrap().checks[0];
+    assert_eq!(real.message, "m1");
+    assert_eq!(real.spf.result, Verdict::Pass);
+    assert_eq!(real.dkim.len(), 1);
+    assert_eq!(real.dkim[0].result, Verdict::Pass);
+    assert_eq!(real.dmarc.result, Verdict::Pass);
+    assert_eq!(real.action, Action::Accept);
+    assert_eq!(real.decision.en, "accepted");
+    for name in [
+        "bank.test TXT",
+        "2026._domainkey.bank.test TXT",
+        "_dmarc.bank.test TXT",
+    ] {
+        assert!(lookups(&real.dns).iter().any(|l| l == name), "{name}");
+        assert!(lookups(&step.dns).iter().any(|l| l == name), "{name}");
+    }
+
+    // The refusal: a session step of its own, with the checks that
+    // refused it and the reason in both languages.
+    let step = &data.steps[3];
+    assert_eq!(step.session.as_ref().unwrap().code.as_deref(), Some("550"));
+    let auth = step.auth.as_ref().unwrap();
+    assert!(auth.signed.is_empty() && auth.spam.is_empty() && auth.forwards.is_empty());
+    let forged = &auth.checks[0];
+    assert_eq!(forged.message, "m2");
+    assert_eq!(forged.mail_from, "security@bank.test");
+    assert_eq!(forged.spf.domain, "bank.test");
+    assert_eq!(forged.spf.result, Verdict::Fail);
+    assert!(forged.dkim.is_empty(), "no signature");
+    assert_eq!(forged.dmarc.domain, "bank.test");
+    assert_eq!(forged.dmarc.result, Verdict::Fail);
+    assert_eq!(forged.dmarc.policy.as_deref(), Some("reject"));
+    assert_eq!(forged.action, Action::Reject);
+    assert_eq!(
+        forged.reply.as_deref(),
+        Some("550 5.7.1 Rejected by DMARC policy for bank.test")
+    );
+    assert_eq!(
+        forged.decision.en,
+        "refused, because bank.test asks receivers to reject mail that fails DMARC (p=reject)"
+    );
+    assert!(forged.decision.pt.starts_with("recusada, porque bank.test"));
+    assert!(forged.spf.why.en.contains("may not send its mail"));
+    assert!(forged.dmarc.why.pt.contains("nem SPF nem DKIM"));
+    for name in ["bank.test TXT", "_dmarc.bank.test TXT"] {
+        assert!(lookups(&forged.dns).iter().any(|l| l == name), "{name}");
+        assert!(lookups(&step.dns).iter().any(|l| l == name), "{name}");
+    }
+    // The step log's line about the check names the message it is about.
+    let line = step
+        .events
+        .iter()
+        .find(|e| e.kind == "sender_checked")
+        .unwrap();
+    assert_eq!(line.message.as_deref(), Some("m2"));
+    assert_eq!(line.code.as_deref(), Some("5.7.1"));
+
+    // Steps with nothing of the kind carry no `auth`, and neither does a
+    // run with no sender checks at all.
+    assert!(data.steps[0].auth.is_none() && data.steps[4].auth.is_none());
+    let six = serde_json::to_value(self::data("six-hops")).unwrap();
+    assert!(six["steps"].as_array().unwrap().iter().all(|s| s.get("auth").is_none()));
+}
+
+/// Bob's old address forwards to a new provider (SRS, a footer, an ARC
+/// seal); the new provider trusts the seal and runs a spam filter, which
+/// files a lottery bot's message into Junk.
+const FORWARDED: &str = r#"{
+  "id": "fwd", "title": {"en": "Forward", "pt": "Encaminhar"}, "seed": 5,
+  "nodes": {
+    "alice-laptop": {"role": "mua", "user": "alice@bank.test", "password": "pw", "submit": "smtp.bank.test"},
+    "smtp.bank.test": {"role": "msa", "accounts": {"alice@bank.test": "pw"}, "dkim": {"domain": "bank.test", "selector": "2026"}},
+    "mx.old.test": {"role": "mta", "mailboxes": ["bob@old.test"], "check_senders": {}, "arc": {"domain": "old.test"},
+      "forward_to": {"bob@old.test": "bob@new.test"}, "forwarding": {"srs": true, "footer": "-- sent through old.test"}},
+    "mx.new.test": {"role": "mda", "mailboxes": ["bob@new.test"], "check_senders": {"trust_arc": ["old.test"]},
+      "spam": {"junk_at": 5, "reject_at": 9}},
+    "bot.spam.test": {"role": "mta"}
+  },
+  "dns": {
+    "bank.test": {"TXT": ["v=spf1 a:smtp.bank.test -all"]},
+    "_dmarc.bank.test": {"TXT": ["v=DMARC1; p=reject"]},
+    "old.test": {"MX": [{"preference": 10, "host": "mx.old.test"}], "TXT": ["v=spf1 a:mx.old.test -all"]},
+    "new.test": {"MX": [{"preference": 10, "host": "mx.new.test"}]}
+  },
+  "script": [
+    {"at": "0s", "send": {"from": "alice-laptop", "to": ["bob@old.test"], "subject": "Card", "body": "Hi Bob\n"}},
+    {"at": "10m", "type": {"by": "bot.spam.test", "to": "mx.new.test", "port": 25, "lines": [
+      "EHLO bot.spam.test", "MAIL FROM:<winner@lotto.test>", "RCPT TO:<bob@new.test>", "DATA",
+      "From: Lotto <winner@lotto.test>", "Subject: YOU HAVE WON", "",
+      "You have won the lottery prize! One million dollars by wire transfer.", "http://192.0.2.99/claim", ".", "QUIT"]}}
+  ]
+}"#;
+
+#[test]
+fn a_forward_an_arc_seal_and_spam_scores_show_where_they_happen() {
+    let data = data_of(FORWARDED);
+    let hop = |n: u32| {
+        data.steps
+            .iter()
+            .find(|s| s.hop.as_ref().is_some_and(|h| h.hop == n))
+            .unwrap()
+    };
+    // Hop 2 reaches the forwarder: its check, then the forward.
+    let auth = hop(2).auth.as_ref().unwrap();
+    assert_eq!(auth.checks[0].node, "mx.old.test");
+    assert_eq!(auth.checks[0].action, Action::Accept);
+    let forward = &auth.forwards[0];
+    assert_eq!(
+        (forward.recipient.as_str(), forward.to.as_str()),
+        ("bob@old.test", "bob@new.test")
+    );
+    assert!(forward.rewritten.as_deref().unwrap().starts_with("SRS0="));
+    assert!(forward.footer);
+    assert_eq!(forward.sealed.as_deref(), Some("old.test"));
+    assert!(forward.text.contains("(SRS)") && forward.text_pt.contains("(SRS)"));
+
+    // Hop 3 reaches the new provider: the footer broke DKIM, SRS moved SPF
+    // to old.test, so DMARC fails; the trusted ARC seal lets it in, and the
+    // spam filter scores it below Junk.
+    let auth = hop(3).auth.as_ref().unwrap();
+    let check = &auth.checks[0];
+    assert_eq!(check.spf.domain, "old.test");
+    assert_eq!(check.spf.result, Verdict::Pass);
+    assert_ne!(check.dkim[0].result, Verdict::Pass);
+    assert!(check.dkim[0].why.en.contains("body hash does not match"));
+    assert!(check.dkim[0].why.pt.contains("o hash do corpo não confere"));
+    assert_eq!(check.dmarc.result, Verdict::Fail);
+    assert_eq!(check.arc.result, Verdict::Pass);
+    assert_eq!(check.arc.sealers, ["old.test"]);
+    assert!(check.arc.sealed_results.as_deref().unwrap().contains("dmarc=pass"));
+    assert_eq!(check.trusted_arc.as_deref(), Some("old.test"));
+    assert_eq!(check.action, Action::Accept);
+    assert!(check.decision.en.contains("mx.new.test trusts old.test"));
+    let spam = &auth.spam[0];
+    let rules: Vec<&str> = spam.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(rules, ["DKIM_INVALID", "DMARC_FAIL"]);
+    assert_eq!((spam.score, spam.junk_at, spam.reject_at), (4.0, 5.0, Some(9.0)));
+    assert_eq!(spam.action, Action::Accept);
+    assert_eq!(spam.verdict.en, "delivered normally");
+
+    // The bot's message: scored over the Junk line, each rule explained.
+    let auth = hop(4).auth.as_ref().unwrap();
+    let spam = &auth.spam[0];
+    assert_eq!(spam.action, Action::Junk);
+    assert!(spam.score >= spam.junk_at);
+    let money = spam.rules.iter().find(|r| r.name == "MONEY_WORDS").unwrap();
+    assert!(money.meaning.en.contains("prizes or money"));
+    assert!(money.meaning.pt.contains("prêmios ou dinheiro"));
+    assert!(money.detail.as_deref().unwrap().contains("lottery"));
+    assert_eq!(spam.verdict.pt, "marcada como spam, para o Lixo eletrônico");
 }

@@ -474,3 +474,89 @@ fn forward_view(f: &Forwarded, (text, text_pt): (String, String)) -> ForwardView
         text_pt,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::anchors;
+
+    fn checked(conn: &str, message: &str, action: &str) -> serde_json::Value {
+        serde_json::json!({
+            "kind": "sender_checked", "node": "mx.friend.test", "conn": conn, "message": message,
+            "client_ip": "192.0.2.10", "helo": "mail.phish.test", "mail_from": "security@bank.test",
+            "checks": {
+                "spf_helo": {"domain": "mail.phish.test", "result": "none"},
+                "spf": {"domain": "bank.test", "result": "fail"},
+                "dkim": [],
+                "dmarc": {"domain": "bank.test", "result": "fail", "spf_aligned": "none", "dkim_aligned": "none", "policy": "reject"},
+                "arc": {"result": "none"},
+                "header": "Authentication-Results: mx.friend.test; spf=fail\r\n"
+            },
+            "action": action
+        })
+    }
+
+    /// A forger's message refused on one connection while a relay's
+    /// message arrives on another: the refusal's check, made before the
+    /// relay's hop, belongs to the forger's session, which closes after
+    /// that hop; so do its DNS lookups.
+    #[test]
+    fn a_check_goes_to_the_step_of_its_connection_with_its_lookups() {
+        let mut events = vec![
+            serde_json::json!({"kind": "connect", "conn": "c1", "client": "mail.phish.test", "server": "mx.friend.test", "port": 25, "client_ip": "192.0.2.10", "server_ip": "192.0.2.11"}),
+            serde_json::json!({"kind": "connect", "conn": "c2", "client": "smtp.bank.test", "server": "mx.friend.test", "port": 25, "client_ip": "192.0.2.12", "server_ip": "192.0.2.11"}),
+            serde_json::json!({"kind": "dns_query", "node": "mx.friend.test", "name": "bank.test", "rtype": "TXT"}),
+            serde_json::json!({"kind": "dns_answer", "node": "mx.friend.test", "name": "bank.test", "rtype": "TXT", "rcode": "NOERROR", "answers": ["bank.test. TXT \"v=spf1 -all\""]}),
+            serde_json::json!({"kind": "dns_query", "node": "mx.friend.test", "name": "_dmarc.bank.test", "rtype": "TXT"}),
+            serde_json::json!({"kind": "dns_answer", "node": "mx.friend.test", "name": "_dmarc.bank.test", "rtype": "TXT", "rcode": "NOERROR", "answers": ["_dmarc.bank.test. TXT \"v=DMARC1; p=reject\""]}),
+        ];
+        let mut refused = checked("c1", "m2", "reject");
+        refused["reply"] = "550 5.7.1 Rejected by DMARC policy for bank.test".into();
+        events.push(refused);
+        events.push(checked("c2", "m1", "accept"));
+        events.extend([
+            serde_json::json!({"kind": "hop", "hop": 1, "message": "m1", "from": "smtp.bank.test", "to": "mx.friend.test", "conn": "c2", "protocol": "ESMTP", "channel": "plaintext", "sender": "alice@bank.test", "recipients": ["bob@friend.test"]}),
+            serde_json::json!({"kind": "stored", "node": "mx.friend.test", "message": "m1", "place": "mailbox", "mailbox": "bob@friend.test", "folder": "INBOX", "readable": true, "eml": "Subject: hi\r\n\r\nhi\r\n"}),
+            serde_json::json!({"kind": "forwarded", "node": "mx.friend.test", "message": "m1", "recipient": "bob@friend.test", "to": "bob@far.test", "sender": "alice@bank.test"}),
+            serde_json::json!({"kind": "closed", "conn": "c2"}),
+            serde_json::json!({"kind": "closed", "conn": "c1"}),
+            serde_json::json!({"kind": "end", "reason": "quiescent"}),
+        ]);
+        for (seq, e) in events.iter_mut().enumerate() {
+            e["t"] = (100 + seq as u64 * 10).into();
+            e["seq"] = seq.into();
+        }
+        let trace: Trace = serde_json::from_value(serde_json::json!({
+            "scenario": "x", "seed": 1, "start": "2026-01-05T09:00:00Z", "events": events
+        }))
+        .unwrap();
+        let anchors = anchors(&trace);
+        assert_eq!(anchors.len(), 2, "the hop, and the forger's session");
+        let attached = attach(&trace, &anchors, anchors.len() + 2);
+        assert!(attached[0].auth.is_none() && attached[3].auth.is_none());
+
+        let hop = attached[1].auth.as_ref().unwrap();
+        assert_eq!(hop.checks.len(), 1);
+        assert_eq!(hop.checks[0].message, "m1");
+        assert!(hop.checks[0].dns.is_empty(), "the lookups were the other check's");
+        assert_eq!(hop.forwards.len(), 1, "the forward follows its hop");
+        assert!(attached[1].dns.is_empty());
+
+        let session = attached[2].auth.as_ref().unwrap();
+        assert_eq!(session.checks.len(), 1);
+        let check = &session.checks[0];
+        assert_eq!((check.message.as_str(), check.action), ("m2", Action::Reject));
+        assert_eq!(check.spf.result, Verdict::Fail);
+        assert!(check.spf.why.en.contains("may not send"), "{:?}", check.spf.why);
+        assert!(check.spf.why.pt.contains("não pode enviar"), "{:?}", check.spf.why);
+        assert_eq!(check.dmarc.policy.as_deref(), Some("reject"));
+        assert!(check.decision.en.contains("reject mail that fails DMARC (p=reject)"));
+        assert!(check.decision.pt.contains("recusem"));
+        let names: Vec<&str> = check.dns.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["bank.test", "_dmarc.bank.test"]);
+        // The session's DNS panel shows them too, though they were looked
+        // up before the hop's step.
+        let names: Vec<&str> = attached[2].dns.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["bank.test", "_dmarc.bank.test"]);
+    }
+}
