@@ -169,15 +169,17 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshots().join(name), png).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_player_works_in_a_real_browser() {
+/// The real server on a port of its own, chromedriver, and a headless
+/// Chromium session on it at 1280×720; `None` (after saying so) on a
+/// developer's machine without chromedriver, a failure under CI.
+async fn browser() -> Option<(String, Client, Driver)> {
     let Some(chromedriver) = find_chromedriver() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "chromedriver is missing under CI: .ci/run must install chromium-driver"
         );
         eprintln!("skipping: no chromedriver (apt-get install chromium chromium-driver)");
-        return;
+        return None;
     };
 
     // The real server, on a port of its own.
@@ -190,7 +192,7 @@ async fn the_player_works_in_a_real_browser() {
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
 
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -228,6 +230,14 @@ async fn the_player_works_in_a_real_browser() {
     }
     let c = client.expect("chromedriver answers");
     c.set_window_size(1280, 720).await.unwrap();
+    Some((base, c, driver))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_works_in_a_real_browser() {
+    let Some((base, c, _driver)) = browser().await else {
+        return;
+    };
 
     // The gallery lists every built-in scenario.
     c.goto(&format!("{base}/")).await.unwrap();
@@ -275,7 +285,8 @@ async fn the_player_works_in_a_real_browser() {
                'colPassword', 'colMachine', 'colMsg', 'colSince', 'problemsWatch', 'problemsHint', 'tlsRec', 'tlsRec1',
                'storedAt', 'lastCopy', 'opCan', 'opCannot', 'added', 'addedHere', 'right', 'aPlain', 'aTls', 'aAuth',
                'aAccept', 'aRefuse', 'aLater', 'aDeliver', 'aNotify', 'aRetry', 'jD', 'jD1', 'ownCopy', 'ownCopyN', 'opOwn',
-               'noRefusal', 'noRefusalRead', 'mailboxes', 'mbCount', 'mbCount1', 'devFrom', 'devFromNoUid'];
+               'noRefusal', 'noRefusalRead', 'mailboxes', 'mbCount', 'mbCount1', 'devFrom', 'devFromNoUid',
+               'authPanel', 'auHeader', 'auHeaderRefused', 'auColCheck', 'auColResult', 'auColWhy', 'auColRule', 'auColPoints', 'auColMeans'];
              return fetch('/assets/player.js').then(r => r.text()).then(js => {
                const used = [...js.matchAll(/\\b(?:tr|raw)\\('(\\w+)'/g)].map(m => m[1]).concat(dynamic);
                const en = Object.keys(S.en), pt = Object.keys(S.pt);
@@ -956,3 +967,128 @@ for (const t of document.querySelectorAll('.panel table')) {
 }
 return out;
 "#;
+
+/// The built-in `spoofing` scenario (issue 12): the forger's message,
+/// refused after its final dot, is a step of its own, and its
+/// Authentication panel shows SPF fail, no DKIM signature, DMARC fail with
+/// the bank's p=reject, and the reason in words, in both languages; the
+/// DNS panel shows the TXT records the checks read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
+    assert!(
+        mailhop::web::library::BUILT_IN
+            .iter()
+            .any(|(name, _)| *name == "spoofing.json"),
+        "scenarios/spoofing.json is not among the built-in scenarios yet (issue 12, item 9)"
+    );
+    let Some((base, c, _driver)) = browser().await else {
+        return;
+    };
+    // The step of the refusal: the session whose check said reject.
+    c.goto(&format!("{base}/s/spoofing?lang=en")).await.unwrap();
+    let step = c
+        .execute(
+            "return fetch('/api/s/spoofing').then(r => r.json()).then(d => d.steps.findIndex(s =>
+               s.kind === 'session' && s.auth && (s.auth.checks || []).some(k => k.action === 'reject')) + 1);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(step > 0, "no step refuses by the sender checks");
+
+    for lang in ["en", "pt"] {
+        c.set_window_size(1280, 720).await.unwrap();
+        c.goto(&format!("{base}/s/spoofing?lang={lang}#step={step}"))
+            .await
+            .unwrap();
+        wait_attr(&c, "[data-testid=edge-session]", "data-code", "550").await;
+        let check = "[data-testid=auth] [data-testid=auth-check][data-action=reject]";
+        let row = |kind: &str| format!("{check} [data-testid=auth-row][data-check={kind}]");
+        wait_attr(&c, &row("spf"), "data-result", "fail").await;
+        assert_eq!(
+            attr(&c, &row("spf"), "data-domain").await.as_deref(),
+            Some("bank.test")
+        );
+        assert_eq!(
+            attr(&c, &row("dkim"), "data-result").await.as_deref(),
+            Some("none")
+        );
+        assert_eq!(
+            attr(&c, &row("dmarc"), "data-result").await.as_deref(),
+            Some("fail")
+        );
+        assert_eq!(
+            attr(&c, &row("dmarc"), "data-policy").await.as_deref(),
+            Some("reject")
+        );
+        assert!(text_of(&c, &row("dmarc")).await.contains("p=reject"));
+        let (spf, dkim, reason) = if lang == "en" {
+            (
+                "may not send its mail",
+                "the message carries no DKIM signature",
+                "refused, because bank.test asks receivers to reject mail that fails DMARC (p=reject)",
+            )
+        } else {
+            (
+                "não pode enviar seus e-mails",
+                "a mensagem não traz assinatura DKIM",
+                "recusada, porque bank.test pede que os destinatários recusem e-mail que falha no DMARC (p=reject)",
+            )
+        };
+        let spf_row = text_of(&c, &row("spf")).await;
+        assert!(spf_row.contains("fail") && spf_row.contains(spf), "{spf_row}");
+        let dkim_row = text_of(&c, &row("dkim")).await;
+        assert!(dkim_row.contains(dkim), "{dkim_row}");
+        let decision = text_of(&c, &format!("{check} [data-testid=auth-decision]")).await;
+        assert!(decision.contains(reason), "{decision}");
+        let reply = text_of(&c, &format!("{check} [data-testid=auth-reply]")).await;
+        assert!(
+            reply.contains("550 5.7.1 Rejected by DMARC policy for bank.test"),
+            "{reply}"
+        );
+        // The lookups the checks made are in the step's DNS panel.
+        let dns = text_of(&c, "[data-testid=dns]").await;
+        for name in ["bank.test TXT", "_dmarc.bank.test TXT", "v=DMARC1; p=reject"] {
+            assert!(dns.contains(name), "{name} in {dns}");
+        }
+        screenshot(&c, &format!("spoofing-refused-{lang}.png")).await;
+
+        // Nothing wider than its panel, at phone and laptop widths; the
+        // panel itself, whole, for a person to look at.
+        for (w, h) in [(390, 844), (1280, 720)] {
+            c.set_window_size(w, h).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let found = c.execute(LAYOUT_CHECK, vec![]).await.unwrap();
+            let found: Vec<String> = serde_json::from_value(found).unwrap();
+            assert!(found.is_empty(), "{lang} {w}x{h}: {found:#?}");
+            c.set_window_size(w, 1600).await.unwrap();
+            let panel = c.find(Locator::Css("[data-testid=auth]")).await.unwrap();
+            c.execute(
+                "arguments[0].scrollIntoView()",
+                vec![serde_json::to_value(&panel).unwrap()],
+            )
+            .await
+            .unwrap();
+            let png = panel.screenshot().await.unwrap();
+            std::fs::write(screenshots().join(format!("spoofing-auth-{lang}-{w}.png")), png)
+                .unwrap();
+        }
+    }
+    // The terms, in the Words panel.
+    let terms = c
+        .find_all(Locator::Css("[data-testid=glossary-term]"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for t in terms {
+        names.push(t.prop("textContent").await.unwrap().unwrap_or_default());
+    }
+    for term in ["SPF", "DKIM", "DMARC", "ARC", "SRS", "Authentication-Results"] {
+        assert!(names.iter().any(|n| n == term), "{term} in {names:?}");
+    }
+    let errors = console_errors(&c).await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    c.close().await.unwrap();
+}
