@@ -424,3 +424,97 @@ pub fn arc_meaning(a: &ArcCheck) -> (String, String) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERDICTS: [Verdict; 7] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Softfail,
+        Verdict::Neutral,
+        Verdict::None,
+        Verdict::Temperror,
+        Verdict::Permerror,
+    ];
+
+    fn told((en, pt): (String, String)) {
+        assert!(!en.is_empty() && !pt.is_empty());
+        assert_ne!(en, pt, "left in English: {en}");
+    }
+
+    #[test]
+    fn every_result_of_every_check_is_told_in_both_languages() {
+        for result in VERDICTS {
+            told(spf_meaning(
+                &SpfCheck {
+                    domain: "bank.test".into(),
+                    result,
+                    explanation: None,
+                },
+                "192.0.2.10",
+            ));
+            told(dkim_meaning(&DkimCheck {
+                domain: "bank.test".into(),
+                selector: "2026".into(),
+                result,
+                reason: (result != Verdict::Pass)
+                    .then(|| "the signature has expired".to_string()),
+            }));
+            told(dmarc_meaning(&DmarcCheck {
+                domain: "bank.test".into(),
+                result,
+                spf_aligned: Verdict::None,
+                dkim_aligned: Verdict::None,
+                policy: Some("reject".into()),
+            }));
+            told(arc_meaning(&ArcCheck {
+                result,
+                sealers: vec!["old.test".into()],
+                sealed_results: None,
+                reason: Some("the chain of seals is broken".into()),
+            }));
+        }
+        for action in [Action::Accept, Action::Junk, Action::Reject] {
+            let w = spam_action(action);
+            told((w.en.to_string(), w.pt.to_string()));
+        }
+    }
+
+    /// The reasons `policy::auth` words for a DKIM signature or an ARC
+    /// chain that did not pass, and for a seal not made, are translated.
+    #[test]
+    fn the_reasons_a_signature_fails_are_translated() {
+        for reason in [
+            "the body hash does not match: the body changed after it was signed",
+            "the body hash does not match: the body changed after it was sealed",
+            "the signature does not verify: a signed header changed, or the key is not the one that signed",
+            "the key was revoked (empty p=)",
+            "the signature has expired",
+            "the i= identity is not in the d= domain",
+            "the signature covers only part of the body (l=)",
+            "the key or the signature uses what the verifier does not support",
+            "no key is published at the selector",
+            "the key could not be looked up",
+            "the signature or the key record is malformed",
+            "the chain of seals is broken",
+            "an ARC header is malformed",
+            "no passing result is aligned with the From domain",
+            "the chain of seals it arrived with is broken (cv=fail): it cannot be sealed",
+            "the message cannot be read for sealing",
+            "the ARC seal could not be made: bad key",
+            "ARC seals need an RSA key",
+        ] {
+            let pt = super::super::reason_pt(reason);
+            assert_ne!(pt, reason, "not translated: {reason}");
+        }
+        let (_, pt) = dkim_meaning(&DkimCheck {
+            domain: "bank.test".into(),
+            selector: "2026".into(),
+            result: Verdict::Fail,
+            reason: Some("the signature has expired".into()),
+        });
+        assert_eq!(pt, "não confere: a assinatura expirou");
+    }
+}
