@@ -59,7 +59,7 @@ impl DataState {
 
     /// Takes what it can from `input`; the message once its end arrived.
     /// Bytes after the end stay in `input` (pipelined commands).
-    pub fn ingest(&mut self, input: &mut Vec<u8>, out: &mut Vec<Output>) -> Option<Done> {
+    pub fn ingest<N>(&mut self, input: &mut Vec<u8>, out: &mut Vec<Output<N>>) -> Option<Done> {
         if input.is_empty() {
             return None;
         }
@@ -79,7 +79,7 @@ impl DataState {
         })
     }
 
-    fn transcript(&mut self, mut raw: &[u8], out: &mut Vec<Output>) {
+    fn transcript<N>(&mut self, mut raw: &[u8], out: &mut Vec<Output<N>>) {
         while let Some(pos) = raw.iter().position(|&b| b == b'\n') {
             self.keep(&raw[..pos]);
             let mut line = std::mem::take(&mut self.line);

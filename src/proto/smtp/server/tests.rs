@@ -19,6 +19,7 @@ const POLICY: TestPolicy = TestPolicy {
 };
 
 impl Policy for TestPolicy {
+    type Note = ();
     fn imposed(&self, phase: Phase, _now_ms: u64) -> Option<Reply> {
         self.imposed
             .as_ref()
@@ -36,14 +37,16 @@ impl Policy for TestPolicy {
             _ => Ok(()),
         }
     }
-    fn recipient(&self, recipient: &str, login: Option<&str>) -> Result<(), Reply> {
-        if recipient == "bob@friend.test" || login.is_some() {
-            Ok(())
+    fn recipient(&self, rcpt: &Rcpt<'_>, _now_ms: u64) -> Decision<()> {
+        let recipient = rcpt.recipient;
+        if recipient == "bob@friend.test" || rcpt.login.is_some() {
+            Ok(()).into()
         } else {
             Err(Reply::new(
                 554,
                 format!("5.7.1 <{recipient}>: Relay access denied"),
             ))
+            .into()
         }
     }
 }
@@ -56,17 +59,18 @@ fn config() -> Config {
         require_tls: false,
         implicit_tls: false,
         max_size: 1000,
+        check_clients: false,
     }
 }
 
 /// Feeds `input` and returns the replies as one string, CRLF-terminated,
 /// as the client would read them.
-fn replies(server: &mut Server, policy: &dyn Policy, input: &str) -> String {
+fn replies(server: &mut Server<()>, policy: &dyn Policy<Note = ()>, input: &str) -> String {
     let out = server.feed(input.as_bytes(), 0, policy);
     wire(&out)
 }
 
-fn wire(out: &[Output]) -> String {
+fn wire(out: &[Output<()>]) -> String {
     out.iter()
         .filter_map(|o| match o {
             Output::Reply(line) => Some(format!("{line}\r\n")),
@@ -75,7 +79,7 @@ fn wire(out: &[Output]) -> String {
         .collect()
 }
 
-fn greeted(config: Config) -> Server {
+fn greeted(config: Config) -> Server<()> {
     let mut server = Server::new(config);
     assert_eq!(
         wire(&server.greet(0, &POLICY)),
@@ -84,7 +88,7 @@ fn greeted(config: Config) -> Server {
     server
 }
 
-fn messages(out: &[Output]) -> Vec<Transaction> {
+fn messages(out: &[Output<()>]) -> Vec<Transaction> {
     out.iter()
         .filter_map(|o| match o {
             Output::Message(tx) => Some(tx.clone()),
@@ -425,6 +429,7 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             tls_available: rng.random(),
             require_tls: rng.random(),
             implicit_tls: rng.random(),
+            check_clients: rng.random(),
             ..config()
         };
         let mut s = Server::new(config);
@@ -442,10 +447,16 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             // Answer every pause the way a driver would.
             while let Some(pause) = out
                 .iter()
-                .position(|o| matches!(o, Output::StartTls { .. } | Output::Message(_)))
+                .position(|o| {
+                    matches!(
+                        o,
+                        Output::StartTls { .. } | Output::Message(_) | Output::Helo(_)
+                    )
+                })
             {
                 let more = match &out[pause] {
                     Output::StartTls { .. } => s.tls_started(0, &POLICY),
+                    Output::Helo(_) => s.client_checked(0, &POLICY),
                     _ => s.stored(Ok("Q".into()), 0, &POLICY),
                 };
                 outputs.extend(out.drain(..=pause));
