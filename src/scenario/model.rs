@@ -788,9 +788,10 @@ pub struct Send {
 pub struct Caption {
     /// When to show it: `start`, `end`, `hop:N` (N counts hops from 1),
     /// `session:N` (the Nth connection on which no message was accepted:
-    /// refused, told to try later, or cut) or `stored:N` (the Nth copy
-    /// written without a hop bringing it, such as a bounce notification).
-    #[schemars(regex(pattern = r"^(start|end|(hop|session|stored):[1-9][0-9]*)$"))]
+    /// refused, told to try later, or cut), `stored:N` (the Nth copy
+    /// written without a hop bringing it, such as a bounce notification) or
+    /// `blocked:N` (the Nth connection attempt a network's rule dropped).
+    #[schemars(regex(pattern = r"^(start|end|(hop|session|stored|blocked):[1-9][0-9]*)$"))]
     pub on: String,
     /// English.
     pub en: String,

@@ -100,7 +100,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         check_server_settings(p, &at, node);
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
-        let server_fields: [(&str, bool); 14] = [
+        super::edge::check_node(p, &at, s, name, node, &servers, &refer);
+        let server_fields: [(&str, bool); 16] = [
             ("aliases", !node.aliases.is_empty()),
             ("web", node.web.is_some()),
             ("mailboxes", !node.mailboxes.is_empty()),
@@ -115,6 +116,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("refuse", !node.refuse.is_empty()),
             ("delay_warning", node.delay_warning.is_some()),
             ("connection_cache", node.connection_cache.is_some()),
+            ("checks", node.checks.is_some()),
+            ("routes", !node.routes.is_empty()),
         ];
         let client_fields: [(&str, bool); 4] = [
             ("user", node.user.is_some()),
@@ -300,6 +303,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
     }
+
+    super::edge::check_edge(p, s, &servers, &refer);
 
     for (i, link) in s.links.iter().enumerate() {
         let at = root.key("links").index(i).key("between");
@@ -579,7 +584,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         let valid_on = caption.on == "start"
             || caption.on == "end"
-            || ["hop:", "session:", "stored:"].iter().any(|kind| {
+            || ["hop:", "session:", "stored:", "blocked:"].iter().any(|kind| {
                 caption
                     .on
                     .strip_prefix(kind)
@@ -592,8 +597,9 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                 format!("`{}` is not a moment of the run", caption.on),
                 Some(
                     "use `start`, `end`, `hop:N` (N counting hops from 1, like `hop:3`), \
-                     `session:N` (the Nth connection that moved no message) or `stored:N` \
-                     (the Nth copy written without a hop, such as a notification)"
+                     `session:N` (the Nth connection that moved no message), `stored:N` \
+                     (the Nth copy written without a hop, such as a notification) or \
+                     `blocked:N` (the Nth connection a network rule dropped)"
                         .into(),
                 ),
             );

@@ -417,6 +417,7 @@ fn is_address(address: &str) -> bool {
 }
 
 mod discovery;
+mod edge;
 mod expectations;
 mod meaning;
 #[cfg(test)]
