@@ -39,6 +39,8 @@ fn shipped_scenarios_keep_all_their_promises() {
         "open-relay.json",
         "imap-vs-pop3.json",
         "autoconfig.json",
+        "greylisting.json",
+        "home-server.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -463,4 +465,39 @@ fn discovered_fails_when_nothing_is_found() {
         ],
     );
     fails(&nothing, claim, &["actual:   nothing: nothing was found"]);
+}
+
+#[test]
+fn a_greylisting_refusal_fails_when_the_server_stops_greylisting() {
+    let claim = r#"{"reply": {"node": "mx.friend.test", "command": "RCPT TO:<bob@friend.test>", "code": 451, "before": "2m"}}"#;
+    world("greylisting.json", &[]).assert(claim);
+    let open = world(
+        "greylisting.json",
+        &[(r#""checks": { "greylist": "5m" }"#, r#""checks": {}"#)],
+    );
+    fails(
+        &open,
+        claim,
+        &[
+            "reply of mx.friend.test to RCPT TO:<bob@friend.test>",
+            "451 before 2m",
+            "got \"250 2.1.5 Ok\"",
+        ],
+    );
+}
+
+#[test]
+fn a_blocklist_refusal_fails_when_the_server_asks_no_blocklist() {
+    let claim = r#"{"reply": {"node": "mx.friend.test", "command": "RCPT TO:<bob@friend.test>", "code": 554, "before": "2m"}}"#;
+    world("home-server.json", &[]).assert(claim);
+    let trusting = world(
+        "home-server.json",
+        &[(
+            r#""blocklists": ["pbl.blocklist.test"],
+        "reject_dynamic": true,
+        "reverse_dns": "ptr""#,
+            r#""blocklists": []"#,
+        )],
+    );
+    fails(&trusting, claim, &["554 before 2m", "got \"250 2.1.5 Ok\""]);
 }

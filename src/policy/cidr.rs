@@ -29,7 +29,9 @@ impl fmt::Display for CidrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CidrError::NotAnAddress => f.write_str("it does not start with an IPv4 address"),
-            CidrError::BadPrefix => f.write_str("the length after `/` must be a number from 0 to 32"),
+            CidrError::BadPrefix => {
+                f.write_str("the length after `/` must be a number from 0 to 32")
+            }
             CidrError::HostBitsSet { network } => {
                 write!(f, "the range this length makes starts at {network}")
             }

@@ -206,7 +206,10 @@ mod tests {
             },
             "too early: the first attempt still counts from 0"
         );
-        assert_eq!(ask(&mut table, &t, 5 * MIN), Verdict::Passed { first_seen: 0 });
+        assert_eq!(
+            ask(&mut table, &t, 5 * MIN),
+            Verdict::Passed { first_seen: 0 }
+        );
         assert_eq!(ask(&mut table, &t, 6 * MIN), Verdict::Known);
         assert_eq!(ask(&mut table, &t, 30 * DAY), Verdict::Known);
         assert_eq!(table.len(), 1);
@@ -217,7 +220,10 @@ mod tests {
         let mut table = Table::default();
         ask(&mut table, &triplet(), 0);
         let same = Triplet::new("192.0.2.10", "alice@home.test", "BOB@friend.test");
-        assert_eq!(table.judge(&same, 5 * MIN, TIMING), Verdict::Passed { first_seen: 0 });
+        assert_eq!(
+            table.judge(&same, 5 * MIN, TIMING),
+            Verdict::Passed { first_seen: 0 }
+        );
         for other in [
             Triplet::new("192.0.2.11", "alice@home.test", "bob@friend.test"),
             Triplet::new("192.0.2.10", "carol@home.test", "bob@friend.test"),
@@ -242,10 +248,7 @@ mod tests {
             }
         );
         assert!(ask(&mut table, &t, 3 * DAY + 5 * MIN).accepts());
-        assert!(matches!(
-            ask(&mut table, &t, 40 * DAY),
-            Verdict::New { .. }
-        ));
+        assert!(matches!(ask(&mut table, &t, 40 * DAY), Verdict::New { .. }));
     }
 
     #[test]
@@ -258,7 +261,9 @@ mod tests {
         .unwrap();
         assert_eq!(
             reply.wire_lines(),
-            ["451 4.7.1 <bob@friend.test>: Recipient address rejected: Greylisted, try again in 180 seconds"]
+            [
+                "451 4.7.1 <bob@friend.test>: Recipient address rejected: Greylisted, try again in 180 seconds"
+            ]
         );
         assert!(reply.is_transient());
         assert_eq!(Verdict::Known.reply("bob@friend.test", 0), None);

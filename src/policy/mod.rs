@@ -129,7 +129,8 @@ impl Policy for NodePolicy<'_> {
     /// for strangers, the refusals the client's reputation earns, then
     /// greylisting, last as a policy service comes last in Postfix.
     fn recipient(&self, rcpt: &Rcpt<'_>, now_ms: u64) -> Decision<Note> {
-        if let Err(reply) = relay::check(self.node, self.client, rcpt.recipient, rcpt.login.is_some())
+        if let Err(reply) =
+            relay::check(self.node, self.client, rcpt.recipient, rcpt.login.is_some())
         {
             return Err(reply).into();
         }
@@ -189,5 +190,97 @@ mod tests {
         assert!(p.login("a@x.test", "pw"));
         assert!(!p.login("a@x.test", "PW"));
         assert!(!p.login("b@x.test", "pw"));
+    }
+
+    fn rcpt<'a>(recipient: &'a str, sender: &'a str, login: Option<&'a str>) -> Rcpt<'a> {
+        Rcpt {
+            recipient,
+            sender,
+            helo: Some("mail.home.test"),
+            login,
+        }
+    }
+
+    fn home_line() -> Reputation {
+        Reputation {
+            ip: "198.18.5.7".into(),
+            ptr: None,
+            fcrdns: false,
+            helo: "[198.18.5.7]".into(),
+            helo_verdict: reputation::HeloVerdict::AddressLiteral,
+            listed: Vec::new(),
+            dynamic: None,
+        }
+    }
+
+    #[test]
+    fn relay_control_comes_before_the_checks_and_trusted_clients_skip_them() {
+        let n = node(
+            r#"{"role": "mda", "mailboxes": ["bob@friend.test", "postmaster@friend.test"],
+                "relay_for": ["office-pc"], "checks": {"reverse_dns": "ptr"}}"#,
+        );
+        let mut stranger = NodePolicy::new(&n, "c", "198.18.5.7");
+        stranger.reputation = Some(home_line());
+        let relay = stranger.recipient(&rcpt("x@third.test", "a@home.test", None), 0);
+        assert_eq!(
+            relay.verdict.unwrap_err().code,
+            554,
+            "relay access denied first"
+        );
+        let refused = stranger.recipient(&rcpt("bob@friend.test", "a@home.test", None), 0);
+        assert_eq!(
+            refused.verdict.unwrap_err().code,
+            450,
+            "no reverse DNS name"
+        );
+        assert!(
+            stranger
+                .recipient(&rcpt("postmaster@friend.test", "a@home.test", None), 0)
+                .verdict
+                .is_ok(),
+            "the postmaster hears from anyone"
+        );
+        let logged_in = stranger.recipient(&rcpt("bob@friend.test", "a@home.test", Some("a")), 0);
+        assert!(logged_in.verdict.is_ok());
+        let mut office = NodePolicy::new(&n, "office-pc", "198.18.5.7");
+        office.reputation = Some(home_line());
+        assert!(
+            office
+                .recipient(&rcpt("bob@friend.test", "a@home.test", None), 0)
+                .verdict
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn greylisting_answers_from_the_table_and_notes_its_verdict() {
+        let n = node(
+            r#"{"role": "mda", "mailboxes": ["bob@friend.test"], "checks": {"greylist": "5m"}}"#,
+        );
+        let table = RefCell::new(greylist::Table::default());
+        let mut p = NodePolicy::new(&n, "mail.home.test", "192.0.2.10");
+        p.greylist = Some(&table);
+        let asked = rcpt("Bob@friend.test", "alice@home.test", None);
+        let first = p.recipient(&asked, 1_000);
+        assert_eq!(first.verdict.unwrap_err().code, 451);
+        let Some(Note::Greylist { triplet, verdict }) = first.note else {
+            panic!("a greylisting note");
+        };
+        assert_eq!(verdict, Verdict::New { retry_at: 301_000 });
+        assert_eq!(
+            triplet,
+            Triplet::new("192.0.2.10", "alice@home.test", "bob@friend.test")
+        );
+        assert!(table.borrow().is_empty(), "the policy only reads the table");
+        table.borrow_mut().record(&triplet, verdict, 1_000);
+        let back = p.recipient(&asked, 301_000);
+        assert!(back.verdict.is_ok());
+        assert_eq!(
+            back.note,
+            Some(Note::Greylist {
+                triplet,
+                verdict: Verdict::Passed { first_seen: 1_000 }
+            })
+        );
     }
 }

@@ -150,7 +150,10 @@ pub fn look_up(
     let helo_verdict = judge_helo(dns, helo);
     let mut listed = Vec::new();
     for zone in &checks.blocklists {
-        if listed.iter().any(|l: &Listing| l.zone.eq_ignore_ascii_case(zone)) {
+        if listed
+            .iter()
+            .any(|l: &Listing| l.zone.eq_ignore_ascii_case(zone))
+        {
             continue;
         }
         if let Some(listing) = ask_blocklist(dns, ip, zone, lists) {
@@ -211,7 +214,8 @@ fn ask_blocklist(dns: &dyn Dns, ip: &str, zone: &str, lists: &[Blocklist]) -> Op
 pub fn judge_helo(dns: &dyn Dns, name: &str) -> HeloVerdict {
     match helo_form(name) {
         HeloVerdict::Resolves => {
-            let known = |rtype| matches!(dns.ask(name, rtype), Answer::Records(_));
+            let host = name.trim_end_matches('.');
+            let known = |rtype| matches!(dns.ask(host, rtype), Answer::Records(_));
             if known(Rtype::A) || known(Rtype::Mx) {
                 HeloVerdict::Resolves
             } else {
@@ -244,7 +248,9 @@ fn helo_form(name: &str) -> HeloVerdict {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     let numeric_top = host
         .rsplit('.')

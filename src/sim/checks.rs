@@ -15,9 +15,7 @@ use crate::policy::dns::{Answer, Dns, Rtype};
 use crate::policy::greylist::Verdict;
 use crate::policy::reputation::{self, Dynamic, HeloVerdict, Reputation};
 use crate::scenario::Checks;
-use crate::trace::{
-    self, ClientChecked, DynamicSign, Event, GreylistPassed, Greylisted, Listed,
-};
+use crate::trace::{self, ClientChecked, DynamicSign, Event, GreylistPassed, Greylisted, Listed};
 
 /// The DNS one connection's checks ask: the world's zone, each question
 /// recorded once, with later repeats answered from what it already heard

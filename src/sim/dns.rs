@@ -100,7 +100,11 @@ impl Listing {
     fn of(list: &Blocklist) -> Listing {
         Listing {
             // Loading refused bad ranges; one that slipped through lists nothing.
-            ranges: list.list.iter().filter_map(|r| Cidr::parse(r).ok()).collect(),
+            ranges: list
+                .list
+                .iter()
+                .filter_map(|r| Cidr::parse(r).ok())
+                .collect(),
             answer: list.answer.clone(),
             reason: list.reason.clone(),
         }
@@ -195,7 +199,10 @@ impl Zone {
         if ip.to_string() == Blocklist::TEST_ADDRESS {
             add(Blocklist::TEST_ANSWER, Some(Blocklist::TEST_REASON));
         }
-        for entry in entries.iter().filter(|e| e.ranges.iter().any(|r| r.contains(ip))) {
+        for entry in entries
+            .iter()
+            .filter(|e| e.ranges.iter().any(|r| r.contains(ip)))
+        {
             add(&entry.answer, entry.reason.as_deref());
         }
         let found = match rtype {

@@ -46,6 +46,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "autoconfig.json",
         include_str!("../../scenarios/autoconfig.json"),
     ),
+    (
+        "greylisting.json",
+        include_str!("../../scenarios/greylisting.json"),
+    ),
+    (
+        "home-server.json",
+        include_str!("../../scenarios/home-server.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

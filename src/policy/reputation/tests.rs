@@ -103,7 +103,13 @@ fn fcrdns_fails_when_the_name_leads_elsewhere() {
 #[test]
 fn no_reverse_name_is_refused_for_now_by_either_setting() {
     let dns = Table::default();
-    let rep = look_up(&dns, "203.0.113.9", "[203.0.113.9]", &Checks::default(), &[]);
+    let rep = look_up(
+        &dns,
+        "203.0.113.9",
+        "[203.0.113.9]",
+        &Checks::default(),
+        &[],
+    );
     assert_eq!((rep.ptr.as_deref(), rep.fcrdns), (None, false));
     let reply = rep.refusal(&checks(r#"{"reverse_dns": "ptr"}"#)).unwrap();
     assert_eq!(
@@ -111,7 +117,11 @@ fn no_reverse_name_is_refused_for_now_by_either_setting() {
         "4.7.25 Client host rejected: cannot find your reverse hostname, [203.0.113.9]"
     );
     assert!(reply.is_transient());
-    assert_eq!(rep.refusal(&Checks::default()), None, "no checks, no refusal");
+    assert_eq!(
+        rep.refusal(&Checks::default()),
+        None,
+        "no checks, no refusal"
+    );
 }
 
 #[test]
@@ -187,11 +197,16 @@ fn a_listing_refuses_with_the_zone_and_its_reason() {
             dynamic: true,
         }]
     );
-    assert_eq!(rep.dynamic, Some(Dynamic::Listed("dnsbl.example.test".into())));
+    assert_eq!(
+        rep.dynamic,
+        Some(Dynamic::Listed("dnsbl.example.test".into()))
+    );
     let reply = rep.refusal(&asking).expect("refused");
     assert_eq!(
         reply.wire_lines(),
-        ["554 5.7.1 Service unavailable; Client host [198.18.5.7] blocked using dnsbl.example.test; Dynamic range of isp.test"],
+        [
+            "554 5.7.1 Service unavailable; Client host [198.18.5.7] blocked using dnsbl.example.test; Dynamic range of isp.test"
+        ],
         "the blocklist comes before the missing reverse name"
     );
 }
@@ -224,7 +239,11 @@ fn home_line_names_look_dynamic() {
         assert_eq!(looks_dynamic(ptr, "198.18.5.7"), dynamic, "{ptr}");
     }
     let dns = Table::default()
-        .with("7.5.18.198.in-addr.arpa", Rtype::Ptr, &["198-18-5-7.dsl.isp.test"])
+        .with(
+            "7.5.18.198.in-addr.arpa",
+            Rtype::Ptr,
+            &["198-18-5-7.dsl.isp.test"],
+        )
         .with("198-18-5-7.dsl.isp.test", Rtype::A, &["198.18.5.7"]);
     let dynamic = checks(r#"{"reject_dynamic": true}"#);
     let rep = look_up(&dns, "198.18.5.7", "[198.18.5.7]", &dynamic, &[]);

@@ -190,7 +190,9 @@ pub(super) fn check_node(
         refer(p, here.key("to"), &route.to, &others, "another server");
         let domain = match route.pattern.strip_prefix('@') {
             Some(domain) if is_host_name(domain) => domain,
-            _ if is_address(&route.pattern) => route.pattern.rsplit_once('@').map_or("", |(_, d)| d),
+            _ if is_address(&route.pattern) => {
+                route.pattern.rsplit_once('@').map_or("", |(_, d)| d)
+            }
             _ => {
                 p.at(
                     &here.key("match"),
@@ -201,11 +203,14 @@ pub(super) fn check_node(
             }
         };
         let accepted = node.open_relay
-            || node.relay_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
             || node
-                .mailboxes
+                .relay_domains
                 .iter()
-                .any(|m| m.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)));
+                .any(|d| d.eq_ignore_ascii_case(domain))
+            || node.mailboxes.iter().any(|m| {
+                m.rsplit_once('@')
+                    .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
+            });
         if !accepted && node.role != Role::Mua {
             p.warn(
                 &here.key("match"),

@@ -584,13 +584,15 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         let valid_on = caption.on == "start"
             || caption.on == "end"
-            || ["hop:", "session:", "stored:", "blocked:"].iter().any(|kind| {
-                caption
-                    .on
-                    .strip_prefix(kind)
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|n| n >= 1)
-            });
+            || ["hop:", "session:", "stored:", "blocked:"]
+                .iter()
+                .any(|kind| {
+                    caption
+                        .on
+                        .strip_prefix(kind)
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some_and(|n| n >= 1)
+                });
         if !valid_on {
             p.at(
                 &at.key("on"),

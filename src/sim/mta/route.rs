@@ -364,16 +364,32 @@ mod tests {
         )
         .unwrap();
         let route = |r| route_of(&cfg, r);
-        assert_eq!(route("CEO@example.test"), Route::Rule("mx-board.example.test".into()));
-        assert_eq!(route("ana@sales.example.test"), Route::Rule("mx-sales.example.test".into()));
-        assert_eq!(route("rui@example.test"), Route::Rule("mx-staff.example.test".into()));
-        assert_eq!(route("eva@labs.example.test"), Route::Mx("labs.example.test".into()));
+        assert_eq!(
+            route("CEO@example.test"),
+            Route::Rule("mx-board.example.test".into())
+        );
+        assert_eq!(
+            route("ana@sales.example.test"),
+            Route::Rule("mx-sales.example.test".into())
+        );
+        assert_eq!(
+            route("rui@example.test"),
+            Route::Rule("mx-staff.example.test".into())
+        );
+        assert_eq!(
+            route("eva@labs.example.test"),
+            Route::Mx("labs.example.test".into())
+        );
         let cfg: Node = serde_json::from_str(
             r#"{"role": "gateway", "routes": [{"match": "@sales.example.test", "to": "mx-sales.example.test"}],
                 "forward": ["mx-old.example.test"]}"#,
         )
         .unwrap();
-        assert_eq!(route_of(&cfg, "eva@labs.example.test"), Route::Forward, "no rule: forward");
+        assert_eq!(
+            route_of(&cfg, "eva@labs.example.test"),
+            Route::Forward,
+            "no rule: forward"
+        );
     }
 
     #[test]

@@ -148,7 +148,7 @@ mod tests {
 
     fn receive(chunks: &[&[u8]]) -> (Option<Done>, Vec<String>, Vec<u8>) {
         let mut state = DataState::new(1 << 20);
-        let mut out = Vec::new();
+        let mut out: Vec<Output<()>> = Vec::new();
         let mut input = Vec::new();
         for chunk in chunks {
             input.extend_from_slice(chunk);
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn oversized_messages_are_dropped_but_framed() {
         let mut state = DataState::new(10);
-        let mut out = Vec::new();
+        let mut out: Vec<Output<()>> = Vec::new();
         let mut input = b"0123456789abcdef\r\n.\r\n".to_vec();
         let done = state.ingest(&mut input, &mut out).expect("ended");
         assert!(done.too_big);

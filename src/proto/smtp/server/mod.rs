@@ -268,7 +268,12 @@ impl<N> Server<N> {
     }
 
     /// Bytes from the client.
-    pub fn feed(&mut self, bytes: &[u8], now_ms: u64, policy: &dyn Policy<Note = N>) -> Vec<Output<N>> {
+    pub fn feed(
+        &mut self,
+        bytes: &[u8],
+        now_ms: u64,
+        policy: &dyn Policy<Note = N>,
+    ) -> Vec<Output<N>> {
         if !self.is_closed() {
             self.input.extend_from_slice(bytes);
         }
