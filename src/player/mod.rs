@@ -269,8 +269,10 @@ pub struct WhatIfView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Toggle {
     pub id: String,
+    /// The machine it changes; for a network's block, the network's name.
     pub node: String,
-    /// `starttls` or `fault`.
+    /// `starttls`, `open_relay`, `fault`, `greylist`, `reputation` or
+    /// `network`.
     pub kind: &'static str,
     pub on: bool,
     pub label: Text,
