@@ -14,9 +14,12 @@
 //!   use, and the replies a scenario imposes for a while (`refuse`).
 //! - [`cidr`]: address ranges, for blocklists and networks.
 //!
-//! Later checks (SPF, DKIM, DMARC, spam scores) get a file each here and a
-//! question each in `proto::smtp::server::Policy`.
+//! - [`auth`]: SPF, DKIM, DMARC and ARC with mail-auth.
+//!
+//! Later checks (spam scores) get a file each here and a question each in
+//! `proto::smtp::server::Policy`.
 
+pub mod auth;
 pub mod cidr;
 pub mod dns;
 pub mod greylist;

@@ -31,6 +31,7 @@ mod time;
 pub mod verify;
 
 pub use pki::Pki;
+pub(crate) use pki::derive as derive_bytes;
 pub use provider::{crypto_provider, seed_thread};
 pub use time::VirtualTime;
 pub use verify::{ClientVerify, ServerAuth, ServerAuthSlot, client_config, client_config_resuming};

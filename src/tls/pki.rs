@@ -276,7 +276,7 @@ fn ed25519_key(seed: u64, label: &str) -> KeyPair {
 /// time, each step replacing the state with the first output block of ChaCha20
 /// keyed by it. Labels of different lengths start from different states, so
 /// zero padding of the last block cannot make two labels collide.
-fn derive(seed: u64, label: &str) -> [u8; 32] {
+pub(crate) fn derive(seed: u64, label: &str) -> [u8; 32] {
     let bytes = label.as_bytes();
     let mut state = [0u8; 32];
     state[..8].copy_from_slice(&seed.to_le_bytes());
