@@ -823,7 +823,9 @@ async fn the_player_works_in_a_real_browser() {
     let told = text_of(&c, "[data-testid=log-event].k-connect_failed").await;
     assert!(told.contains("isp-home"), "{told}");
     screenshot(&c, "home-server-blocked.png").await;
-    c.goto(&format!("{base}/s/home-server#step=3")).await.unwrap();
+    c.goto(&format!("{base}/s/home-server#step=3"))
+        .await
+        .unwrap();
     wait_attr(&c, "[data-testid=edge-session]", "data-code", "554").await;
     screenshot(&c, "home-server-refused.png").await;
     c.goto(&format!("{base}/s/greylisting?lang=pt#step=3"))

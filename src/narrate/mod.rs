@@ -19,6 +19,9 @@
 
 mod edge;
 mod reasons;
+mod senders;
+
+pub use senders::rule_text;
 
 use crate::clock::SimTime;
 use crate::trace::{
@@ -420,6 +423,10 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         Event::ClientChecked(c) => edge::client_checked(c),
         Event::Greylisted(g) => edge::greylisted(g),
         Event::GreylistPassed(g) => edge::greylist_passed(g),
+        Event::DkimSigned(s) => senders::dkim_signed(s),
+        Event::SenderChecked(s) => senders::sender_checked(s),
+        Event::SpamScored(s) => senders::spam_scored(s),
+        Event::Forwarded(f) => senders::forwarded(f),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

@@ -25,6 +25,8 @@ pub mod dns;
 pub mod greylist;
 pub mod relay;
 pub mod reputation;
+pub mod spam;
+pub mod srs;
 
 use std::cell::RefCell;
 

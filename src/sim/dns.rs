@@ -22,9 +22,10 @@ use std::collections::BTreeMap;
 
 use std::net::Ipv4Addr;
 
+use crate::policy::auth::keys::{Algorithm, key_for};
 use crate::policy::cidr::Cidr;
 use crate::policy::dns::{Answer, Rtype};
-use crate::scenario::{Blocklist, DnsRecords, MxRecord, Scenario, SrvRecord};
+use crate::scenario::{Blocklist, DnsRecords, KeyAlgorithm, MxRecord, Scenario, SrvRecord};
 
 /// All records, by lowercased owner name.
 #[derive(Debug, Clone, Default)]
@@ -84,6 +85,7 @@ impl Zone {
                 .or_default()
                 .push(Listing::of(list));
         }
+        zone.publish_keys(scenario);
         zone
     }
 }
@@ -112,6 +114,32 @@ impl Listing {
 }
 
 impl Zone {
+    /// The public DKIM and ARC keys of the domains nodes sign for, as TXT
+    /// records at `<selector>._domainkey.<domain>`, where the scenario
+    /// wrote no record of its own at that name.
+    fn publish_keys(&mut self, scenario: &Scenario) {
+        for node in scenario.nodes.values() {
+            let keys = node
+                .dkim
+                .iter()
+                .map(|d| (&d.domain, &d.selector, algorithm(d.algorithm)))
+                .chain(
+                    node.arc
+                        .iter()
+                        .map(|a| (&a.domain, &a.selector, Algorithm::Rsa)),
+                );
+            for (domain, selector, alg) in keys {
+                let owner = normalise(&format!("{selector}._domainkey.{domain}"));
+                let entry = self.records.entry(owner).or_default();
+                if entry.txt.is_empty() {
+                    entry
+                        .txt
+                        .push(key_for(scenario.seed, domain, selector, alg).record.clone());
+                }
+            }
+        }
+    }
+
     /// The address of a node.
     pub fn ip_of(&self, node: &str) -> String {
         self.ips.get(node).cloned().unwrap_or_default()
@@ -267,6 +295,14 @@ fn reversed_ipv4(prefix: &str) -> Option<Ipv4Addr> {
             .flatten()
     };
     Some(Ipv4Addr::new(octet(a)?, octet(b)?, octet(c)?, octet(d)?))
+}
+
+/// The key algorithm a scenario names, as the policy draws it.
+pub fn algorithm(a: KeyAlgorithm) -> Algorithm {
+    match a {
+        KeyAlgorithm::Rsa => Algorithm::Rsa,
+        KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
+    }
 }
 
 /// Lowercase, without a trailing dot.

@@ -12,6 +12,7 @@ pub mod account;
 pub mod checks;
 pub mod discover;
 pub mod dns;
+pub mod judge;
 pub mod link;
 pub mod mailserver;
 pub mod mta;
