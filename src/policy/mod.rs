@@ -13,11 +13,8 @@
 //! - [`NodePolicy`] also checks passwords, the sender a logged-in user may
 //!   use, and the replies a scenario imposes for a while (`refuse`).
 //! - [`cidr`]: address ranges, for blocklists and networks.
-//!
-//! - [`auth`]: SPF, DKIM, DMARC and ARC with mail-auth.
-//!
-//! Later checks (spam scores) get a file each here and a question each in
-//! `proto::smtp::server::Policy`.
+//! - [`auth`]: SPF, DKIM, DMARC and ARC with mail-auth; [`spam`]: a
+//!   message's score; [`srs`]: the sender rewriting of forwarders.
 
 pub mod auth;
 pub mod cidr;
