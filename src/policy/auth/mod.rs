@@ -18,6 +18,7 @@
 //! seconds since 1970), never read: see `timed`.
 
 pub mod keys;
+pub mod lint;
 mod resolver;
 mod timed;
 

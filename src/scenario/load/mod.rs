@@ -419,5 +419,6 @@ fn is_address(address: &str) -> bool {
 mod discovery;
 mod expectations;
 mod meaning;
+mod senders;
 #[cfg(test)]
 mod tests;
