@@ -83,6 +83,18 @@ pub fn check_no_loss(trace: &Trace) -> Result<(), Vec<Violation>> {
                         .push((record.t, hop.hop));
                 }
             }
+            Event::Forwarded(f) => {
+                // The address's message goes on to another address: the
+                // new recipient must now leave this node in turn.
+                let key = (f.node.clone(), f.message.clone(), f.recipient.clone());
+                let handed = open.get(&key).and_then(|l| l.first().copied());
+                close(&mut open, &f.node, &f.message, &f.recipient);
+                if let Some(first) = handed {
+                    open.entry((f.node.clone(), f.message.clone(), f.to.clone()))
+                        .or_default()
+                        .push(first);
+                }
+            }
             Event::Delivered(d) => close(&mut open, &d.node, &d.message, &d.recipient),
             Event::Bounced(b) => close(&mut open, &b.node, &b.message, &b.recipient),
             Event::Dropped(d) => {

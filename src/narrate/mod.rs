@@ -18,6 +18,9 @@
 //! anything, so any view can use it.
 
 mod reasons;
+mod senders;
+
+pub use senders::rule_text;
 
 use crate::clock::SimTime;
 use crate::trace::{
@@ -412,6 +415,10 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{node} para de digitar: {} ({left_pt})", reason.pt()),
             )
         }
+        Event::DkimSigned(s) => senders::dkim_signed(s),
+        Event::SenderChecked(s) => senders::sender_checked(s),
+        Event::SpamScored(s) => senders::spam_scored(s),
+        Event::Forwarded(f) => senders::forwarded(f),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

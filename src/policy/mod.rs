@@ -13,6 +13,8 @@
 pub mod auth;
 pub mod dns;
 pub mod relay;
+pub mod spam;
+pub mod srs;
 
 use crate::proto::smtp::Reply;
 use crate::proto::smtp::server::{Phase, Policy};

@@ -6,6 +6,7 @@ pub mod expect;
 mod load;
 pub(crate) mod locate;
 pub mod model;
+pub mod senders;
 
 pub use duration::Duration;
 pub use expect::*;

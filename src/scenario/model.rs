@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
 use super::expect::Expectation;
+pub use super::senders::*;
 pub use crate::proto::smtp::server::Phase;
 
 /// A small world of mail clients, servers and DNS, and what happens in it.
@@ -273,6 +274,31 @@ pub struct Node {
     /// greeting, a 451 to RCPT, a 552 to DATA. For teaching transient and permanent failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refuse: Vec<Refusal>,
+    /// Sign the mail of a domain with DKIM as it leaves through this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkim: Option<Dkim>,
+    /// Check SPF, DKIM, DMARC and ARC on mail from strangers (not on mail from logged-in
+    /// users or `relay_for` clients), add an Authentication-Results header, and act on the
+    /// From domain's DMARC policy. `{}` turns it on with the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_senders: Option<CheckSenders>,
+    /// Seal with ARC the messages this server forwards (`forward_to`), recording the
+    /// results it found, so a later receiver can trust them after forwarding broke SPF
+    /// or DKIM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arc: Option<ArcKey>,
+    /// Addresses this server forwards to another address, often at another provider
+    /// (like a `.forward` file or an alias): `{"bob@old.test": "bob@new.test"}`. The
+    /// message leaves again by SMTP; no copy stays here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forward_to: BTreeMap<String, String>,
+    /// How `forward_to` forwards: the envelope sender rewritten (SRS), a footer added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarding: Option<Forwarding>,
+    /// Score each message from strangers for spam (a hosted filter, or a mailbox server's
+    /// own filter) and act on the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spam: Option<Spam>,
 }
 
 /// What a port runs.

@@ -14,8 +14,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::policy::auth::keys::{Algorithm, key_for};
 use crate::policy::dns::{Answer, Rtype};
-use crate::scenario::{DnsRecords, MxRecord, Scenario, SrvRecord};
+use crate::scenario::{DnsRecords, KeyAlgorithm, MxRecord, Scenario, SrvRecord};
 
 /// All records, by lowercased owner name.
 #[derive(Debug, Clone, Default)]
@@ -67,7 +68,34 @@ impl Zone {
                 }
             }
         }
+        zone.publish_keys(scenario);
         zone
+    }
+
+    /// The public DKIM and ARC keys of the domains nodes sign for, as TXT
+    /// records at `<selector>._domainkey.<domain>`, where the scenario
+    /// wrote no record of its own at that name.
+    fn publish_keys(&mut self, scenario: &Scenario) {
+        for node in scenario.nodes.values() {
+            let keys = node
+                .dkim
+                .iter()
+                .map(|d| (&d.domain, &d.selector, algorithm(d.algorithm)))
+                .chain(
+                    node.arc
+                        .iter()
+                        .map(|a| (&a.domain, &a.selector, Algorithm::Rsa)),
+                );
+            for (domain, selector, alg) in keys {
+                let owner = normalise(&format!("{selector}._domainkey.{domain}"));
+                let entry = self.records.entry(owner).or_default();
+                if entry.txt.is_empty() {
+                    entry
+                        .txt
+                        .push(key_for(scenario.seed, domain, selector, alg).record.clone());
+                }
+            }
+        }
     }
 
     /// The address of a node.
@@ -157,6 +185,14 @@ pub fn quote_txt(text: &str) -> String {
         out.push("\"\"".into());
     }
     out.join(" ")
+}
+
+/// The key algorithm a scenario names, as the policy draws it.
+pub fn algorithm(a: KeyAlgorithm) -> Algorithm {
+    match a {
+        KeyAlgorithm::Rsa => Algorithm::Rsa,
+        KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
+    }
 }
 
 /// Lowercase, without a trailing dot.

@@ -11,6 +11,7 @@
 pub mod account;
 pub mod discover;
 pub mod dns;
+pub mod judge;
 pub mod link;
 pub mod mailserver;
 pub mod mta;

@@ -15,10 +15,12 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+use super::judge;
 use super::link::{Io, LinkEnd};
 use super::mta::{self, Arrival};
 use super::world::{Busy, ConnInfo, Connection, World};
 use crate::policy::NodePolicy;
+use crate::proto::smtp::Reply;
 use crate::proto::smtp::client::{Client, ClientOutput, Envelope, Outcome, Plan};
 use crate::proto::smtp::received::Stamp;
 use crate::proto::smtp::server::{Config, Output, Server};
@@ -112,8 +114,8 @@ pub async fn serve_smtp(
                     pending.extend(server.tls_started(now(), &policy));
                 }
                 Output::Message(tx) => {
-                    let queue_id = session.arrive(tx);
-                    pending.extend(server.stored(Ok(queue_id), now(), &policy));
+                    let result = session.arrive(tx);
+                    pending.extend(server.stored(result, now(), &policy));
                 }
                 Output::Close => {
                     let _ = session.flush().await;
@@ -163,9 +165,11 @@ impl ServerSide<'_> {
         send_queued(&mut self.io, &mut self.out).await
     }
 
-    /// Stamps an accepted message with its Received header and hands it to
-    /// the node's mail system; returns its queue id.
-    fn arrive(&self, tx: crate::proto::smtp::server::Transaction) -> String {
+    /// Judges a message after its final dot (`judge`: DKIM signing for the
+    /// server's own users; sender checks and the spam filter for
+    /// strangers), then stamps it with its Received header and hands it to
+    /// the node's mail system; returns its queue id, or the refusal.
+    fn arrive(&self, tx: crate::proto::smtp::server::Transaction) -> Result<String, Reply> {
         let world = self.world;
         let queue_id = world.new_queue_id();
         let tls = self.io.tls_params();
@@ -185,8 +189,15 @@ impl ServerSide<'_> {
             date: &date,
         }
         .header();
-        let mut data = header.into_bytes();
-        data.extend_from_slice(&tx.data);
+        let message = mta::message_of(world, &tx.data, self.conn.carrying.borrow().as_deref());
+        let ptr = (self.client_name != "unknown").then_some(self.client_name.as_str());
+        let judged = judge::judge(world, self.conn, ptr, &tx, &message, &header);
+        if let Some(reply) = judged.refuse {
+            return Err(reply);
+        }
+        let mut data = judged.headers.into_bytes();
+        data.extend_from_slice(header.as_bytes());
+        data.extend_from_slice(&judged.data);
         mta::arrive(
             world,
             Arrival {
@@ -200,10 +211,11 @@ impl ServerSide<'_> {
                 sender: tx.sender,
                 recipients: tx.recipients,
                 data,
-                carrying: self.conn.carrying.borrow().clone(),
+                carrying: Some(message),
+                forwards: judged.forwards,
             },
         );
-        queue_id
+        Ok(queue_id)
     }
 }
 

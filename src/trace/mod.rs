@@ -20,7 +20,9 @@
 use serde::{Deserialize, Serialize};
 
 pub mod mailboxes;
+pub mod senders;
 mod wire;
+pub use senders::{DkimSigned, Forwarded, SenderChecked, SpamScored};
 pub use wire::Wire;
 
 /// One run of one scenario.
@@ -329,6 +331,17 @@ pub enum Event {
     Discovered(Box<Discovered>),
     /// The search found no server to read mail from.
     DiscoveryFailed(Box<DiscoveryFailed>),
+    /// A server signed its own user's message with DKIM before queueing it.
+    DkimSigned(Box<DkimSigned>),
+    /// A server checked SPF, DKIM, DMARC and ARC on a message from a
+    /// stranger, after its final dot, and decided what to do with it.
+    SenderChecked(Box<SenderChecked>),
+    /// A spam filter scored a message, rule by rule, and decided.
+    SpamScored(Box<SpamScored>),
+    /// A server sent a recipient's message on to another address
+    /// (`forward_to`), perhaps with a new envelope sender (SRS), a footer
+    /// and an ARC seal.
+    Forwarded(Box<Forwarded>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -376,6 +389,10 @@ impl Event {
             Event::DiscoveryTry(_) => "discovery_try",
             Event::Discovered(_) => "discovered",
             Event::DiscoveryFailed(_) => "discovery_failed",
+            Event::DkimSigned(_) => "dkim_signed",
+            Event::SenderChecked(_) => "sender_checked",
+            Event::SpamScored(_) => "spam_scored",
+            Event::Forwarded(_) => "forwarded",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }

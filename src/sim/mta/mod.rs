@@ -15,13 +15,16 @@ use std::rc::Rc;
 
 use tokio::time::sleep_until;
 
+use super::judge::Forward;
 use super::world::{Busy, World};
 use crate::clock::SimTime;
 use crate::policy::relay::local_mailbox;
+use crate::policy::spam;
 use crate::proto::smtp::received_count;
 use crate::scenario::Duration;
 use crate::trace::{
-    Bounced, Channel, Deferred, DelayWarned, Delivered, Dropped, Event, Hop, Place, Removed, Stored,
+    Bounced, Channel, Deferred, DelayWarned, Delivered, Dropped, Event, Forwarded, Hop, Place,
+    Removed, Stored,
 };
 use dsn::{Action, Notice, Problem};
 use route::Fate;
@@ -44,6 +47,9 @@ pub struct Arrival {
     /// The run-local id a simulated relay said it was passing on, for a
     /// message without a Message-ID header.
     pub carrying: Option<String>,
+    /// Recipients this server forwards to other addresses (`forward_to`),
+    /// each with the message as it leaves.
+    pub forwards: Vec<Forward>,
 }
 
 /// One message in one node's queue.
@@ -61,11 +67,7 @@ pub struct Entry {
 /// Records the hop and takes the message in: local recipients get it in
 /// their mailbox now, the others go to the queue.
 pub fn arrive(world: &Rc<World>, arrival: Arrival) {
-    let message = match (message_id_header(&arrival.data), &arrival.carrying) {
-        (Some(header), _) => world.message_id_for(Some(&header)),
-        (None, Some(known)) => known.clone(),
-        (None, None) => world.message_id_for(None),
-    };
+    let message = message_of(world, &arrival.data, arrival.carrying.as_deref());
     let hops = received_count(&arrival.data);
     let (tls_version, cipher) = arrival.tls.clone().unzip();
     world.emit(Event::Hop(Box::new(Hop {
@@ -97,7 +99,52 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
     if hops > limit {
         return refuse_loop(world, entry, hops, limit);
     }
+    let mut entry = entry;
+    for forward in arrival.forwards {
+        entry
+            .pending
+            .retain(|r| !r.eq_ignore_ascii_case(&forward.recipient));
+        forward_on(world, &entry, forward);
+    }
     take_in(world, entry);
+}
+
+/// The run-local id of an arriving message: by its Message-ID header, else
+/// what the relay said it carries, else a new one.
+pub fn message_of(world: &World, data: &[u8], carrying: Option<&str>) -> String {
+    match (message_id_header(data), carrying) {
+        (Some(header), _) => world.message_id_for(Some(&header)),
+        (None, Some(known)) => known.to_string(),
+        (None, None) => world.message_id_for(None),
+    }
+}
+
+/// One recipient's message sent on to another address: a queue entry of
+/// its own, since its envelope sender and bytes may differ.
+fn forward_on(world: &Rc<World>, entry: &Entry, forward: Forward) {
+    world.emit(Event::Forwarded(Box::new(Forwarded {
+        node: entry.node.clone(),
+        message: entry.message.clone(),
+        recipient: forward.recipient,
+        to: forward.to.clone(),
+        sender: forward.sender.clone(),
+        rewritten: forward.rewritten.clone(),
+        footer: forward.footer,
+        sealed: forward.sealed,
+        seal_failed: forward.seal_failed,
+    })));
+    take_in(
+        world,
+        Entry {
+            node: entry.node.clone(),
+            message: entry.message.clone(),
+            queue_id: world.new_queue_id(),
+            sender: forward.rewritten.unwrap_or(forward.sender),
+            pending: vec![forward.to],
+            data: forward.data,
+            arrived: entry.arrived,
+        },
+    );
 }
 
 /// A message with more Received headers than the node's hop limit is going
@@ -155,7 +202,14 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
         )
         .into_bytes();
         eml.extend_from_slice(&entry.data);
-        let folder = "INBOX".to_string();
+        // A filter's verdict on top files it into Junk, as a Sieve rule
+        // (`if header :is "X-Spam-Flag" "YES" { fileinto "Junk"; }`) does.
+        let folder = if spam::marked_as_spam(&entry.data) {
+            "Junk"
+        } else {
+            "INBOX"
+        }
+        .to_string();
         world.emit(Event::Stored(Box::new(Stored {
             node: entry.node.clone(),
             message: entry.message.clone(),
