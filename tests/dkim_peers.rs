@@ -222,3 +222,104 @@ fn dkimpy_passes_the_arc_chain_a_mailhop_forwarder_sealed() {
         said.asked
     );
 }
+
+/// The TXT records the world's zone actually answered during a run, as
+/// dkimpy's DNS: taken from the trace's DNS answers (zone-file form,
+/// strings of at most 255 octets joined back).
+fn answered_txt(trace: &mailhop::trace::Trace) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for record in &trace.events {
+        let mailhop::trace::Event::DnsAnswer(a) = &record.event else {
+            continue;
+        };
+        if a.rtype != "TXT" {
+            continue;
+        }
+        for line in &a.answers {
+            let Some((_, quoted)) = line.split_once(" TXT ") else {
+                continue;
+            };
+            let mut text = String::new();
+            let mut inside = false;
+            let mut escaped = false;
+            for c in quoted.chars() {
+                match (inside, escaped, c) {
+                    (true, false, '\\') => escaped = true,
+                    (true, false, '"') => inside = false,
+                    (true, _, c) => {
+                        text.push(c);
+                        escaped = false;
+                    }
+                    (false, _, '"') => inside = true,
+                    _ => {}
+                }
+            }
+            out.insert(format!("{}.", a.name.trim_end_matches('.')), text);
+        }
+    }
+    out
+}
+
+/// The copy a mailbox received, as stored (`stored` in a mailbox).
+fn delivered_copy(trace: &mailhop::trace::Trace, mailbox: &str) -> String {
+    trace
+        .events
+        .iter()
+        .find_map(|r| match &r.event {
+            mailhop::trace::Event::Stored(s) => match &s.place {
+                mailhop::trace::Place::Mailbox { mailbox: m, .. } if m == mailbox => {
+                    Some(s.eml.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("nothing was delivered to {mailbox}"))
+}
+
+/// The `t=` of the message's first DKIM or ARC signature, plus a minute:
+/// the virtual moment the copy was judged.
+fn judged_at(message: &str) -> u64 {
+    let at = message.find(" t=").expect("a signature with t=");
+    let digits: String = message[at + 3..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse::<u64>().expect("t= is a number") + 60
+}
+
+fn shipped(name: &str) -> mailhop::harness::Run {
+    mailhop::harness::Run::file(format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn dkimpy_verifies_the_signature_of_a_message_mailhop_delivered() {
+    let run = shipped("spoofing.json");
+    let copy = delivered_copy(&run.trace, "bob@friend.test");
+    let records = answered_txt(&run.trace);
+    assert!(
+        records.contains_key("2026._domainkey.bank.test."),
+        "the receiving server asked for the bank's key: {records:?}"
+    );
+    let said = common::dkimpy::verify(copy.as_bytes(), &records, judged_at(&copy));
+    assert_eq!(said.dkim.len(), 1, "{said:?}");
+    assert!(said.dkim[0].verified, "{said:?}");
+    assert_eq!(said.dkim[0].domain, "bank.test");
+    assert_eq!(said.dkim[0].selector, "2026");
+}
+
+#[test]
+fn dkimpy_passes_the_arc_chain_of_a_message_mailhop_forwarded() {
+    let run = shipped("forward-to-another-provider.json");
+    let copy = delivered_copy(&run.trace, "dan@new.test");
+    let records = answered_txt(&run.trace);
+    let said = common::dkimpy::verify(copy.as_bytes(), &records, judged_at(&copy));
+    assert_eq!(said.arc.cv, "pass", "{said:?}");
+    assert!(
+        said.dkim
+            .iter()
+            .any(|d| d.domain == "bank.test" && !d.verified),
+        "the footer broke the bank's signature: {said:?}"
+    );
+}
