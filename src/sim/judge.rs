@@ -281,7 +281,7 @@ pub fn judge(
     judged
 }
 
-/// Signs `data` for the node's DKIM domain when the From address is in it.
+/// Signs `data` with the node's DKIM domain.
 fn sign(
     world: &World,
     node: &str,
@@ -290,14 +290,6 @@ fn sign(
     data: &mut Vec<u8>,
     now: u64,
 ) {
-    let from_domain = from_domain(data);
-    let domain = dkim.domain.trim_end_matches('.').to_ascii_lowercase();
-    let ours = from_domain
-        .as_deref()
-        .is_some_and(|d| d == domain || d.ends_with(&format!(".{domain}")));
-    if !ours {
-        return;
-    }
     let key = auth::keys::key_for(
         world.scenario.seed,
         &dkim.domain,
@@ -318,13 +310,6 @@ fn sign(
     let mut signed = header.into_bytes();
     signed.extend_from_slice(data);
     *data = signed;
-}
-
-/// The domain of the message's From address.
-fn from_domain(data: &[u8]) -> Option<String> {
-    let parsed = mail_parser::MessageParser::new().parse_headers(data)?;
-    let from = parsed.from()?.first()?.address()?.to_string();
-    Some(domain_of(&from))
 }
 
 /// The message with `footer` at the end of its body, as a list adds it.

@@ -98,10 +98,11 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
+        super::senders::check_node(p, &at, node);
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
         super::edge::check_node(p, &at, s, name, node, &servers, &refer);
-        let server_fields: [(&str, bool); 16] = [
+        let server_fields: [(&str, bool); 22] = [
             ("aliases", !node.aliases.is_empty()),
             ("web", node.web.is_some()),
             ("mailboxes", !node.mailboxes.is_empty()),
@@ -118,6 +119,12 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("connection_cache", node.connection_cache.is_some()),
             ("checks", node.checks.is_some()),
             ("routes", !node.routes.is_empty()),
+            ("dkim", node.dkim.is_some()),
+            ("check_senders", node.check_senders.is_some()),
+            ("arc", node.arc.is_some()),
+            ("forward_to", !node.forward_to.is_empty()),
+            ("forwarding", node.forwarding.is_some()),
+            ("spam", node.spam.is_some()),
         ];
         let client_fields: [(&str, bool); 4] = [
             ("user", node.user.is_some()),
@@ -330,6 +337,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                 .map(|a| a.trim_end_matches('.').to_ascii_lowercase()),
         )
         .collect();
+    super::senders::check_zone(p, &root, s);
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
         super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);

@@ -420,5 +420,6 @@ mod discovery;
 mod edge;
 mod expectations;
 mod meaning;
+mod senders;
 #[cfg(test)]
 mod tests;
