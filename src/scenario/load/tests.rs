@@ -583,3 +583,63 @@ fn a_blocked_caption_is_a_moment_of_the_run() {
     assert_eq!(p.path, "captions[1].on");
     assert!(p.hint.unwrap().contains("`blocked:N`"));
 }
+
+#[test]
+fn a_forward_from_an_address_the_server_has_no_mailbox_for_is_located() {
+    let text = GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        r#""mailboxes": ["b@x.test"], "forward_to": {"c@x.test": "c@y.test"}}"#,
+    );
+    let p = one(&text);
+    assert!(
+        p.message
+            .contains("`c@x.test` is not a mailbox on this server"),
+        "{p}"
+    );
+    assert_eq!(p.path, r#"nodes."mail.x.test".forward_to."c@x.test""#);
+    assert!(p.line > 1, "{p}");
+}
+
+#[test]
+fn broken_spf_dkim_and_dmarc_records_are_warnings_at_their_record() {
+    let text = GOOD.replace(
+        r#""script""#,
+        r#""dns": {
+            "x.test": {"TXT": ["v=spf1 a -all", "v=spf1 -all"]},
+            "_dmarc.x.test": {"TXT": ["p=reject"]},
+            "s1._domainkey.x.test": {"TXT": ["v=DKIM1; p=!!"]}
+          }, "script""#,
+    );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads: a verifier copes");
+    let said: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{} {}", w.path, w.message))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{said:#?}");
+    assert!(
+        said.iter()
+            .any(|w| w.contains(r#"dns."x.test".TXT[1]"#) && w.contains("2 SPF records")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter().any(|w| w.contains(r#""_dmarc.x.test".TXT[0]"#)
+            && w.contains("DMARC record does not parse")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|w| w.contains(r#""s1._domainkey.x.test".TXT[0]"#) && w.contains("permerror")),
+        "{said:#?}"
+    );
+}
+
+#[test]
+fn a_spam_rule_that_does_not_exist_gets_a_did_you_mean() {
+    let text = GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        r#""mailboxes": ["b@x.test"], "spam": {"scores": {"SPF_FAILS": 4}}}"#,
+    );
+    let p = one(&text);
+    assert!(p.message.contains("`SPF_FAILS` is not a rule"), "{p}");
+    assert_eq!(p.hint.as_deref(), Some("did you mean `SPF_FAIL`?"));
+}
