@@ -486,3 +486,30 @@ fn a_gateway_routes_recipients_by_rule() {
         run.assert(&format!(r#"{{"delivered": {{"to": "{to}"}}}}"#));
     }
 }
+
+#[test]
+fn a_spam_filter_scores_what_the_checks_found_about_the_client() {
+    let spam_rules = |run: &Run| -> Vec<String> {
+        run.trace
+            .events
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::SpamScored(s) => {
+                    Some(s.rules.iter().map(|h| h.name.clone()).collect::<Vec<_>>())
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    // Checks that refuse nothing still look the client up; the filter
+    // scores a reverse name that does not lead back to the address.
+    let forged = server_to_checking_mx(r#"{}, "spam": {}"#, FORGED_PTR);
+    let rules = spam_rules(&forged);
+    assert!(rules.contains(&"FCRDNS_FAIL".to_string()), "{rules:?}");
+    assert!(!rules.contains(&"RDNS_NONE".to_string()), "{rules:?}");
+    assert!(!rules.contains(&"HELO_BAD".to_string()), "{rules:?}");
+    let honest = server_to_checking_mx(r#"{}, "spam": {}"#, "");
+    let rules = spam_rules(&honest);
+    assert!(!rules.contains(&"FCRDNS_FAIL".to_string()), "{rules:?}");
+}

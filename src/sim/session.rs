@@ -222,7 +222,15 @@ impl ServerSide<'_> {
         .header();
         let message = mta::message_of(world, &tx.data, self.conn.carrying.borrow().as_deref());
         let ptr = (self.client_name != "unknown").then_some(self.client_name.as_str());
-        let judged = judge::judge(world, self.conn, ptr, &tx, &message, &header);
+        let judged = judge::judge(
+            world,
+            self.conn,
+            ptr,
+            self.reputation.as_ref(),
+            &tx,
+            &message,
+            &header,
+        );
         if let Some(reply) = judged.refuse {
             return Err(reply);
         }
