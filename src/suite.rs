@@ -350,6 +350,13 @@ fn unseen_words(unseen: &crate::player::UnseenCaption) -> (String, String, Strin
             "a caption on `session:N` shows on the Nth connection that moved no message \
              (refused, told to try later, or cut); here use {valid}",
         ),
+        "blocked" => (
+            "has no connection a network rule dropped",
+            "connection a network rule dropped",
+            "connections a network rule dropped",
+            "a caption on `blocked:N` shows on the Nth connection attempt a network's rule \
+             dropped (`networks`, `block_outbound_smtp`); here use {valid}",
+        ),
         _ => (
             "has no copy written without a hop",
             "copy written without a hop",

@@ -817,6 +817,41 @@ async fn the_player_works_in_a_real_browser() {
         .unwrap();
     wait_text(&c, "[data-testid=caption]", "texto claro").await;
 
+    // A connection a provider dropped is a step of its own: the failed edge
+    // from the home machine to the MX, the rule in words in the step's log;
+    // greylisting's answers are marks on the timeline.
+    c.goto(&format!("{base}/s/home-server#step=2"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge-fail]", "data-node", "ana-pc").await;
+    assert_eq!(
+        attr(&c, "[data-testid=edge-fail]", "data-peer")
+            .await
+            .as_deref(),
+        Some("mx.friend.test")
+    );
+    wait_text(&c, "[data-testid=caption]", "dropped").await;
+    let told = text_of(&c, "[data-testid=log-event].k-connect_failed").await;
+    assert!(told.contains("isp-home"), "{told}");
+    screenshot(&c, "home-server-blocked.png").await;
+    c.goto(&format!("{base}/s/home-server#step=3"))
+        .await
+        .unwrap();
+    wait_attr(&c, "[data-testid=edge-session]", "data-code", "554").await;
+    screenshot(&c, "home-server-refused.png").await;
+    c.goto(&format!("{base}/s/greylisting?lang=pt#step=3"))
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=timeline-event][data-kind=greylisted]",
+        "data-kind",
+        "greylisted",
+    )
+    .await;
+    let told = text_of(&c, "[data-testid=log-event].k-greylisted").await;
+    assert!(told.contains("lista cinza"), "{told}");
+
     let errors = console_errors(&c).await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 

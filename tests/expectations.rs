@@ -39,6 +39,11 @@ fn shipped_scenarios_keep_all_their_promises() {
         "open-relay.json",
         "imap-vs-pop3.json",
         "autoconfig.json",
+        "greylisting.json",
+        "home-server.json",
+        "spoofing.json",
+        "forward-to-another-provider.json",
+        "junk.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -463,4 +468,112 @@ fn discovered_fails_when_nothing_is_found() {
         ],
     );
     fails(&nothing, claim, &["actual:   nothing: nothing was found"]);
+}
+
+#[test]
+fn a_greylisting_refusal_fails_when_the_server_stops_greylisting() {
+    let claim = r#"{"reply": {"node": "mx.friend.test", "command": "RCPT TO:<bob@friend.test>", "code": 451, "before": "2m"}}"#;
+    world("greylisting.json", &[]).assert(claim);
+    let open = world(
+        "greylisting.json",
+        &[(r#""checks": { "greylist": "5m" }"#, r#""checks": {}"#)],
+    );
+    fails(
+        &open,
+        claim,
+        &[
+            "reply of mx.friend.test to RCPT TO:<bob@friend.test>",
+            "451 before 2m",
+            "got \"250 2.1.5 Ok\"",
+        ],
+    );
+}
+
+#[test]
+fn a_blocklist_refusal_fails_when_the_server_asks_no_blocklist() {
+    let claim = r#"{"reply": {"node": "mx.friend.test", "command": "RCPT TO:<bob@friend.test>", "code": 554, "before": "2m"}}"#;
+    world("home-server.json", &[]).assert(claim);
+    let trusting = world(
+        "home-server.json",
+        &[(
+            r#""blocklists": ["pbl.blocklist.test"],
+        "reject_dynamic": true,
+        "reverse_dns": "ptr""#,
+            r#""blocklists": []"#,
+        )],
+    );
+    fails(&trusting, claim, &["554 before 2m", "got \"250 2.1.5 Ok\""]);
+}
+
+/// The bank signs with a domain that is not its own and its SPF record no
+/// longer lists its server: DKIM passes for mailer.test and SPF fails, so
+/// nothing passes *aligned* with bank.test, the From domain.
+const BANK_ALIGNMENT_BROKEN: [(&str, &str); 2] = [
+    (
+        r#""dkim": { "domain": "bank.test", "selector": "2026" }"#,
+        r#""dkim": { "domain": "mailer.test", "selector": "2026" }"#,
+    ),
+    (
+        r#""v=spf1 a:smtp.bank.test -all""#,
+        r#""v=spf1 ip4:192.0.2.200 -all""#,
+    ),
+];
+
+#[test]
+fn authenticated_fails_when_dmarc_alignment_is_broken_on_purpose() {
+    let claim = r#"{"authenticated": {"at": "mx.friend.test", "message": "m1", "spf": "pass", "dkim": "pass", "dmarc": "pass", "action": "accept"}}"#;
+    world("spoofing.json", &[]).assert(claim);
+    let broken = world("spoofing.json", &BANK_ALIGNMENT_BROKEN);
+    // DKIM itself still passes (for mailer.test): only alignment is gone.
+    broken.assert(r#"{"authenticated": {"at": "mx.friend.test", "message": "m1", "dkim": "pass", "dmarc": "fail", "action": "reject"}}"#);
+    fails(
+        &broken,
+        claim,
+        &[
+            "expected: mx.friend.test checked m1: spf=pass dkim=pass dmarc=pass accept",
+            "spf=fail dkim=pass dmarc=fail arc=none, reject",
+        ],
+    );
+    fails(
+        &broken,
+        r#"{"delivered": {"to": "bob@friend.test"}}"#,
+        &["never delivered"],
+    );
+}
+
+#[test]
+fn authenticated_fails_when_no_server_checked_that_sender() {
+    let run = world("spoofing.json", &[]);
+    fails(
+        &run,
+        r#"{"authenticated": {"at": "mx.friend.test", "sender": "nobody@bank.test"}}"#,
+        &["checked no such message"],
+    );
+}
+
+#[test]
+fn spam_fails_when_the_filter_scores_lower_than_claimed() {
+    let claim = r#"{"spam": {"at": "filter.mailguard.test", "message": "m2", "action": "junk", "min_score": 5, "rules": ["URI_IP"]}}"#;
+    world("junk.json", &[]).assert(claim);
+    let softer = world(
+        "junk.json",
+        &[(
+            r#""spam": { "junk_at": 5, "reject_at": 12 }"#,
+            r#""spam": { "junk_at": 5, "reject_at": 12, "scores": { "URI_IP": 0, "MONEY_WORDS": 0 } }"#,
+        )],
+    );
+    fails(
+        &softer,
+        claim,
+        &[
+            "expected: filter.mailguard.test scored m2: junk, score at least 5.0, rules URI_IP",
+            "m2 scored 3.5",
+            "accept",
+        ],
+    );
+    fails(
+        &softer,
+        r#"{"mailbox": {"of": "bob@friend.test", "folder": "INBOX", "count": 1}}"#,
+        &["expected: 1 message(s)", "m2"],
+    );
 }

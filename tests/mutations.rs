@@ -12,12 +12,14 @@ use serde_json::Value;
 use mailhop::sim::{self, Limits, Options};
 use mailhop::trace::Event;
 
-const SHIPPED: [&str; 5] = [
+const SHIPPED: [&str; 7] = [
     "six-hops.json",
     "direct-mx.json",
     "mx-fallback.json",
     "bounces.json",
     "open-relay.json",
+    "greylisting.json",
+    "home-server.json",
 ];
 
 /// Caps for a mutated run: small, so a batch stays quick.

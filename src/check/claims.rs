@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Evidence, Outcome, retrieval, smtp};
+use super::{Evidence, Outcome, retrieval, senders, smtp};
 use crate::clock::SimTime;
 use crate::exposure::Ledger;
 use crate::scenario::{
@@ -29,6 +29,8 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
         Expectation::Header(claim) => header(claim, trace),
         Expectation::Fetched(claim) => retrieval::fetched(claim, trace),
         Expectation::Mailbox(claim) => retrieval::mailbox(claim, trace),
+        Expectation::Authenticated(claim) => senders::authenticated(claim, trace),
+        Expectation::Spam(claim) => senders::spam(claim, trace),
     };
     Outcome {
         index,

@@ -9,6 +9,7 @@
 
 mod claims;
 mod retrieval;
+mod senders;
 mod smtp;
 
 use std::fmt;

@@ -17,6 +17,7 @@
 //! This module knows only the trace and the clock's formatting: it never runs
 //! anything, so any view can use it.
 
+mod edge;
 mod reasons;
 mod senders;
 
@@ -114,11 +115,15 @@ pub fn narrate(event: &Event) -> Option<Narration> {
             )
         }
         Event::ConnectFailed(failed) => {
+            if let Some(rule) = &failed.blocked {
+                return Some(edge::blocked(failed, rule));
+            }
             let ConnectFailed {
                 client,
                 server,
                 port,
                 reason,
+                ..
             } = &**failed;
             Narration {
                 peer: Some(server.clone()),
@@ -417,6 +422,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
                 format!("{node} para de digitar: {} ({left_pt})", reason.pt()),
             )
         }
+        Event::ClientChecked(c) => edge::client_checked(c),
+        Event::Greylisted(g) => edge::greylisted(g),
+        Event::GreylistPassed(g) => edge::greylist_passed(g),
         Event::DkimSigned(s) => senders::dkim_signed(s),
         Event::SenderChecked(s) => senders::sender_checked(s),
         Event::SpamScored(s) => senders::spam_scored(s),

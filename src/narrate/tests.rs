@@ -1,8 +1,13 @@
 use super::*;
+use crate::trace::senders::{
+    Action, ArcCheck, DkimSigned, DmarcCheck, Forwarded, RuleHit, SenderChecked, SenderChecks,
+    SpamScored, SpfCheck, Verdict,
+};
 use crate::trace::{
-    Auth, Bounced, Composed, Connect, ConnectFailed, Deferred, DelayWarned, Delivered, Dir,
-    DnsAnswer, DnsQuery, Dropped, Observed, Place, QueuedAtEnd, Removed, Spot, Stored,
-    SubmissionFailed, TlsHandshake, Typed, Wire,
+    Auth, Blocked, Bounced, ClientChecked, Composed, Connect, ConnectFailed, Deferred, DelayWarned,
+    Delivered, Dir, DnsAnswer, DnsQuery, Dropped, DynamicSign, GreylistPassed, Greylisted,
+    HeloVerdict, Listed, Observed, Place, QueuedAtEnd, Removed, Spot, Stored, SubmissionFailed,
+    TlsHandshake, Typed, Wire,
 };
 
 fn s(text: &str) -> String {
@@ -115,6 +120,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 server: s("mx.friend.test"),
                 port: 25,
                 reason: s("connection timed out"),
+                blocked: None,
             })),
             Some((
                 "filter.spamco.test could not connect to mx.friend.test:25: connection timed out",
@@ -619,7 +625,214 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 None,
             )),
         ),
+        (
+            Event::DkimSigned(Box::new(DkimSigned {
+                node: s("smtp.bank.test"),
+                message: s("m1"),
+                domain: s("bank.test"),
+                selector: s("2026"),
+                algorithm: s("rsa-sha256"),
+                header: s("DKIM-Signature: v=1; a=rsa-sha256; d=bank.test; s=2026; ...\r\n"),
+            })),
+            Some((
+                "smtp.bank.test signed m1 with DKIM for bank.test (selector 2026, rsa-sha256)",
+                "smtp.bank.test assinou m1 com DKIM em nome de bank.test (seletor 2026, rsa-sha256)",
+                Some("smtp.bank.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::SenderChecked(Box::new(SenderChecked {
+                node: s("mx.friend.test"),
+                conn: s("c3"),
+                message: s("m2"),
+                client_ip: s("192.0.2.12"),
+                helo: s("mail.phish.test"),
+                mail_from: s("security@bank.test"),
+                checks: senders_checks(),
+                action: Action::Reject,
+                reply: Some(s("550 5.7.1 Rejected by DMARC policy for bank.test")),
+                trusted_arc: None,
+            })),
+            Some((
+                "mx.friend.test checked who sent m2: SPF fail for bank.test, DKIM none, DMARC fail for bank.test; refused, because bank.test asks receivers to reject mail that fails DMARC (p=reject)",
+                "mx.friend.test verificou quem enviou m2: SPF fail para bank.test, DKIM none, DMARC fail para bank.test; recusada, porque bank.test pede que os destinatários recusem e-mail que falha no DMARC (p=reject)",
+                Some("mx.friend.test"),
+                None,
+                Some("5.7.1"),
+            )),
+        ),
+        (
+            Event::SpamScored(Box::new(SpamScored {
+                node: s("filter.mailguard.test"),
+                conn: s("c4"),
+                message: s("m2"),
+                score: 8.0,
+                junk_at: 5.0,
+                reject_at: Some(12.0),
+                rules: vec![RuleHit {
+                    name: s("MONEY_WORDS"),
+                    score: 8.0,
+                    detail: Some(s("prize, winner")),
+                }],
+                action: Action::Junk,
+                reply: None,
+            })),
+            Some((
+                "filter.mailguard.test gave m2 a spam score of 8.0 (Junk from 5.0, refused from 12.0): MONEY_WORDS +8.0; marked as spam, for the Junk folder",
+                "filter.mailguard.test deu a m2 8.0 pontos de spam (Lixo eletrônico a partir de 5.0, recusa a partir de 12.0): MONEY_WORDS +8.0; marcada como spam, para o Lixo eletrônico",
+                Some("filter.mailguard.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::Forwarded(Box::new(Forwarded {
+                node: s("mx.fwd.test"),
+                message: s("m1"),
+                recipient: s("dan@fwd.test"),
+                to: s("dan@new.test"),
+                sender: s("alice@bank.test"),
+                rewritten: Some(s("SRS0=KTA1=7K=bank.test=alice@fwd.test")),
+                footer: true,
+                sealed: Some(s("fwd.test")),
+                seal_failed: None,
+            })),
+            Some((
+                "mx.fwd.test forwarded m1 for dan@fwd.test to dan@new.test, rewriting the envelope sender to SRS0=KTA1=7K=bank.test=alice@fwd.test (SRS), with a footer added to the body, sealed with ARC by fwd.test",
+                "mx.fwd.test encaminhou m1 de dan@fwd.test para dan@new.test, reescrevendo o remetente do envelope para SRS0=KTA1=7K=bank.test=alice@fwd.test (SRS), com um rodapé acrescentado ao corpo, selada com ARC por fwd.test",
+                Some("mx.fwd.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::ClientChecked(Box::new(ClientChecked {
+                node: s("mx.friend.test"),
+                conn: s("c2"),
+                client: s("rui-pc"),
+                client_ip: s("198.18.7.30"),
+                ptr: None,
+                fcrdns: false,
+                helo: s("[198.18.7.30]"),
+                helo_verdict: HeloVerdict::AddressLiteral,
+                listed: vec![Listed {
+                    zone: s("pbl.blocklist.test"),
+                    answer: s("127.0.0.11"),
+                    reason: Some(s("Dynamic address of a home line.")),
+                }],
+                dynamic: Some(DynamicSign::Blocklist {
+                    zone: s("pbl.blocklist.test"),
+                }),
+            })),
+            Some((
+                "mx.friend.test looks up rui-pc (198.18.7.30): no reverse DNS name; HELO [198.18.7.30] is an address, not a name; listed by pbl.blocklist.test (127.0.0.11: Dynamic address of a home line); a home line, says pbl.blocklist.test",
+                "mx.friend.test investiga rui-pc (198.18.7.30): nenhum nome no DNS reverso; HELO [198.18.7.30] é um endereço, não um nome; listado em pbl.blocklist.test (127.0.0.11: Dynamic address of a home line); uma linha doméstica, segundo pbl.blocklist.test",
+                Some("mx.friend.test"),
+                Some("rui-pc"),
+                None,
+            )),
+        ),
+        (
+            Event::Greylisted(Box::new(Greylisted {
+                node: s("mx.friend.test"),
+                conn: s("c2"),
+                client: s("mail.home.test"),
+                client_ip: s("192.0.2.10"),
+                sender: s("alice@home.test"),
+                recipient: s("bob@friend.test"),
+                first_seen: 520,
+                retry_at: 300_520,
+            })),
+            Some((
+                "mx.friend.test greylists mail.home.test: mail from alice@home.test to bob@friend.test coming from 192.0.2.10 was first seen at +0.520s, so it answers 451 and takes a retry from +5m00.520s on",
+                "mx.friend.test põe mail.home.test na lista cinza: e-mail de alice@home.test para bob@friend.test vindo de 192.0.2.10 apareceu pela primeira vez em +0.520s, então responde 451 e aceita uma nova tentativa a partir de +5m00.520s",
+                Some("mx.friend.test"),
+                Some("mail.home.test"),
+                Some("451"),
+            )),
+        ),
+        (
+            Event::GreylistPassed(Box::new(GreylistPassed {
+                node: s("mx.friend.test"),
+                conn: s("c4"),
+                client: s("mail.home.test"),
+                client_ip: s("192.0.2.10"),
+                sender: s(""),
+                recipient: s("bob@friend.test"),
+                first_seen: 520,
+            })),
+            Some((
+                "mx.friend.test lets mail.home.test through: it came back from 192.0.2.10 with mail from <> to bob@friend.test, first refused at +0.520s, after the greylisting delay, and is now known",
+                "mx.friend.test deixa mail.home.test passar: voltou de 192.0.2.10 com e-mail de <> para bob@friend.test, recusado pela primeira vez em +0.520s, depois do prazo da lista cinza, e agora é conhecido",
+                Some("mx.friend.test"),
+                Some("mail.home.test"),
+                None,
+            )),
+        ),
     ]
+}
+
+/// The checks of a forgery: SPF fail, no signature, DMARC fail, p=reject.
+fn senders_checks() -> SenderChecks {
+    let spf = SpfCheck {
+        domain: s("bank.test"),
+        result: Verdict::Fail,
+        explanation: None,
+    };
+    SenderChecks {
+        spf_helo: SpfCheck {
+            domain: s("mail.phish.test"),
+            result: Verdict::None,
+            explanation: None,
+        },
+        spf,
+        dkim: Vec::new(),
+        dmarc: DmarcCheck {
+            domain: s("bank.test"),
+            result: Verdict::Fail,
+            spf_aligned: Verdict::Fail,
+            dkim_aligned: Verdict::None,
+            policy: Some(s("reject")),
+        },
+        arc: ArcCheck {
+            result: Verdict::None,
+            sealers: Vec::new(),
+            sealed_results: None,
+            reason: None,
+        },
+        header: s("Authentication-Results: mx.friend.test; spf=fail\r\n"),
+    }
+}
+
+#[test]
+fn a_connection_a_network_rule_dropped_names_the_network_and_the_rule() {
+    let event = Event::ConnectFailed(Box::new(ConnectFailed {
+        client: s("ana-pc"),
+        server: s("mx.friend.test"),
+        port: 25,
+        reason: s("connection timed out"),
+        blocked: Some(Blocked {
+            network: s("isp-home"),
+            range: s("198.18.5.0/24"),
+            rule: s("block_outbound_smtp"),
+            except: vec![s("smtp.isp.test")],
+        }),
+    }));
+    let told = narrate(&event).expect("told");
+    assert_eq!(
+        told.en,
+        "ana-pc could not connect to mx.friend.test:25: its network isp-home (198.18.5.0/24) blocks outgoing SMTP to every server but smtp.isp.test and drops the attempt without a word, so the connection timed out"
+    );
+    assert_eq!(
+        told.pt,
+        "ana-pc não conseguiu se conectar a mx.friend.test:25: sua rede isp-home (198.18.5.0/24) bloqueia SMTP de saída para todos os servidores exceto smtp.isp.test e descarta a tentativa sem resposta, então o tempo de conexão se esgotou"
+    );
+    assert_eq!(
+        (told.node.as_deref(), told.peer.as_deref()),
+        (Some("ana-pc"), Some("mx.friend.test"))
+    );
 }
 
 #[test]
@@ -628,7 +841,7 @@ fn every_kind_of_event_is_told_as_expected() {
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 37, "one example of each kind of event");
+    assert_eq!(kinds.len(), 44, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {

@@ -230,7 +230,7 @@ impl<'a> Places<'a> {
                         .push(i);
                 }
                 Anchor::Session(connect) => by_conn.entry(&connect.conn).or_default().push(i),
-                Anchor::Stored(..) => {}
+                Anchor::Stored(..) | Anchor::Blocked(_) => {}
             }
         }
         Places {

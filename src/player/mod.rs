@@ -37,7 +37,9 @@ use serde::Serialize;
 use crate::exposure::describe;
 use crate::narrate::{Narration, Words, narrate, narrate_stored_here};
 use crate::scenario::{Action, Role, Scenario, Text};
-use crate::trace::{Channel, Connect, Event, Hop, Place, Record, Spot, Stored, Trace};
+use crate::trace::{
+    Channel, Connect, ConnectFailed, Event, Hop, Place, Record, Spot, Stored, Trace,
+};
 
 /// Everything the player draws, for one run.
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +84,9 @@ pub struct Downtime {
 pub struct Step {
     pub index: usize,
     /// `start`, `hop`, `session` (a connection that carried no accepted
-    /// message: refused, told to try later, or cut), `stored` (a copy
-    /// written without a hop bringing it, such as a notification) or `end`.
+    /// message: refused, told to try later, or cut), `blocked` (a
+    /// connection a network rule dropped), `stored` (a copy written
+    /// without a hop bringing it, such as a notification) or `end`.
     pub kind: &'static str,
     pub t: u64,
     pub title: Text,
@@ -276,8 +279,10 @@ pub struct WhatIfView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Toggle {
     pub id: String,
+    /// The machine it changes; for a network's block, the network's name.
     pub node: String,
-    /// `starttls` or `fault`.
+    /// `starttls`, `open_relay`, `fault`, `greylist`, `reputation` or
+    /// `network`.
     pub kind: &'static str,
     pub on: bool,
     pub label: Text,
@@ -355,11 +360,14 @@ enum Anchor<'a> {
     Session(&'a Connect),
     /// A copy written without a hop bringing it; `true` for a notification.
     Stored(&'a Stored, bool),
+    /// A connection attempt a network rule dropped (it never became a
+    /// connection, so it has no session of its own).
+    Blocked(&'a ConnectFailed),
 }
 
 /// The steps' subjects, with their positions in `trace.events`, in trace
 /// order: every hop, every session that moved no message, every copy no
-/// hop brought.
+/// hop brought, every connection a network rule dropped.
 fn anchors(trace: &Trace) -> Vec<(usize, Anchor<'_>)> {
     let notices: BTreeSet<&str> = trace
         .events
@@ -406,10 +414,34 @@ fn anchors(trace: &Trace) -> Vec<(usize, Anchor<'_>)> {
                     out.push((pos, Anchor::Session(connect)));
                 }
             }
+            Event::ConnectFailed(failed) if failed.blocked.is_some() => {
+                out.push((pos, Anchor::Blocked(failed)));
+            }
             _ => {}
         }
     }
     out
+}
+
+/// Where the step log of the anchor at `pos` ends (exclusive), before
+/// `next` (the next anchor). A hop's, a session's or a copy's own event is
+/// told by the step itself and the log stops before it; a dropped
+/// connection is told in its own log, with what its client did about it
+/// at the same moment (a mail client giving up, a queue deferring).
+fn log_end(trace: &Trace, pos: usize, anchor: &Anchor<'_>, next: usize) -> usize {
+    let Anchor::Blocked(failed) = anchor else {
+        return pos;
+    };
+    let t = trace.events[pos].t;
+    let about_client = |r: &Record| {
+        r.t == t
+            && narrate(&r.event).is_some_and(|n| n.node.as_deref() == Some(failed.client.as_str()))
+    };
+    let after = trace.events[pos + 1..next]
+        .iter()
+        .take_while(|r| about_client(r))
+        .count();
+    pos + 1 + after
 }
 
 /// Builds the player data of a run.
@@ -454,17 +486,14 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
         dns: Vec::new(),
         auth: next_attached().auth,
     });
-    // Sessions and stored copies are counted per kind, from 1, for their
-    // captions (`session:N`, `stored:N`).
-    let (mut sessions, mut copies) = (0, 0);
+    // Sessions, stored copies and dropped connections are counted per kind,
+    // from 1, for their captions (`session:N`, `stored:N`, `blocked:N`).
+    let (mut sessions, mut copies, mut blocked) = (0, 0, 0);
+    let mut previous = start_end;
     for (i, (pos, anchor)) in anchors.iter().enumerate() {
         let pos = *pos;
-        let previous = if i == 0 {
-            start_end
-        } else {
-            anchors[i - 1].0 + 1
-        };
         let next = anchors.get(i + 1).map_or(len, |(p, _)| *p);
+        let own_end = log_end(trace, pos, anchor, next);
         let t = trace.events[pos].t;
         // What the step leaves behind: its own event and what follows at
         // the same moment (the copy a hop stored, a queue file removed).
@@ -553,10 +582,31 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
                     }),
                 )
             }
+            Anchor::Blocked(failed) => {
+                blocked += 1;
+                let network = failed.blocked.as_ref().map_or("", |b| b.network.as_str());
+                (
+                    "blocked",
+                    text(
+                        format!(
+                            "Blocked by {network}: {} → {}",
+                            failed.client, failed.server
+                        ),
+                        format!(
+                            "Bloqueado por {network}: {} → {}",
+                            failed.client, failed.server
+                        ),
+                    ),
+                    caption_for(&format!("blocked:{blocked}")),
+                    None,
+                    None,
+                    None,
+                )
+            }
         };
         let rest = held.after(holders_until);
         let extra = next_attached();
-        let mut dns = dns_lines(trace, previous, pos);
+        let mut dns = dns_lines(trace, previous, own_end);
         if !extra.dns.is_empty() {
             dns.extend(extra.dns);
             dns.sort_by_key(|d| d.t);
@@ -572,12 +622,13 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
             stored,
             holders: rest.holders,
             mailboxes: rest.mailboxes,
-            events: log_lines(trace, previous, pos),
+            events: log_lines(trace, previous, own_end),
             dns,
             auth: extra.auth,
         });
+        previous = own_end.max(pos + 1);
     }
-    let after_last = anchors.last().map_or(0, |(pos, _)| pos + 1);
+    let after_last = if anchors.is_empty() { 0 } else { previous };
     let rest = held.after(last_seq);
     steps.push(Step {
         index: anchors.len() + 1,
@@ -622,7 +673,7 @@ pub struct UnseenCaption {
     pub index: usize,
     /// The moment it was written for (`hop:9`).
     pub on: String,
-    /// The kind of step it names: `hop`, `session` or `stored`.
+    /// The kind of step it names: `hop`, `session`, `stored` or `blocked`.
     pub kind: &'static str,
     /// How many steps of that kind the run has.
     pub made: usize,
@@ -630,16 +681,18 @@ pub struct UnseenCaption {
 
 /// The captions [`build`] attaches to no step. Every run has a `start` and
 /// an `end` step, and a step for each hop, each session that moved no
-/// message and each copy no hop brought, so only a `hop:N`, `session:N` or
-/// `stored:N` beyond the run's count of that kind goes unseen. (Two
-/// captions on one moment are a load-time error: that needs no run.)
+/// message, each copy no hop brought and each connection a network rule
+/// dropped, so only a `hop:N`, `session:N`, `stored:N` or `blocked:N`
+/// beyond the run's count of that kind goes unseen. (Two captions on one
+/// moment are a load-time error: that needs no run.)
 pub fn unseen_captions(scenario: &Scenario, trace: &Trace) -> Vec<UnseenCaption> {
-    let (mut hops, mut sessions, mut copies) = (0, 0, 0);
+    let (mut hops, mut sessions, mut copies, mut blocked) = (0, 0, 0, 0);
     for (_, anchor) in anchors(trace) {
         match anchor {
             Anchor::Hop(..) => hops += 1,
             Anchor::Session(_) => sessions += 1,
             Anchor::Stored(..) => copies += 1,
+            Anchor::Blocked(_) => blocked += 1,
         }
     }
     scenario
@@ -653,6 +706,7 @@ pub fn unseen_captions(scenario: &Scenario, trace: &Trace) -> Vec<UnseenCaption>
                 "hop" => ("hop", hops),
                 "session" => ("session", sessions),
                 "stored" => ("stored", copies),
+                "blocked" => ("blocked", blocked),
                 _ => return None,
             };
             (n > made).then(|| UnseenCaption {
@@ -846,6 +900,8 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                     | Event::Dropped(_)
                     | Event::SubmissionFailed(_)
                     | Event::RetrievalFailed(_)
+                    | Event::Greylisted(_)
+                    | Event::GreylistPassed(_)
             )
         })
         .filter_map(|r| {

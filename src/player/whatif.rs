@@ -1,8 +1,10 @@
 //! What if: the toggles a scenario offers, and a changed scenario to re-run.
 //!
 //! Toggles come from the scenario itself: every server's STARTTLS (on or
-//! off), every open relay (open or closed) and every fault (happening or
-//! not). A student may also rewrite the
+//! off), every open relay (open or closed), every fault (happening or
+//! not), and the edge as written: a server's greylisting, its refusals by
+//! reputation, a network's block of port 25 (each in force or not). A
+//! student may also rewrite the
 //! first message's subject and body. The change is applied to a copy of the
 //! scenario, which then runs like any other; limits keep a re-run cheap.
 
@@ -11,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{Toggle, WhatIfView, text};
-use crate::scenario::{Duration, Scenario, StartTls};
+use crate::scenario::{Checks, Duration, Scenario, StartTls};
 
 /// The longest virtual time a what-if run may cover.
 pub const MAX_UNTIL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -61,6 +63,52 @@ pub fn view(scenario: &Scenario) -> WhatIfView {
                 label: text(
                     format!("{name} relays mail for anyone (an open relay)"),
                     format!("{name} repassa mensagens de qualquer um (relay aberto)"),
+                ),
+            });
+        }
+    }
+    for (name, node) in &scenario.nodes {
+        let Some(checks) = node.checks.as_ref().filter(|_| node.role.is_server()) else {
+            continue;
+        };
+        if refuses_by_reputation(checks) {
+            toggles.push(Toggle {
+                id: format!("reputation:{name}"),
+                node: name.clone(),
+                kind: "reputation",
+                on: true,
+                label: text(
+                    format!("{name} refuses clients by reputation (blocklists, reverse DNS, HELO, home lines)"),
+                    format!("{name} recusa clientes pela reputação (listas de bloqueio, DNS reverso, HELO, linhas domésticas)"),
+                ),
+            });
+        }
+        if let Some(delay) = checks.greylist {
+            toggles.push(Toggle {
+                id: format!("greylist:{name}"),
+                node: name.clone(),
+                kind: "greylist",
+                on: true,
+                label: text(
+                    format!("{name} greylists strangers for {delay}"),
+                    format!("{name} põe desconhecidos na lista cinza por {delay}"),
+                ),
+            });
+        }
+    }
+    for (i, network) in scenario.networks.iter().enumerate() {
+        if network.block_outbound_smtp {
+            toggles.push(Toggle {
+                id: format!("network:{i}"),
+                node: network.name.clone(),
+                kind: "network",
+                on: true,
+                label: text(
+                    format!("{} ({}) blocks outgoing SMTP", network.name, network.range),
+                    format!(
+                        "{} ({}) bloqueia SMTP de saída",
+                        network.name, network.range
+                    ),
                 ),
             });
         }
@@ -137,6 +185,26 @@ pub fn apply(scenario: &Scenario, change: &WhatIf) -> Result<Scenario, String> {
                 .filter(|n| n.role.is_server())
                 .ok_or_else(|| format!("no server named {name:?} in this scenario"))?
                 .open_relay = on;
+        } else if let Some(name) = id.strip_prefix("reputation:") {
+            let checks = checks_of(&mut changed, name)?;
+            if !on {
+                checks.reverse_dns = None;
+                checks.helo = false;
+                checks.blocklists.clear();
+                checks.reject_dynamic = false;
+            }
+        } else if let Some(name) = id.strip_prefix("greylist:") {
+            let checks = checks_of(&mut changed, name)?;
+            if !on {
+                checks.greylist = None;
+            }
+        } else if let Some(index) = id.strip_prefix("network:") {
+            let network = index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| changed.networks.get_mut(i))
+                .ok_or_else(|| format!("no network {index:?} in this scenario"))?;
+            network.block_outbound_smtp &= on;
         } else if let Some(index) = id.strip_prefix("fault:") {
             let index: usize = index
                 .parse()
@@ -176,6 +244,24 @@ pub fn apply(scenario: &Scenario, change: &WhatIf) -> Result<Scenario, String> {
     changed.until = changed.until.min(MAX_UNTIL);
     changed.captions.clear();
     Ok(changed)
+}
+
+/// Whether `checks` refuse anyone by reputation (not only greylist).
+fn refuses_by_reputation(checks: &Checks) -> bool {
+    checks.reverse_dns.is_some()
+        || checks.helo
+        || !checks.blocklists.is_empty()
+        || checks.reject_dynamic
+}
+
+/// The `checks` of server `name` in a scenario being changed.
+fn checks_of<'a>(scenario: &'a mut Scenario, name: &str) -> Result<&'a mut Checks, String> {
+    scenario
+        .nodes
+        .get_mut(name)
+        .filter(|n| n.role.is_server())
+        .and_then(|n| n.checks.as_mut())
+        .ok_or_else(|| format!("no server with checks named {name:?} in this scenario"))
 }
 
 #[cfg(test)]
@@ -255,6 +341,69 @@ mod tests {
             .expect("a closed relay keeps its switch");
         assert!(!toggle.on);
         assert_eq!(view.subject, None);
+    }
+
+    #[test]
+    fn the_edge_can_be_opened() {
+        let shipped = |name: &str| {
+            crate::scenario::load_file(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("scenarios")
+                    .join(name),
+            )
+            .unwrap()
+        };
+        let home = shipped("home-server.json");
+        let ids: Vec<String> = view(&home).toggles.into_iter().map(|t| t.id).collect();
+        assert!(
+            ids.contains(&"reputation:mx.friend.test".to_string()),
+            "{ids:?}"
+        );
+        assert!(ids.contains(&"network:0".to_string()));
+        assert!(
+            !ids.contains(&"network:1".to_string()),
+            "a network that blocks nothing"
+        );
+        let change = WhatIf {
+            toggles: [
+                ("reputation:mx.friend.test".to_string(), false),
+                ("network:0".to_string(), false),
+            ]
+            .into_iter()
+            .collect(),
+            ..WhatIf::default()
+        };
+        let open = apply(&home, &change).unwrap();
+        let checks = open.nodes["mx.friend.test"].checks.clone().unwrap();
+        assert!(!refuses_by_reputation(&checks));
+        assert!(!open.networks[0].block_outbound_smtp);
+        let grey = shipped("greylisting.json");
+        let change = WhatIf {
+            toggles: [("greylist:mx.friend.test".to_string(), false)]
+                .into_iter()
+                .collect(),
+            ..WhatIf::default()
+        };
+        let open = apply(&grey, &change).unwrap();
+        assert_eq!(
+            open.nodes["mx.friend.test"]
+                .checks
+                .as_ref()
+                .unwrap()
+                .greylist,
+            None
+        );
+        for id in [
+            "greylist:mail.home.test",
+            "network:5",
+            "reputation:alice-laptop",
+        ] {
+            let change = WhatIf {
+                toggles: [(id.to_string(), false)].into_iter().collect(),
+                ..WhatIf::default()
+            };
+            assert!(apply(&grey, &change).is_err(), "{id}");
+        }
     }
 
     #[test]

@@ -164,7 +164,8 @@ pub fn score(facts: &Facts<'_>, settings: &Spam) -> Scored {
         hit("RCVD_IN_DNSBL", Some(zone.clone()));
     }
     content(facts.message, &mut hit);
-    let score = round(hits.iter().map(|h| h.score).sum());
+    // An empty sum of f64 is -0.0: start from 0.0.
+    let score = round(hits.iter().fold(0.0, |sum, h| sum + h.score));
     let action = match settings.reject_at {
         Some(limit) if score >= limit => Action::Reject,
         _ if score >= settings.junk_at => Action::Junk,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::duration::Duration;
 
 /// One claim about the run, checked by `mailhop test`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expectation {
     /// A copy reached this recipient's mailbox (in the folder, within the time window, if given).
@@ -55,6 +55,64 @@ pub enum Expectation {
     /// A folder of a mailbox when the run ended: how many messages it holds, whether it holds
     /// a message, and with which IMAP flags.
     Mailbox(MailboxClaim),
+    /// What a server found when it checked who sent a message (SPF, DKIM, DMARC, ARC), and
+    /// what it did. Every check picked must fit, and there must be one.
+    Authenticated(AuthenticatedClaim),
+    /// A spam filter's score and verdict. Every score picked must fit, and there must be one.
+    Spam(SpamClaim),
+}
+
+/// `authenticated`: the sender checks a server made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticatedClaim {
+    /// The server that checked (a node with `check_senders`).
+    pub at: String,
+    /// Only this message counts (`m1` is the first message written in the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Only messages with this envelope sender (MAIL FROM) count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// SPF for the MAIL FROM domain: `pass`, `fail`, `softfail`, `neutral`, `none`,
+    /// `temperror` or `permerror`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spf: Option<crate::policy::auth::Verdict>,
+    /// The best DKIM result among the message's signatures (`none` without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkim: Option<crate::policy::auth::Verdict>,
+    /// DMARC for the From domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<crate::policy::auth::Verdict>,
+    /// The ARC chain the message arrived with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arc: Option<crate::policy::auth::Verdict>,
+    /// What the server did because of the checks: `accept`, `junk` or `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::policy::spam::Action>,
+}
+
+/// `spam`: a spam filter's judgement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpamClaim {
+    /// The server that scored (a node with `spam`).
+    pub at: String,
+    /// Only this message counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What the filter did: `accept`, `junk` or `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::policy::spam::Action>,
+    /// The score is at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+    /// The score is at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_score: Option<f64>,
+    /// These rules matched (by name, such as `SPF_FAIL` or `MONEY_WORDS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 /// `fetched`: messages a mail client downloaded.

@@ -2,6 +2,7 @@
 //! validation errors that point at file, line and column.
 
 pub mod duration;
+pub mod edge;
 pub mod expect;
 mod load;
 pub(crate) mod locate;

@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::Duration;
+pub use super::edge::{Blocklist, Checks, Network, ReverseDns, Route};
 use super::expect::Expectation;
 pub use super::senders::*;
 pub use crate::proto::smtp::server::Phase;
@@ -51,6 +52,14 @@ pub struct Scenario {
     /// for its own name automatically, unless the zone gives them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dns: BTreeMap<String, DnsRecords>,
+    /// DNS blocklists (RFC 5782) the zone serves: which addresses each one lists, with what
+    /// answer and reason. Servers ask the ones their `checks` name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocklists: Vec<Blocklist>,
+    /// Providers' networks and their rules, such as a home-line provider that blocks port 25
+    /// towards every server but its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<Network>,
     /// Things that go wrong on purpose: a node down for a while.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
@@ -220,6 +229,11 @@ pub struct Node {
     /// takes it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward: Vec<String>,
+    /// An inbound gateway's rules: each recipient goes to the server of the first rule that
+    /// matches it (`{"match": "@sales.example.test", "to": "mx-sales.example.test"}`);
+    /// recipients no rule matches go to `forward`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
     /// STARTTLS policy, both as a server and when sending.
     #[serde(default)]
     pub starttls: StartTls,
@@ -274,6 +288,10 @@ pub struct Node {
     /// greeting, a 451 to RCPT, a 552 to DATA. For teaching transient and permanent failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refuse: Vec<Refusal>,
+    /// How this server judges the machines that connect to its port 25: reverse DNS, HELO,
+    /// DNS blocklists, dynamic addresses, greylisting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Checks>,
     /// Sign the mail of a domain with DKIM as it leaves through this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dkim: Option<Dkim>,
@@ -796,9 +814,10 @@ pub struct Send {
 pub struct Caption {
     /// When to show it: `start`, `end`, `hop:N` (N counts hops from 1),
     /// `session:N` (the Nth connection on which no message was accepted:
-    /// refused, told to try later, or cut) or `stored:N` (the Nth copy
-    /// written without a hop bringing it, such as a bounce notification).
-    #[schemars(regex(pattern = r"^(start|end|(hop|session|stored):[1-9][0-9]*)$"))]
+    /// refused, told to try later, or cut), `stored:N` (the Nth copy
+    /// written without a hop bringing it, such as a bounce notification) or
+    /// `blocked:N` (the Nth connection attempt a network's rule dropped).
+    #[schemars(regex(pattern = r"^(start|end|(hop|session|stored|blocked):[1-9][0-9]*)$"))]
     pub on: String,
     /// English.
     pub en: String,

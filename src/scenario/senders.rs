@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dkim {
-    /// The signing domain (`d=`). Mail whose From address is in this domain (or below it)
-    /// and that this server takes from its own users (logged in, or a `relay_for` client)
-    /// is signed before it is queued.
+    /// The signing domain (`d=`). Mail this server takes from its own users (logged in, or a
+    /// `relay_for` client) is signed before it is queued, whatever its From address: a
+    /// provider signs with its own domain, and DMARC then asks whether that domain is aligned
+    /// with the From domain.
     pub domain: String,
     /// The selector (`s=`): the public key is published as a TXT record at
     /// `<selector>._domainkey.<domain>`. The zone gets that record automatically, unless

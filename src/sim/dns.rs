@@ -8,20 +8,31 @@
 //! Mail clients get addresses in 203.0.113.0/24 and no names, like a laptop
 //! on a home connection. Records the scenario writes itself always win.
 //!
+//! The scenario's `blocklists` are zones too (RFC 5782): under
+//! `dnsbl.example.test`, each listed address has an A record (its
+//! `answer`) and a TXT record (its `reason`) at its reversed name
+//! (`7.5.18.198.dnsbl.example.test`), the test address 127.0.0.2 is always
+//! listed, and anything else does not exist.
+//!
 //! Lookups are answered by [`World`](super::world::World), which records each
 //! question and answer in the trace: routing decisions come from these
 //! answers, never from the node list directly.
 
 use std::collections::BTreeMap;
 
+use std::net::Ipv4Addr;
+
 use crate::policy::auth::keys::{Algorithm, key_for};
+use crate::policy::cidr::Cidr;
 use crate::policy::dns::{Answer, Rtype};
-use crate::scenario::{DnsRecords, KeyAlgorithm, MxRecord, Scenario, SrvRecord};
+use crate::scenario::{Blocklist, DnsRecords, KeyAlgorithm, MxRecord, Scenario, SrvRecord};
 
 /// All records, by lowercased owner name.
 #[derive(Debug, Clone, Default)]
 pub struct Zone {
     records: BTreeMap<String, DnsRecords>,
+    /// Blocklist zones (lowercased) and their entries.
+    blocklists: BTreeMap<String, Vec<Listing>>,
     /// Node name by address, for connecting to what DNS returned.
     nodes_by_ip: BTreeMap<String, String>,
     /// Address by node name.
@@ -68,10 +79,41 @@ impl Zone {
                 }
             }
         }
+        for list in &scenario.blocklists {
+            zone.blocklists
+                .entry(normalise(&list.zone))
+                .or_default()
+                .push(Listing::of(list));
+        }
         zone.publish_keys(scenario);
         zone
     }
+}
 
+/// One entry of a blocklist zone: the ranges it lists and what it answers.
+#[derive(Debug, Clone)]
+struct Listing {
+    ranges: Vec<Cidr>,
+    answer: String,
+    reason: Option<String>,
+}
+
+impl Listing {
+    fn of(list: &Blocklist) -> Listing {
+        Listing {
+            // Loading refused bad ranges; one that slipped through lists nothing.
+            ranges: list
+                .list
+                .iter()
+                .filter_map(|r| Cidr::parse(r).ok())
+                .collect(),
+            answer: list.answer.clone(),
+            reason: list.reason.clone(),
+        }
+    }
+}
+
+impl Zone {
     /// The public DKIM and ARC keys of the domains nodes sign for, as TXT
     /// records at `<selector>._domainkey.<domain>`, where the scenario
     /// wrote no record of its own at that name.
@@ -119,6 +161,9 @@ impl Zone {
     /// NXDOMAIN where nothing is at or below the name.
     pub fn answer(&self, name: &str, rtype: Rtype) -> Answer {
         let owner = normalise(name);
+        if let Some(answer) = self.blocklist_answer(&owner, rtype) {
+            return answer;
+        }
         let Some(records) = self.records.get(&owner) else {
             let below = format!(".{owner}");
             let exists = self
@@ -148,6 +193,57 @@ impl Zone {
         } else {
             Answer::Records(found)
         }
+    }
+
+    /// The answer of a blocklist zone, when `owner` is at or under one:
+    /// NODATA at the zone's own name; under it, the A records (answers)
+    /// and TXT records (reasons) of every entry that lists the reversed
+    /// address, the test entry for 127.0.0.2 (RFC 5782 section 5), and
+    /// NXDOMAIN for an address no entry lists.
+    fn blocklist_answer(&self, owner: &str, rtype: Rtype) -> Option<Answer> {
+        let (zone, entries) = self
+            .blocklists
+            .iter()
+            .find(|(zone, _)| owner == zone.as_str() || owner.ends_with(&format!(".{zone}")))?;
+        if owner == zone.as_str() {
+            return Some(Answer::NoData);
+        }
+        let prefix = &owner[..owner.len() - zone.len() - 1];
+        let Some(ip) = reversed_ipv4(prefix) else {
+            return Some(Answer::NxDomain);
+        };
+        let mut answers: Vec<String> = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
+        let mut add = |answer: &str, reason: Option<&str>| {
+            if !answers.iter().any(|a| a == answer) {
+                answers.push(answer.to_string());
+            }
+            if let Some(r) = reason
+                && !reasons.iter().any(|x| x == r)
+            {
+                reasons.push(r.to_string());
+            }
+        };
+        if ip.to_string() == Blocklist::TEST_ADDRESS {
+            add(Blocklist::TEST_ANSWER, Some(Blocklist::TEST_REASON));
+        }
+        for entry in entries
+            .iter()
+            .filter(|e| e.ranges.iter().any(|r| r.contains(ip)))
+        {
+            add(&entry.answer, entry.reason.as_deref());
+        }
+        let found = match rtype {
+            _ if answers.is_empty() => return Some(Answer::NxDomain),
+            Rtype::A => answers,
+            Rtype::Txt => reasons,
+            _ => Vec::new(),
+        };
+        Some(if found.is_empty() {
+            Answer::NoData
+        } else {
+            Answer::Records(found)
+        })
     }
 
     /// SRV records of `name`, in the zone's order (a client orders them:
@@ -185,6 +281,20 @@ pub fn quote_txt(text: &str) -> String {
         out.push("\"\"".into());
     }
     out.join(" ")
+}
+
+/// `7.5.18.198` → 198.18.5.7: the address a blocklist name asks about.
+fn reversed_ipv4(prefix: &str) -> Option<Ipv4Addr> {
+    let labels: Vec<&str> = prefix.split('.').collect();
+    let [d, c, b, a] = labels.as_slice() else {
+        return None;
+    };
+    let octet = |l: &str| -> Option<u8> {
+        (!l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| l.parse().ok())
+            .flatten()
+    };
+    Some(Ipv4Addr::new(octet(a)?, octet(b)?, octet(c)?, octet(d)?))
 }
 
 /// The key algorithm a scenario names, as the policy draws it.
@@ -268,6 +378,63 @@ mod tests {
         );
         assert_eq!(
             zone.answer("_dmarc.example.test", Rtype::Txt),
+            Answer::NxDomain
+        );
+    }
+
+    #[test]
+    fn blocklist_zones_answer_as_rfc5782_says() {
+        let scenario: Scenario = serde_json::from_str(
+            r#"{"id": "z", "title": {"en": "z", "pt": "z"}, "nodes": {},
+                "blocklists": [
+                  {"zone": "dnsbl.example.test", "list": ["198.18.5.0/24"], "answer": "127.0.0.11",
+                   "reason": "Home line", "dynamic": true},
+                  {"zone": "dnsbl.example.test", "list": ["198.18.5.7"], "reason": "Seen spamming"}]}"#,
+        )
+        .expect("a scenario");
+        let zone = Zone::build(&scenario);
+        let records = |v: &[&str]| Answer::Records(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            zone.answer("7.5.18.198.dnsbl.example.test", Rtype::A),
+            records(&["127.0.0.11", "127.0.0.2"])
+        );
+        assert_eq!(
+            zone.answer("7.5.18.198.DNSBL.example.test.", Rtype::Txt),
+            records(&["Home line", "Seen spamming"])
+        );
+        assert_eq!(
+            zone.answer("8.5.18.198.dnsbl.example.test", Rtype::A),
+            records(&["127.0.0.11"])
+        );
+        assert_eq!(
+            zone.answer("8.5.18.198.dnsbl.example.test", Rtype::Mx),
+            Answer::NoData
+        );
+        assert_eq!(
+            zone.answer("7.6.18.198.dnsbl.example.test", Rtype::A),
+            Answer::NxDomain
+        );
+        assert_eq!(
+            zone.answer("2.0.0.127.dnsbl.example.test", Rtype::A),
+            records(&["127.0.0.2"]),
+            "the test entry every list holds"
+        );
+        assert_eq!(
+            zone.answer("2.0.0.127.dnsbl.example.test", Rtype::Txt),
+            records(&["RFC 5782 test entry"])
+        );
+        assert_eq!(
+            zone.answer("1.0.0.127.dnsbl.example.test", Rtype::A),
+            Answer::NxDomain,
+            "127.0.0.1 is never listed"
+        );
+        assert_eq!(zone.answer("dnsbl.example.test", Rtype::A), Answer::NoData);
+        assert_eq!(
+            zone.answer("x.5.18.198.dnsbl.example.test", Rtype::A),
+            Answer::NxDomain
+        );
+        assert_eq!(
+            zone.answer("300.5.18.198.dnsbl.example.test", Rtype::A),
             Answer::NxDomain
         );
     }

@@ -14,6 +14,7 @@ use std::rc::Rc;
 use super::world::{ConnInfo, World};
 use crate::policy::auth::{self, Authenticator, Inbound, Seal, Verdict};
 use crate::policy::dns::{Answer, Dns, Rtype};
+use crate::policy::reputation::{HeloVerdict, Reputation};
 use crate::policy::spam::{self, Action, Facts};
 use crate::policy::srs;
 use crate::proto::smtp::server::Transaction;
@@ -70,11 +71,14 @@ fn stranger(node: &Node, conn: &ConnInfo, tx: &Transaction) -> bool {
 
 /// Judges the message of `tx` at `conn`'s server. `received` is the
 /// Received header this hop stamps, `client_name` the client's PTR name
-/// (`None` without one).
+/// (`None` without one), `reputation` what a server with `checks` found
+/// out about the client after HELO (its reverse DNS, FCrDNS, HELO verdict
+/// and blocklist listings, for the spam filter's rules).
 pub fn judge(
     world: &Rc<World>,
     conn: &ConnInfo,
     client_name: Option<&str>,
+    reputation: Option<&Reputation>,
     tx: &Transaction,
     message: &str,
     received: &str,
@@ -208,13 +212,16 @@ pub fn judge(
         checks = Some(c);
     }
     if let Some(settings) = &node.spam {
+        let listed: Vec<String> = reputation
+            .map(|r| r.listed.iter().map(|l| l.zone.clone()).collect())
+            .unwrap_or_default();
         let scored = spam::score(
             &Facts {
                 checks: checks.as_ref(),
-                ptr: client_name,
-                fcrdns: None,
-                helo_ok: None,
-                listed: &[],
+                ptr: reputation.map_or(client_name, |r| r.ptr.as_deref()),
+                fcrdns: reputation.map(|r| r.fcrdns),
+                helo_ok: reputation.map(|r| r.helo_verdict == HeloVerdict::Resolves),
+                listed: &listed,
                 message: &tx.data,
             },
             settings,
@@ -281,7 +288,7 @@ pub fn judge(
     judged
 }
 
-/// Signs `data` for the node's DKIM domain when the From address is in it.
+/// Signs `data` with the node's DKIM domain.
 fn sign(
     world: &World,
     node: &str,
@@ -290,14 +297,6 @@ fn sign(
     data: &mut Vec<u8>,
     now: u64,
 ) {
-    let from_domain = from_domain(data);
-    let domain = dkim.domain.trim_end_matches('.').to_ascii_lowercase();
-    let ours = from_domain
-        .as_deref()
-        .is_some_and(|d| d == domain || d.ends_with(&format!(".{domain}")));
-    if !ours {
-        return;
-    }
     let key = auth::keys::key_for(
         world.scenario.seed,
         &dkim.domain,
@@ -318,13 +317,6 @@ fn sign(
     let mut signed = header.into_bytes();
     signed.extend_from_slice(data);
     *data = signed;
-}
-
-/// The domain of the message's From address.
-fn from_domain(data: &[u8]) -> Option<String> {
-    let parsed = mail_parser::MessageParser::new().parse_headers(data)?;
-    let from = parsed.from()?.first()?.address()?.to_string();
-    Some(domain_of(&from))
 }
 
 /// The message with `footer` at the end of its body, as a list adds it.

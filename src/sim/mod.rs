@@ -9,6 +9,7 @@
 //! will be retried) or at the scenario's `until`, whichever comes first.
 
 pub mod account;
+pub mod checks;
 pub mod discover;
 pub mod dns;
 pub mod judge;

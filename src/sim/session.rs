@@ -15,11 +15,13 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+use super::checks::{self, Resolver};
 use super::judge;
 use super::link::{Io, LinkEnd};
 use super::mta::{self, Arrival};
 use super::world::{Busy, ConnInfo, Connection, World};
 use crate::policy::NodePolicy;
+use crate::policy::reputation::Reputation;
 use crate::proto::smtp::Reply;
 use crate::proto::smtp::client::{Client, ClientOutput, Envelope, Outcome, Plan};
 use crate::proto::smtp::received::Stamp;
@@ -42,9 +44,17 @@ pub async fn serve_smtp(
 ) {
     let host = conn.server.clone();
     let node = world.node(&host).expect("connections go to scenario nodes");
-    let client_name = world
-        .lookup_ptr(&host, &conn.client_ip)
-        .unwrap_or_else(|| "unknown".to_string());
+    // A server with checks judges the machines on its port 25, and looks
+    // each one up after HELO; the others resolve the client's name now, for
+    // the Received header.
+    let checks = node.checks.as_ref().filter(|_| service == Service::Smtp);
+    let resolver = Resolver::new(&world, &host);
+    let client_name = match checks {
+        Some(_) => "unknown".to_string(),
+        None => world
+            .lookup_ptr(&host, &conn.client_ip)
+            .unwrap_or_else(|| "unknown".to_string()),
+    };
     let tls_config = world.server_tls(&host);
     let mut io = Io::Plain(link);
     let implicit_tls = service == Service::Submissions;
@@ -61,20 +71,20 @@ pub async fn serve_smtp(
         require_tls: node.starttls == StartTls::Require,
         implicit_tls,
         max_size: node.message_size_limit,
+        check_clients: checks.is_some(),
     });
-    let policy = NodePolicy {
-        node,
-        client: &conn.client,
-    };
+    let mut policy = NodePolicy::new(node, &conn.client, &conn.client_ip);
+    policy.greylist = world.greylist(&host);
     let mut session = ServerSide {
         world: &world,
         conn: &conn,
         client_name,
+        reputation: None,
         io,
         out: Vec::new(),
     };
     let now = || world.clock.now().as_millis();
-    let mut pending: VecDeque<Output> = server.greet(now(), &policy).into();
+    let mut pending: VecDeque<Output<crate::policy::Note>> = server.greet(now(), &policy).into();
     let mut chunk = vec![0u8; CHUNK];
     'session: loop {
         while let Some(output) = pending.pop_front() {
@@ -117,6 +127,17 @@ pub async fn serve_smtp(
                     let result = session.arrive(tx);
                     pending.extend(server.stored(result, now(), &policy));
                 }
+                Output::Helo(name) => {
+                    let known = session.reputation.as_ref().is_some_and(|r| r.helo == name);
+                    if let (Some(checks), false) = (checks, known) {
+                        let found = checks::look_up_client(&world, &resolver, &conn, checks, &name);
+                        session.client_name = found.verified_name().to_string();
+                        policy.reputation = Some(found.clone());
+                        session.reputation = Some(found);
+                    }
+                    pending.extend(server.client_checked(now(), &policy));
+                }
+                Output::Note(note) => checks::record(&world, &conn, note, now()),
                 Output::Close => {
                     let _ = session.flush().await;
                     let _ = session.io.shutdown().await;
@@ -146,7 +167,17 @@ pub async fn serve_smtp(
 struct ServerSide<'a> {
     world: &'a Rc<World>,
     conn: &'a ConnInfo,
+    /// The client's name for the Received header: its reverse DNS name
+    /// (forward-confirmed, on a server with checks), or `unknown`.
     client_name: String,
+    /// What a server with `checks` found out about the client on port 25,
+    /// once it said HELO (looked up again if a later EHLO gives another
+    /// name): reverse DNS, FCrDNS, the HELO verdict, blocklist listings,
+    /// whether the address is a home line. `None` on a server without
+    /// checks, and on submission ports. Here for whatever judges a message
+    /// at the end of DATA (a spam filter's score); the policy has a copy
+    /// for its refusals at RCPT.
+    pub reputation: Option<Reputation>,
     io: Io,
     out: Vec<u8>,
 }
@@ -191,7 +222,15 @@ impl ServerSide<'_> {
         .header();
         let message = mta::message_of(world, &tx.data, self.conn.carrying.borrow().as_deref());
         let ptr = (self.client_name != "unknown").then_some(self.client_name.as_str());
-        let judged = judge::judge(world, self.conn, ptr, &tx, &message, &header);
+        let judged = judge::judge(
+            world,
+            self.conn,
+            ptr,
+            self.reputation.as_ref(),
+            &tx,
+            &message,
+            &header,
+        );
         if let Some(reply) = judged.refuse {
             return Err(reply);
         }

@@ -17,10 +17,12 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, sleep};
 
 use crate::clock::Clock;
+use crate::policy::cidr::Cidr;
 use crate::policy::dns::{Answer, Rtype};
-use crate::scenario::{Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
+use crate::policy::greylist;
+use crate::scenario::{Network, Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
-use crate::trace::{Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
+use crate::trace::{Blocked, Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
 
 use super::dns::{Zone, quote_txt, reverse_name};
 use super::link::{self, LinkEnd};
@@ -96,6 +98,10 @@ pub struct World {
     /// The servers each mail client set up with `discover` found, once
     /// found (see `account`).
     pub accounts: RefCell<BTreeMap<String, super::account::Slot>>,
+    /// Each greylisting server's table (`checks.greylist`), by node.
+    greylists: BTreeMap<String, RefCell<greylist::Table>>,
+    /// The scenario's networks with their ranges read.
+    networks: Vec<(Network, Cidr)>,
 }
 
 /// Caps on one run, whatever the scenario says: a scenario (or a student's
@@ -246,7 +252,20 @@ impl World {
                 server_tls.insert(name.clone(), config);
             }
         }
+        let greylists = scenario
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.checks.as_ref().is_some_and(|c| c.greylist.is_some()))
+            .map(|(name, _)| (name.clone(), RefCell::default()))
+            .collect();
+        let networks = scenario
+            .networks
+            .iter()
+            .filter_map(|n| Some((n.clone(), Cidr::parse(&n.range).ok()?)))
+            .collect();
         Ok(Rc::new(World {
+            greylists,
+            networks,
             zone: Zone::build(&scenario),
             scenario,
             clock,
@@ -471,12 +490,47 @@ impl World {
             server: server.into(),
             port,
             reason: reason.clone(),
+            blocked: None,
         })));
         reason
     }
 
+    /// `server`'s greylisting table, when it greylists.
+    pub fn greylist(&self, server: &str) -> Option<&RefCell<greylist::Table>> {
+        self.greylists.get(server)
+    }
+
+    /// The network `node` is on: the first whose range holds its address.
+    pub fn network_of(&self, node: &str) -> Option<&Network> {
+        let ip = self.zone.ip_of(node);
+        self.networks
+            .iter()
+            .find(|(_, range)| range.contains_text(&ip))
+            .map(|(network, _)| network)
+    }
+
+    /// The rule that drops a connection from `client` to `server:port`, if
+    /// one does: the client's network blocks port 25 towards every server
+    /// but those it names.
+    fn blocking_rule(&self, client: &str, server: &str, port: u16) -> Option<Blocked> {
+        let network = self.network_of(client)?;
+        let blocked = port == SMTP_PORT
+            && network.block_outbound_smtp
+            && !network.except.iter().any(|e| e == server);
+        blocked.then(|| Blocked {
+            network: network.name.clone(),
+            range: network.range.clone(),
+            rule: "block_outbound_smtp".into(),
+            except: network.except.clone(),
+        })
+    }
+
     /// Opens a connection from `client` to `server:port`, starting the
-    /// server's session. Waits on the virtual clock as a real connect would.
+    /// server's session. Waits on the virtual clock as a real connect would:
+    /// a client that is down cannot connect; one whose network blocks the
+    /// port (`networks`) waits out the connect timeout, as a dropped
+    /// connection does; a server that is down never answers either; a port
+    /// nobody listens on is refused.
     pub async fn connect(
         self: &Rc<Self>,
         client: &str,
@@ -487,6 +541,19 @@ impl World {
         if self.is_down(client) {
             let reason = format!("network is unreachable: {client} is down");
             return Err(self.connect_failed(client, server, port, reason));
+        }
+        if let Some(rule) = self.blocking_rule(client, server, port) {
+            // Dropped, not refused: the client hears nothing and gives up.
+            sleep(CONNECT_TIMEOUT).await;
+            let reason = "connection timed out".to_string();
+            self.emit(Event::ConnectFailed(Box::new(ConnectFailed {
+                client: client.into(),
+                server: server.into(),
+                port,
+                reason: reason.clone(),
+                blocked: Some(rule),
+            })));
+            return Err(reason);
         }
         if self.is_down(server) {
             sleep(CONNECT_TIMEOUT).await;

@@ -331,6 +331,15 @@ pub enum Event {
     Discovered(Box<Discovered>),
     /// The search found no server to read mail from.
     DiscoveryFailed(Box<DiscoveryFailed>),
+    /// A server with `checks` looked up a client that connected to its
+    /// port 25, after HELO: its reverse DNS, the HELO name, the blocklists.
+    ClientChecked(Box<ClientChecked>),
+    /// Greylisting refused a recipient for now: this client address,
+    /// sender and recipient are new (or back too soon).
+    Greylisted(Box<Greylisted>),
+    /// A greylisted client address, sender and recipient came back after
+    /// the delay and were let through, for good.
+    GreylistPassed(Box<GreylistPassed>),
     /// A server signed its own user's message with DKIM before queueing it.
     DkimSigned(Box<DkimSigned>),
     /// A server checked SPF, DKIM, DMARC and ARC on a message from a
@@ -389,6 +398,9 @@ impl Event {
             Event::DiscoveryTry(_) => "discovery_try",
             Event::Discovered(_) => "discovered",
             Event::DiscoveryFailed(_) => "discovery_failed",
+            Event::ClientChecked(_) => "client_checked",
+            Event::Greylisted(_) => "greylisted",
+            Event::GreylistPassed(_) => "greylist_passed",
             Event::DkimSigned(_) => "dkim_signed",
             Event::SenderChecked(_) => "sender_checked",
             Event::SpamScored(_) => "spam_scored",
@@ -449,6 +461,23 @@ pub struct ConnectFailed {
     pub server: String,
     pub port: u16,
     pub reason: String,
+    /// The network rule that dropped the connection, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<Blocked>,
+}
+
+/// A network rule that dropped a connection (a scenario's `networks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    /// The network's name.
+    pub network: String,
+    /// Its addresses, in CIDR form.
+    pub range: String,
+    /// The rule: `block_outbound_smtp` (port 25 towards other servers).
+    pub rule: String,
+    /// The servers the rule lets through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
 }
 
 /// What [`Event::TlsHandshake`] records.
@@ -698,6 +727,103 @@ pub struct DiscoveryFailed {
     /// The domain whose servers were looked for.
     pub domain: String,
     pub reason: String,
+}
+
+/// What a HELO or EHLO name is worth (see [`ClientChecked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeloVerdict {
+    /// A fully qualified domain name with an address or MX in DNS.
+    Resolves,
+    /// A fully qualified domain name DNS does not know.
+    Unresolvable,
+    /// One word, such as `localhost`.
+    NotFqdn,
+    /// An address literal, such as `[198.18.5.7]`.
+    AddressLiteral,
+    /// Not a host name at all.
+    Invalid,
+}
+
+/// A blocklist that lists a client (see [`ClientChecked`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    /// The blocklist's zone.
+    pub zone: String,
+    /// Its A record for the address (127.0.0.x).
+    pub answer: String,
+    /// Its TXT record: why the address is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Why a client's address looks like a home line (see [`ClientChecked`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum DynamicSign {
+    /// Its reverse DNS name was made for a home line.
+    Name,
+    /// A list of dynamic addresses holds it.
+    Blocklist { zone: String },
+}
+
+/// What [`Event::ClientChecked`] records: what the server found, not
+/// what it decided (its refusal, if any, is its reply to RCPT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientChecked {
+    /// The server that looked.
+    pub node: String,
+    pub conn: String,
+    /// The client node.
+    pub client: String,
+    pub client_ip: String,
+    /// The reverse DNS name of the address; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptr: Option<String>,
+    /// Whether that name's A record holds the address again
+    /// (forward-confirmed reverse DNS).
+    pub fcrdns: bool,
+    /// The name the client gave in HELO or EHLO.
+    pub helo: String,
+    pub helo_verdict: HeloVerdict,
+    /// The blocklists that list it, of those the server asks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<Listed>,
+    /// Why its address looks like a home line; absent when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<DynamicSign>,
+}
+
+/// What [`Event::Greylisted`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Greylisted {
+    /// The server that greylists.
+    pub node: String,
+    pub conn: String,
+    /// The client node.
+    pub client: String,
+    /// The triplet: client address, envelope sender (empty for `<>`),
+    /// recipient.
+    pub client_ip: String,
+    pub sender: String,
+    pub recipient: String,
+    /// When the triplet was first seen (ms).
+    pub first_seen: u64,
+    /// From when a retry is accepted (ms).
+    pub retry_at: u64,
+}
+
+/// What [`Event::GreylistPassed`] records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GreylistPassed {
+    pub node: String,
+    pub conn: String,
+    pub client: String,
+    pub client_ip: String,
+    pub sender: String,
+    pub recipient: String,
+    /// When the triplet was first seen, and refused (ms).
+    pub first_seen: u64,
 }
 
 /// What [`Event::QueuedAtEnd`] records.

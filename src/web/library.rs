@@ -46,6 +46,23 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "autoconfig.json",
         include_str!("../../scenarios/autoconfig.json"),
     ),
+    (
+        "greylisting.json",
+        include_str!("../../scenarios/greylisting.json"),
+    ),
+    (
+        "home-server.json",
+        include_str!("../../scenarios/home-server.json"),
+    ),
+    (
+        "spoofing.json",
+        include_str!("../../scenarios/spoofing.json"),
+    ),
+    (
+        "forward-to-another-provider.json",
+        include_str!("../../scenarios/forward-to-another-provider.json"),
+    ),
+    ("junk.json", include_str!("../../scenarios/junk.json")),
 ];
 
 /// One scenario as the server holds it.

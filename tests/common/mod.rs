@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod dkimpy;
 pub mod outside;
 
 use mailhop::scenario::Scenario;

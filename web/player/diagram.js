@@ -42,7 +42,21 @@ function layoutLanes(lanes, avail) {
   const pad = 30, laneW = (W - 2 * pad) / 3, bw = Math.min(laneW - 52, 236), pos = new Map();
   lanes.forEach((arr, li) => arr.forEach((n, k) => pos.set(n.name, { x: pad + li * laneW + (laneW - bw) / 2, y: top + (maxN - arr.length) * (bh + gap) / 2 + k * (bh + gap), w: bw, h: bh, li })));
   const bgs = [0, 1, 2].map(li => ({ li, x: li ? pad + li * laneW : 0, y: 0, w: laneW + (li === 1 ? 0 : pad), h: H, tx: pad + li * laneW + laneW / 2, ty: 28, anchor: 'middle' }));
-  const geo = (A, Z) => (A.li === Z.li ? bulge(A, Z, A.li ? 1 : -1, 46) : hsep(A, Z, Z.li > A.li ? 1 : -1));
+  // a path from one side to the other that would pass behind a box of the middle lane bends into a gap above or below it
+  const mids = () => [...pos.values()].filter(o => o.li === 1);
+  const hits = p => mids().find(o => [3, 5, 7, 9, 11, 13, 15, 17].some(k => { const [x, y] = bez(p, k / 20); return x > o.x - 6 && x < o.x + o.w + 6 && y > o.y - 6 && y < o.y + o.h + 6; }));
+  const around = (A, Z, p) => {
+    const box = Math.abs(Z.li - A.li) === 2 && hits(p);
+    if (!box) return p;
+    const mid = (p[0][1] + p[3][1]) / 2, bent = t => { const m = (8 * t - p[0][1] - p[3][1]) / 6; return cubic(p[0], p[3], [p[1][0], m], [p[2][0], m]); };
+    const up = box.y - gap / 2, down = box.y + box.h + gap / 2, sides = Math.abs(up - mid) <= Math.abs(down - mid) ? [-1, 1] : [1, -1];
+    for (const k of [0, 1, 2, 3]) for (const side of sides) {
+      const t = (side < 0 ? up : down) + side * k * gap / 2;
+      if (t > top - 10 && t < H - 4 && !hits(bent(t))) return bent(t);
+    }
+    return p;
+  };
+  const geo = (A, Z) => (A.li === Z.li ? bulge(A, Z, A.li ? 1 : -1, 46) : around(A, Z, hsep(A, Z, Z.li > A.li ? 1 : -1)));
   return { W, H, pos, geo, bgs, bh };
 }
 /* Phones: the lanes become bands from top to bottom, two nodes per row. */

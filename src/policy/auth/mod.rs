@@ -9,6 +9,8 @@
 //!   the receiving server's `Authentication-Results` header (RFC 8601).
 //!   With a [`Seal`], it also seals the message as it will leave (an ARC
 //!   set, for a forwarder).
+//! - [`spf`] is SPF alone for one identity, the path [`check`] takes (and
+//!   the one `tests/spf_suite.rs` runs the RFC 7208 test suite through).
 //! - [`sign`] adds a DKIM signature at the sender's outbound server.
 //! - [`keys`] draws the keys from the scenario seed.
 //!
@@ -18,6 +20,7 @@
 //! seconds since 1970), never read: see `timed`.
 
 pub mod keys;
+pub mod lint;
 mod resolver;
 mod timed;
 
@@ -299,6 +302,68 @@ pub struct Checked {
     pub sealed: Option<Result<String, String>>,
 }
 
+/// SPF alone, for one identity (RFC 7208 section 2): the MAIL FROM
+/// address's domain, or the HELO name when `mail_from` is empty (the null
+/// sender of a bounce is checked as `postmaster@` the HELO name, section
+/// 2.4). Every DNS question goes through `dns`. A `client_ip` that is not an
+/// address is checked as `0.0.0.0`.
+pub fn spf(
+    auth: &Authenticator,
+    dns: &dyn Dns,
+    client_ip: &str,
+    helo: &str,
+    mail_from: &str,
+    receiver: &str,
+) -> SpfCheck {
+    let ip = address(client_ip);
+    let hooks = Hooks::new(dns, ip);
+    match spf_output(auth, &hooks, ip, helo, mail_from, receiver) {
+        Some(out) => spf_check(&out),
+        None => unjudged_spf(),
+    }
+}
+
+fn address(client_ip: &str) -> IpAddr {
+    client_ip
+        .parse()
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// mail-auth's SPF for one identity, as [`spf`] describes; `None` only if
+/// mail-auth waited (never, on the hooks).
+fn spf_output(
+    auth: &Authenticator,
+    hooks: &Hooks<'_>,
+    ip: IpAddr,
+    helo: &str,
+    mail_from: &str,
+    receiver: &str,
+) -> Option<mail_auth::SpfOutput> {
+    let helo = helo.trim_end_matches('.');
+    let params = if mail_from.is_empty() {
+        SpfParameters::verify_ehlo(ip, helo, receiver)
+    } else {
+        SpfParameters::verify_mail_from(ip, helo, receiver, mail_from)
+    };
+    ready(auth.0.verify_spf(hooks.params(params)))
+}
+
+fn spf_check(out: &mail_auth::SpfOutput) -> SpfCheck {
+    SpfCheck {
+        domain: out.domain().to_string(),
+        result: spf_verdict(out.result()),
+        explanation: out.explanation().map(str::to_string),
+    }
+}
+
+fn unjudged_spf() -> SpfCheck {
+    SpfCheck {
+        domain: String::new(),
+        result: Verdict::Temperror,
+        explanation: None,
+    }
+}
+
 /// Judges one message. Every DNS question goes through `dns`.
 pub fn check(
     auth: &Authenticator,
@@ -306,30 +371,18 @@ pub fn check(
     input: &Inbound<'_>,
     seal: Option<Seal<'_>>,
 ) -> Checked {
-    let ip: IpAddr = input
-        .client_ip
-        .parse()
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let ip = address(input.client_ip);
     let hooks = Hooks::new(dns, ip);
     let a = &auth.0;
     let helo = input.helo.trim_end_matches('.');
-    let mail_from = if input.mail_from.is_empty() {
-        format!("postmaster@{helo}")
-    } else {
-        input.mail_from.to_string()
-    };
-    let spf_helo =
-        ready(a.verify_spf(hooks.params(SpfParameters::verify_ehlo(ip, helo, input.receiver))));
-    let spf = ready(a.verify_spf(hooks.params(SpfParameters::verify_mail_from(
-        ip,
-        helo,
-        input.receiver,
-        &mail_from,
-    ))));
+    // A null sender is checked as postmaster@ the HELO name (RFC 7208
+    // section 2.4): the HELO identity again.
+    let spf_helo = spf_output(auth, &hooks, ip, helo, "", input.receiver);
+    let spf = spf_output(auth, &hooks, ip, helo, input.mail_from, input.receiver);
     let (Some(spf_helo), Some(spf)) = (spf_helo, spf) else {
         return unjudged(input);
     };
-    let mail_from_domain = mail_from.rsplit_once('@').map_or(helo, |(_, d)| d);
+    let mail_from_domain = input.mail_from.rsplit_once('@').map_or(helo, |(_, d)| d);
     let Some(msg) = AuthenticatedMessage::parse(input.message) else {
         return unjudged(input);
     };
@@ -378,16 +431,8 @@ pub fn check(
         })
         .flatten();
     let checks = SenderChecks {
-        spf_helo: SpfCheck {
-            domain: spf_helo.domain().to_string(),
-            result: spf_verdict(spf_helo.result()),
-            explanation: spf_helo.explanation().map(str::to_string),
-        },
-        spf: SpfCheck {
-            domain: spf.domain().to_string(),
-            result: spf_verdict(spf.result()),
-            explanation: spf.explanation().map(str::to_string),
-        },
+        spf_helo: spf_check(&spf_helo),
+        spf: spf_check(&spf),
         dkim: dkim_checks,
         dmarc: DmarcCheck {
             domain: dmarc.domain().to_string(),
@@ -455,11 +500,7 @@ fn seal_outgoing(
 /// What is said when mail-auth could not finish (never seen: the hooks
 /// answer at once): temporary errors, nothing invented.
 fn unjudged(input: &Inbound<'_>) -> Checked {
-    let spf = SpfCheck {
-        domain: String::new(),
-        result: Verdict::Temperror,
-        explanation: None,
-    };
+    let spf = unjudged_spf();
     Checked {
         checks: SenderChecks {
             spf_helo: spf.clone(),

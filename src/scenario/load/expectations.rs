@@ -79,6 +79,36 @@ pub(super) fn check_expectation(
             }
         }
         Expectation::Hops(_) => {}
+        Expectation::Authenticated(a) => {
+            let at = at.key("authenticated");
+            refer(p, at.key("at"), &a.at, servers, "a server");
+            if let Some(m) = &a.message {
+                message(p, at.key("message"), m);
+            }
+            if let Some(s) = a.sender.as_deref().filter(|s| !s.is_empty()) {
+                address(p, at.key("sender"), s);
+            }
+        }
+        Expectation::Spam(c) => {
+            let at = at.key("spam");
+            refer(p, at.key("at"), &c.at, servers, "a server");
+            if let Some(m) = &c.message {
+                message(p, at.key("message"), m);
+            }
+            let known: Vec<&str> = crate::policy::spam::RULES.iter().map(|(n, _)| *n).collect();
+            for (i, rule) in c.rules.iter().enumerate() {
+                if !known.iter().any(|k| k.eq_ignore_ascii_case(rule)) {
+                    p.at(
+                        &at.key("rules").index(i),
+                        format!("`{rule}` is not a rule of the spam filter"),
+                        Some(match super::nearest(rule, known.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!("one of {}", known.join(", ")),
+                        }),
+                    );
+                }
+            }
+        }
         Expectation::Discovered(d) => {
             let at = at.key("discovered");
             refer(p, at.key("by"), &d.by, nodes, "a node");

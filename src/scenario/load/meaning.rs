@@ -98,9 +98,11 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             );
         }
         check_server_settings(p, &at, node);
+        super::senders::check_node(p, &at, node);
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
-        let server_fields: [(&str, bool); 14] = [
+        super::edge::check_node(p, &at, s, name, node, &servers, &refer);
+        let server_fields: [(&str, bool); 22] = [
             ("aliases", !node.aliases.is_empty()),
             ("web", node.web.is_some()),
             ("mailboxes", !node.mailboxes.is_empty()),
@@ -115,6 +117,14 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("refuse", !node.refuse.is_empty()),
             ("delay_warning", node.delay_warning.is_some()),
             ("connection_cache", node.connection_cache.is_some()),
+            ("checks", node.checks.is_some()),
+            ("routes", !node.routes.is_empty()),
+            ("dkim", node.dkim.is_some()),
+            ("check_senders", node.check_senders.is_some()),
+            ("arc", node.arc.is_some()),
+            ("forward_to", !node.forward_to.is_empty()),
+            ("forwarding", node.forwarding.is_some()),
+            ("spam", node.spam.is_some()),
         ];
         let client_fields: [(&str, bool); 4] = [
             ("user", node.user.is_some()),
@@ -301,6 +311,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
     }
 
+    super::edge::check_edge(p, s, &servers, &refer);
+
     for (i, link) in s.links.iter().enumerate() {
         let at = root.key("links").index(i).key("between");
         for (j, end) in link.between.iter().enumerate() {
@@ -325,6 +337,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                 .map(|a| a.trim_end_matches('.').to_ascii_lowercase()),
         )
         .collect();
+    super::senders::check_zone(p, &root, s);
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
         super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);
@@ -579,21 +592,24 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         let valid_on = caption.on == "start"
             || caption.on == "end"
-            || ["hop:", "session:", "stored:"].iter().any(|kind| {
-                caption
-                    .on
-                    .strip_prefix(kind)
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|n| n >= 1)
-            });
+            || ["hop:", "session:", "stored:", "blocked:"]
+                .iter()
+                .any(|kind| {
+                    caption
+                        .on
+                        .strip_prefix(kind)
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some_and(|n| n >= 1)
+                });
         if !valid_on {
             p.at(
                 &at.key("on"),
                 format!("`{}` is not a moment of the run", caption.on),
                 Some(
                     "use `start`, `end`, `hop:N` (N counting hops from 1, like `hop:3`), \
-                     `session:N` (the Nth connection that moved no message) or `stored:N` \
-                     (the Nth copy written without a hop, such as a notification)"
+                     `session:N` (the Nth connection that moved no message), `stored:N` \
+                     (the Nth copy written without a hop, such as a notification) or \
+                     `blocked:N` (the Nth connection a network rule dropped)"
                         .into(),
                 ),
             );

@@ -417,7 +417,9 @@ fn is_address(address: &str) -> bool {
 }
 
 mod discovery;
+mod edge;
 mod expectations;
 mod meaning;
+mod senders;
 #[cfg(test)]
 mod tests;

@@ -383,3 +383,263 @@ fn a_web_server_needs_tls_and_a_server_to_read_with() {
         "{p}"
     );
 }
+
+/// GOOD with a checking server, blocklists and networks spliced in.
+fn edge(checks: &str, top: &str) -> String {
+    GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        &format!(r#""mailboxes": ["b@x.test"], "checks": {checks}}}"#),
+    )
+    .replace(r#""script""#, &format!(r#"{top}, "script""#))
+}
+
+const LISTS: &str = r#""blocklists": [{"zone": "dnsbl.x.test", "list": ["198.18.5.0/24"]}]"#;
+
+#[test]
+fn a_good_edge_loads() {
+    let text = edge(
+        r#"{"blocklists": ["dnsbl.x.test"], "reverse_dns": "fcrdns", "helo": true, "reject_dynamic": true, "greylist": "5m"}"#,
+        &format!(
+            r#"{LISTS}, "networks": [{{"name": "home", "range": "198.18.5.0/24", "block_outbound_smtp": true, "except": ["mail.x.test"]}}]"#
+        ),
+    );
+    let s = load_str("t.json", &text).unwrap();
+    assert_eq!(
+        s.blocklists[0].answer, "127.0.0.2",
+        "RFC 5782's usual answer"
+    );
+    assert!(s.nodes["mail.x.test"].checks.as_ref().unwrap().helo);
+}
+
+#[test]
+fn a_bad_range_says_what_is_wrong_and_where() {
+    let p = one(&edge(
+        "{}",
+        r#""blocklists": [{"zone": "dnsbl.x.test", "list": ["198.18.5.7/24"]}]"#,
+    ));
+    assert_eq!(p.path, "blocklists[0].list[0]");
+    assert_eq!(
+        p.message,
+        "`198.18.5.7/24` is not an address range: the range this length makes starts at 198.18.5.0"
+    );
+    assert_eq!(p.hint.as_deref(), Some("did you mean `198.18.5.0/24`?"));
+    let p = one(&edge(
+        "{}",
+        r#""networks": [{"name": "home", "range": "198.18.5.0/33"}]"#,
+    ));
+    assert_eq!(p.path, "networks[0].range");
+    assert!(p.message.contains("from 0 to 32"), "{p}");
+    let p = one(&edge(
+        "{}",
+        r#""networks": [{"name": "home", "range": "2001:db8::/32"}]"#,
+    ));
+    assert!(p.hint.unwrap().contains("IPv4"));
+}
+
+#[test]
+fn a_blocklist_answers_in_127_8_and_owns_its_zone() {
+    let p = one(&edge(
+        "{}",
+        r#""blocklists": [{"zone": "dnsbl.x.test", "answer": "127.0.0.1"}]"#,
+    ));
+    assert_eq!(p.path, "blocklists[0].answer");
+    assert!(p.hint.unwrap().contains("RFC 5782"));
+    let p = one(&edge(
+        "{}",
+        r#""dns": {"7.5.18.198.dnsbl.x.test": {"A": ["127.0.0.2"]}}, "blocklists": [{"zone": "dnsbl.x.test"}]"#,
+    ));
+    assert_eq!(p.path, "blocklists[0].zone");
+    assert!(
+        p.message
+            .contains("`dns` also writes records for `7.5.18.198.dnsbl.x.test`"),
+        "{p}"
+    );
+}
+
+#[test]
+fn checks_name_a_known_blocklist_zone() {
+    let p = one(&edge(r#"{"blocklists": ["dnsbl.x.tset"]}"#, LISTS));
+    assert_eq!(p.path, r#"nodes."mail.x.test".checks.blocklists[0]"#);
+    assert_eq!(
+        p.message,
+        "`dnsbl.x.tset` is not one of the scenario's `blocklists`"
+    );
+    assert_eq!(p.hint.as_deref(), Some("did you mean `dnsbl.x.test`?"));
+    let p = one(&edge(
+        r#"{"blocklists": ["zen.x.test"]}"#,
+        r#""latency": "20ms""#,
+    ));
+    assert!(
+        p.hint
+            .unwrap()
+            .contains("describe it in the scenario's `blocklists`")
+    );
+    let p = one(&edge(r#"{"greylist": "0s"}"#, r#""latency": "20ms""#));
+    assert_eq!(p.path, r#"nodes."mail.x.test".checks.greylist"#);
+}
+
+#[test]
+fn networks_have_names_disjoint_ranges_and_real_exceptions() {
+    let list = problems(&edge(
+        "{}",
+        r#""networks": [
+            {"name": "home", "range": "198.18.0.0/16", "block_outbound_smtp": true, "except": ["mail.y.test"]},
+            {"name": "home", "range": "198.18.5.0/24"}]"#,
+    ));
+    let found: Vec<(&str, &str)> = list
+        .iter()
+        .map(|p| (p.path.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "networks[0].except[0]",
+                "there is no node named `mail.y.test`"
+            ),
+            (
+                "networks[1].name",
+                "`home` is already the name of network 0"
+            ),
+            (
+                "networks[1].range",
+                "198.18.5.0/24 overlaps 198.18.0.0/16, the range of `home`: a machine is on one network"
+            ),
+        ]
+    );
+    let (_, warnings) = load_str_with_warnings(
+        "t.json",
+        &edge("{}", r#""networks": [{"name": "home", "range": "198.18.5.0/24", "except": ["mail.x.test"]}]"#),
+    )
+    .expect("a warning only");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].path, "networks[0].except");
+}
+
+#[test]
+fn checks_and_routes_belong_to_servers() {
+    let p = one(&GOOD.replace(
+        r#""submit": "mail.x.test"}"#,
+        r#""submit": "mail.x.test", "checks": {"helo": true}}"#,
+    ));
+    assert_eq!(p.path, r#"nodes."a-laptop".checks"#);
+    assert!(p.message.contains("belongs to servers"), "{p}");
+}
+
+#[test]
+fn routes_go_to_other_servers_and_match_addresses() {
+    let text = GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        r#""mailboxes": ["b@x.test"], "relay_domains": ["sales.x.test"],
+            "routes": [{"match": "@sales.x.test", "to": "mail.x.tset"}, {"match": "sales", "to": "mail.x.test"}]}"#,
+    );
+    let list = problems(&text);
+    let found: Vec<(&str, &str)> = list
+        .iter()
+        .map(|p| (p.path.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                r#"nodes."mail.x.test".routes[0].to"#,
+                "there is no node named `mail.x.tset`"
+            ),
+            (
+                r#"nodes."mail.x.test".routes[1].match"#,
+                "`sales` matches no address"
+            ),
+            (
+                r#"nodes."mail.x.test".routes[1].to"#,
+                "`mail.x.test` is a node, but not another server"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_route_for_a_domain_the_gateway_refuses_is_warned() {
+    let text = GOOD
+        .replace(
+            r#""mailboxes": ["b@x.test"]}"#,
+            r#""mailboxes": ["b@x.test"], "routes": [{"match": "@sales.y.test", "to": "mx.y.test"}]}, "mx.y.test": {"role": "mda", "mailboxes": ["s@sales.y.test"]}"#,
+        );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("a warning only");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].path, r#"nodes."mail.x.test".routes[0].match"#);
+    assert_eq!(
+        warnings[0].hint.as_deref(),
+        Some("add `sales.y.test` to its `relay_domains`")
+    );
+}
+
+#[test]
+fn a_blocked_caption_is_a_moment_of_the_run() {
+    let text = GOOD.replace(
+        r#""script""#,
+        r#""captions": [{"on": "blocked:1", "en": "Dropped", "pt": "Descartada"}, {"on": "blocked:0", "en": "x", "pt": "y"}], "script""#,
+    );
+    let p = one(&text);
+    assert_eq!(p.path, "captions[1].on");
+    assert!(p.hint.unwrap().contains("`blocked:N`"));
+}
+
+#[test]
+fn a_forward_from_an_address_the_server_has_no_mailbox_for_is_located() {
+    let text = GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        r#""mailboxes": ["b@x.test"], "forward_to": {"c@x.test": "c@y.test"}}"#,
+    );
+    let p = one(&text);
+    assert!(
+        p.message
+            .contains("`c@x.test` is not a mailbox on this server"),
+        "{p}"
+    );
+    assert_eq!(p.path, r#"nodes."mail.x.test".forward_to."c@x.test""#);
+    assert!(p.line > 1, "{p}");
+}
+
+#[test]
+fn broken_spf_dkim_and_dmarc_records_are_warnings_at_their_record() {
+    let text = GOOD.replace(
+        r#""script""#,
+        r#""dns": {
+            "x.test": {"TXT": ["v=spf1 a -all", "v=spf1 -all"]},
+            "_dmarc.x.test": {"TXT": ["p=reject"]},
+            "s1._domainkey.x.test": {"TXT": ["v=DKIM1; p=!!"]}
+          }, "script""#,
+    );
+    let (_, warnings) = load_str_with_warnings("t.json", &text).expect("loads: a verifier copes");
+    let said: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{} {}", w.path, w.message))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{said:#?}");
+    assert!(
+        said.iter()
+            .any(|w| w.contains(r#"dns."x.test".TXT[1]"#) && w.contains("2 SPF records")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter().any(|w| w.contains(r#""_dmarc.x.test".TXT[0]"#)
+            && w.contains("DMARC record does not parse")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|w| w.contains(r#""s1._domainkey.x.test".TXT[0]"#) && w.contains("permerror")),
+        "{said:#?}"
+    );
+}
+
+#[test]
+fn a_spam_rule_that_does_not_exist_gets_a_did_you_mean() {
+    let text = GOOD.replace(
+        r#""mailboxes": ["b@x.test"]}"#,
+        r#""mailboxes": ["b@x.test"], "spam": {"scores": {"SPF_FAILS": 4}}}"#,
+    );
+    let p = one(&text);
+    assert!(p.message.contains("`SPF_FAILS` is not a rule"), "{p}");
+    assert_eq!(p.hint.as_deref(), Some("did you mean `SPF_FAIL`?"));
+}

@@ -1,11 +1,14 @@
 //! Where a queued message goes next, and one attempt to take it there.
 //!
 //! Routing, for each recipient, in this order:
-//! 1. the node's `forward` hosts, tried in order, for recipients in its
+//! 1. the node's `routes`: the server of the first rule that matches the
+//!    recipient (an inbound gateway sending each department's mail to its
+//!    own internal server);
+//! 2. the node's `forward` hosts, tried in order, for recipients in its
 //!    `relay_domains` (a hosted filter or a backup MX handing mail to the
 //!    real server; every recipient when `relay_domains` is empty);
-//! 2. the node's `relay` (a smarthost);
-//! 3. the recipient domain's MX records, by preference, skipping this node
+//! 3. the node's `relay` (a smarthost);
+//! 4. the recipient domain's MX records, by preference, skipping this node
 //!    and every less preferred host (RFC 5321 section 5.1); hosts of equal
 //!    preference in an order drawn from the scenario seed, so they share
 //!    the load while runs stay identical; the domain's A record when it has
@@ -41,12 +44,17 @@ pub enum Fate {
 /// Where a group of recipients goes next.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Route {
+    /// A gateway's rule sends the recipient to this internal server.
+    Rule(String),
     Forward,
     Relay(String),
     Mx(String),
 }
 
 fn route_of(cfg: &Node, rcpt: &str) -> Route {
+    if let Some(rule) = cfg.routes.iter().find(|r| r.matches(rcpt)) {
+        return Route::Rule(rule.to.clone());
+    }
     let domain = domain_of(rcpt);
     let forwards_domain = cfg.relay_domains.is_empty()
         || cfg
@@ -74,6 +82,7 @@ pub async fn attempt_delivery(world: &Rc<World>, cfg: &Node, entry: &Entry) -> V
     let mut fates = Vec::new();
     for (route, rcpts) in groups {
         let hosts = match route {
+            Route::Rule(host) => Ok(vec![host]),
             Route::Forward => Ok(cfg.forward.clone()),
             Route::Relay(host) => Ok(vec![host]),
             Route::Mx(domain) => mx_hosts(world, entry, &domain),
@@ -342,6 +351,45 @@ mod tests {
         let orders: std::collections::BTreeSet<String> =
             (0..40).map(|i| hosts(7, &format!("Q{i}"))).collect();
         assert!(orders.len() > 1, "messages share the load: {orders:?}");
+    }
+
+    #[test]
+    fn a_gateway_routes_by_its_first_matching_rule_then_forwards() {
+        let cfg: Node = serde_json::from_str(
+            r#"{"role": "gateway", "relay_domains": ["example.test", "sales.example.test"],
+                "routes": [{"match": "ceo@example.test", "to": "mx-board.example.test"},
+                           {"match": "@sales.example.test", "to": "mx-sales.example.test"},
+                           {"match": "@example.test", "to": "mx-staff.example.test"}],
+                "forward": ["mx-old.example.test"]}"#,
+        )
+        .unwrap();
+        let route = |r| route_of(&cfg, r);
+        assert_eq!(
+            route("CEO@example.test"),
+            Route::Rule("mx-board.example.test".into())
+        );
+        assert_eq!(
+            route("ana@sales.example.test"),
+            Route::Rule("mx-sales.example.test".into())
+        );
+        assert_eq!(
+            route("rui@example.test"),
+            Route::Rule("mx-staff.example.test".into())
+        );
+        assert_eq!(
+            route("eva@labs.example.test"),
+            Route::Mx("labs.example.test".into())
+        );
+        let cfg: Node = serde_json::from_str(
+            r#"{"role": "gateway", "routes": [{"match": "@sales.example.test", "to": "mx-sales.example.test"}],
+                "forward": ["mx-old.example.test"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            route_of(&cfg, "eva@labs.example.test"),
+            Route::Forward,
+            "no rule: forward"
+        );
     }
 
     #[test]

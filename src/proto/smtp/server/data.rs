@@ -59,7 +59,7 @@ impl DataState {
 
     /// Takes what it can from `input`; the message once its end arrived.
     /// Bytes after the end stay in `input` (pipelined commands).
-    pub fn ingest(&mut self, input: &mut Vec<u8>, out: &mut Vec<Output>) -> Option<Done> {
+    pub fn ingest<N>(&mut self, input: &mut Vec<u8>, out: &mut Vec<Output<N>>) -> Option<Done> {
         if input.is_empty() {
             return None;
         }
@@ -79,7 +79,7 @@ impl DataState {
         })
     }
 
-    fn transcript(&mut self, mut raw: &[u8], out: &mut Vec<Output>) {
+    fn transcript<N>(&mut self, mut raw: &[u8], out: &mut Vec<Output<N>>) {
         while let Some(pos) = raw.iter().position(|&b| b == b'\n') {
             self.keep(&raw[..pos]);
             let mut line = std::mem::take(&mut self.line);
@@ -148,7 +148,7 @@ mod tests {
 
     fn receive(chunks: &[&[u8]]) -> (Option<Done>, Vec<String>, Vec<u8>) {
         let mut state = DataState::new(1 << 20);
-        let mut out = Vec::new();
+        let mut out: Vec<Output<()>> = Vec::new();
         let mut input = Vec::new();
         for chunk in chunks {
             input.extend_from_slice(chunk);
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn oversized_messages_are_dropped_but_framed() {
         let mut state = DataState::new(10);
-        let mut out = Vec::new();
+        let mut out: Vec<Output<()>> = Vec::new();
         let mut input = b"0123456789abcdef\r\n.\r\n".to_vec();
         let done = state.ingest(&mut input, &mut out).expect("ended");
         assert!(done.too_big);

@@ -9,11 +9,18 @@
 //!                               password right? is this a scripted 451?)
 //! ```
 //!
-//! The engine stops at two moments only the outside can finish: after the
+//! The engine stops at moments only the outside can finish: after the
 //! `220` to STARTTLS ([`Output::StartTls`]: run the handshake, then call
-//! [`Server::tls_started`]) and at the end of DATA ([`Output::Message`]:
-//! store the message, then call [`Server::stored`] with its queue id).
-//! Until then it keeps pipelined input buffered and answers nothing more.
+//! [`Server::tls_started`]), at the end of DATA ([`Output::Message`]:
+//! store the message, then call [`Server::stored`] with its queue id), and,
+//! on a server that checks its clients, after HELO or EHLO
+//! ([`Output::Helo`]: look the client up, then call
+//! [`Server::client_checked`]). Until then it keeps pipelined input
+//! buffered and answers nothing more.
+//!
+//! A policy may attach a note to its answer about a recipient (a
+//! greylisting verdict, say): the engine hands it out as [`Output::Note`]
+//! right after the reply it went with, and never looks inside.
 //!
 //! Replies follow Postfix's wording where a student may meet them in real
 //! logs. DATA is framed by smtp-proto's `DataReceiver`: only `<CRLF>.<CRLF>`
@@ -61,6 +68,9 @@ pub enum Phase {
 /// What the engine asks the world. Answers are pure: a policy looks things
 /// up and decides, it does not write to the trace.
 pub trait Policy {
+    /// What the policy wants recorded about a decision (a greylisting
+    /// verdict, say): handed out untouched as [`Output::Note`].
+    type Note;
     /// A reply the scenario imposes on this phase right now, if any.
     fn imposed(&self, phase: Phase, now_ms: u64) -> Option<Reply>;
     /// Whether this user and password may log in.
@@ -68,8 +78,40 @@ pub trait Policy {
     /// Whether this envelope sender is acceptable; a refusal otherwise.
     fn sender(&self, sender: &str, login: Option<&str>) -> Result<(), Reply>;
     /// Whether this recipient is acceptable (a local mailbox, or a relay
-    /// this client may use); a refusal otherwise.
-    fn recipient(&self, recipient: &str, login: Option<&str>) -> Result<(), Reply>;
+    /// this client may use, from a client that passes the server's checks);
+    /// a refusal otherwise, and perhaps a note on the decision.
+    fn recipient(&self, rcpt: &Rcpt<'_>, now_ms: u64) -> Decision<Self::Note>;
+}
+
+/// A recipient the client asks for (`RCPT TO`), with what the session
+/// knows by then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rcpt<'a> {
+    pub recipient: &'a str,
+    /// The envelope sender of the transaction (`MAIL FROM`), empty for `<>`.
+    pub sender: &'a str,
+    /// The name the client gave in HELO or EHLO.
+    pub helo: Option<&'a str>,
+    /// The user logged in with AUTH, if any.
+    pub login: Option<&'a str>,
+}
+
+/// A policy's answer about a recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision<N> {
+    /// Take it, or the refusal to send.
+    pub verdict: Result<(), Reply>,
+    /// What the driver should record about the decision, if anything.
+    pub note: Option<N>,
+}
+
+impl<N> From<Result<(), Reply>> for Decision<N> {
+    fn from(verdict: Result<(), Reply>) -> Self {
+        Decision {
+            verdict,
+            note: None,
+        }
+    }
 }
 
 /// How a listener is set up.
@@ -87,11 +129,14 @@ pub struct Config {
     pub implicit_tls: bool,
     /// The largest message accepted, in bytes (advertised with SIZE).
     pub max_size: usize,
+    /// Stop after every accepted HELO or EHLO ([`Output::Helo`]) for the
+    /// driver to look the client up before any recipient is judged.
+    pub check_clients: bool,
 }
 
-/// What the engine wants done, in order.
+/// What the engine wants done, in order; `N` is the policy's [`Policy::Note`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output {
+pub enum Output<N> {
     /// A line the client sent, as the transcript shows it.
     Heard(String),
     /// Send this reply line (without CRLF: the driver adds it). It is also
@@ -110,6 +155,12 @@ pub enum Output {
     /// A complete message passed every check: store it, then call
     /// [`Server::stored`].
     Message(Transaction),
+    /// The client introduced itself with this name (HELO or EHLO) to a
+    /// server that checks its clients ([`Config::check_clients`]): look it
+    /// up, then call [`Server::client_checked`].
+    Helo(String),
+    /// The policy's note on the decision whose reply came just before.
+    Note(N),
     /// Flush and close the connection.
     Close,
 }
@@ -149,14 +200,16 @@ enum State {
     AwaitStored,
     /// STARTTLS was accepted; waiting for [`Server::tls_started`].
     AwaitTls,
+    /// HELO or EHLO was answered; waiting for [`Server::client_checked`].
+    AwaitChecked,
     /// The greeting was a 554: only QUIT is answered usefully (RFC 5321
     /// section 3.1).
     NoService,
     Closed,
 }
 
-/// One SMTP session, server side.
-pub struct Server {
+/// One SMTP session, server side, asking a policy whose notes are `N`.
+pub struct Server<N> {
     config: Config,
     state: State,
     input: Vec<u8>,
@@ -169,10 +222,10 @@ pub struct Server {
     sender: Option<String>,
     recipients: Vec<String>,
     errors: u32,
-    out: Vec<Output>,
+    out: Vec<Output<N>>,
 }
 
-impl Server {
+impl<N> Server<N> {
     pub fn new(config: Config) -> Self {
         Server {
             tls: config.implicit_tls,
@@ -196,7 +249,7 @@ impl Server {
     }
 
     /// The greeting: `220`, or a reply the scenario imposes (a `421` closes).
-    pub fn greet(&mut self, now_ms: u64, policy: &dyn Policy) -> Vec<Output> {
+    pub fn greet(&mut self, now_ms: u64, policy: &dyn Policy<Note = N>) -> Vec<Output<N>> {
         match policy.imposed(Phase::Connect, now_ms) {
             Some(reply) if reply.code == 220 || !(400..600).contains(&reply.code) => {
                 self.reply(&reply)
@@ -215,7 +268,12 @@ impl Server {
     }
 
     /// Bytes from the client.
-    pub fn feed(&mut self, bytes: &[u8], now_ms: u64, policy: &dyn Policy) -> Vec<Output> {
+    pub fn feed(
+        &mut self,
+        bytes: &[u8],
+        now_ms: u64,
+        policy: &dyn Policy<Note = N>,
+    ) -> Vec<Output<N>> {
         if !self.is_closed() {
             self.input.extend_from_slice(bytes);
         }
@@ -225,7 +283,7 @@ impl Server {
 
     /// TLS is up after STARTTLS: everything learned before is forgotten
     /// (RFC 3207 section 4.2).
-    pub fn tls_started(&mut self, now_ms: u64, policy: &dyn Policy) -> Vec<Output> {
+    pub fn tls_started(&mut self, now_ms: u64, policy: &dyn Policy<Note = N>) -> Vec<Output<N>> {
         self.tls = true;
         self.helo = None;
         self.esmtp = false;
@@ -236,14 +294,23 @@ impl Server {
         std::mem::take(&mut self.out)
     }
 
+    /// The client of [`Output::Helo`] has been looked up: go on.
+    pub fn client_checked(&mut self, now_ms: u64, policy: &dyn Policy<Note = N>) -> Vec<Output<N>> {
+        if matches!(self.state, State::AwaitChecked) {
+            self.state = State::Command;
+        }
+        self.process(now_ms, policy);
+        std::mem::take(&mut self.out)
+    }
+
     /// The outcome of storing the message of [`Output::Message`]: its queue
     /// id, or a refusal to pass on to the client.
     pub fn stored(
         &mut self,
         result: Result<String, Reply>,
         now_ms: u64,
-        policy: &dyn Policy,
-    ) -> Vec<Output> {
+        policy: &dyn Policy<Note = N>,
+    ) -> Vec<Output<N>> {
         self.reset();
         self.state = State::Command;
         match result {
@@ -254,7 +321,7 @@ impl Server {
         std::mem::take(&mut self.out)
     }
 
-    fn process(&mut self, now_ms: u64, policy: &dyn Policy) {
+    fn process(&mut self, now_ms: u64, policy: &dyn Policy<Note = N>) {
         loop {
             // Inside a transaction the limit leaves room for every
             // recipient, so refused ones never cost the accepted ones their
@@ -270,7 +337,9 @@ impl Server {
                 self.close();
             }
             match &mut self.state {
-                State::Closed | State::AwaitStored | State::AwaitTls => return,
+                State::Closed | State::AwaitStored | State::AwaitTls | State::AwaitChecked => {
+                    return;
+                }
                 State::Data(data) => {
                     let Some(done) = data.ingest(&mut self.input, &mut self.out) else {
                         return;
@@ -311,7 +380,7 @@ impl Server {
         }
     }
 
-    fn line(&mut self, line: Result<Vec<u8>, ()>, now_ms: u64, policy: &dyn Policy) {
+    fn line(&mut self, line: Result<Vec<u8>, ()>, now_ms: u64, policy: &dyn Policy<Note = N>) {
         let Ok(line) = line else {
             self.heard(b"(line too long)");
             return self.error(500, "5.5.2 Error: line too long");
@@ -344,7 +413,7 @@ impl Server {
         }
     }
 
-    fn command(&mut self, request: Request<String>, now_ms: u64, policy: &dyn Policy) {
+    fn command(&mut self, request: Request<String>, now_ms: u64, policy: &dyn Policy<Note = N>) {
         match request {
             Request::Ehlo { host } => self.ehlo(host, true, now_ms, policy),
             Request::Helo { host } => self.ehlo(host, false, now_ms, policy),
@@ -373,7 +442,7 @@ impl Server {
 
     /// Answers with an imposed reply if the scenario has one for `phase`;
     /// a `421` also closes. Returns whether it answered.
-    fn impose(&mut self, phase: Phase, now_ms: u64, policy: &dyn Policy) -> bool {
+    fn impose(&mut self, phase: Phase, now_ms: u64, policy: &dyn Policy<Note = N>) -> bool {
         let Some(reply) = policy.imposed(phase, now_ms) else {
             return false;
         };
@@ -387,21 +456,26 @@ impl Server {
         true
     }
 
-    fn ehlo(&mut self, name: String, esmtp: bool, now_ms: u64, policy: &dyn Policy) {
+    fn ehlo(&mut self, name: String, esmtp: bool, now_ms: u64, policy: &dyn Policy<Note = N>) {
         if self.impose(Phase::Helo, now_ms, policy) {
             return;
         }
         self.reset();
-        self.helo = Some(name);
+        self.helo = Some(name.clone());
         self.esmtp = esmtp;
         if !esmtp {
-            return self.say(250, &self.config.host.clone());
+            self.say(250, &self.config.host.clone());
+        } else {
+            let lines: Vec<String> = [self.config.host.clone()]
+                .into_iter()
+                .chain(self.extensions())
+                .collect();
+            self.reply(&Reply { code: 250, lines });
         }
-        let lines: Vec<String> = [self.config.host.clone()]
-            .into_iter()
-            .chain(self.extensions())
-            .collect();
-        self.reply(&Reply { code: 250, lines });
+        if self.config.check_clients {
+            self.out.push(Output::Helo(name));
+            self.state = State::AwaitChecked;
+        }
     }
 
     /// The ESMTP extensions offered right now, in EHLO order.
@@ -443,7 +517,7 @@ impl Server {
         self.state = State::AwaitTls;
     }
 
-    fn auth(&mut self, mechanism: u64, initial: String, policy: &dyn Policy) {
+    fn auth(&mut self, mechanism: u64, initial: String, policy: &dyn Policy<Note = N>) {
         if self.helo.is_none() {
             return self.error(503, "5.5.1 Error: send HELO/EHLO first");
         }
@@ -472,7 +546,7 @@ impl Server {
         self.auth_step(step, policy);
     }
 
-    fn auth_step(&mut self, step: auth::Step, policy: &dyn Policy) {
+    fn auth_step(&mut self, step: auth::Step, policy: &dyn Policy<Note = N>) {
         match step {
             auth::Step::Challenge(state, prompt) => {
                 self.say(334, prompt);
@@ -510,7 +584,7 @@ impl Server {
         }
     }
 
-    fn mail(&mut self, from: MailFrom<String>, now_ms: u64, policy: &dyn Policy) {
+    fn mail(&mut self, from: MailFrom<String>, now_ms: u64, policy: &dyn Policy<Note = N>) {
         if self.helo.is_none() {
             return self.error(503, "5.5.1 Error: send HELO/EHLO first");
         }
@@ -539,7 +613,7 @@ impl Server {
         self.say(250, "2.1.0 Ok");
     }
 
-    fn rcpt(&mut self, to: RcptTo<String>, now_ms: u64, policy: &dyn Policy) {
+    fn rcpt(&mut self, to: RcptTo<String>, now_ms: u64, policy: &dyn Policy<Note = N>) {
         if self.sender.is_none() {
             return self.error(503, "5.5.1 Error: need MAIL command");
         }
@@ -549,17 +623,27 @@ impl Server {
         if self.recipients.len() >= MAX_RECIPIENTS {
             return self.error(452, "4.5.3 Error: too many recipients");
         }
-        if let Err(reply) = policy.recipient(&to.address, self.user.as_deref()) {
-            return self.error_reply(&reply);
+        let asked = Rcpt {
+            recipient: &to.address,
+            sender: self.sender.as_deref().unwrap_or_default(),
+            helo: self.helo.as_deref(),
+            login: self.user.as_deref(),
+        };
+        let Decision { verdict, note } = policy.recipient(&asked, now_ms);
+        match verdict {
+            Err(reply) => self.error_reply(&reply),
+            Ok(()) if self.impose(Phase::Rcpt, now_ms, policy) => {}
+            Ok(()) => {
+                self.recipients.push(to.address);
+                self.say(250, "2.1.5 Ok");
+            }
         }
-        if self.impose(Phase::Rcpt, now_ms, policy) {
-            return;
+        if let Some(note) = note {
+            self.out.push(Output::Note(note));
         }
-        self.recipients.push(to.address);
-        self.say(250, "2.1.5 Ok");
     }
 
-    fn data(&mut self, now_ms: u64, policy: &dyn Policy) {
+    fn data(&mut self, now_ms: u64, policy: &dyn Policy<Note = N>) {
         if self.sender.is_none() {
             return self.error(503, "5.5.1 Error: need MAIL command");
         }
@@ -573,7 +657,7 @@ impl Server {
         self.state = State::Data(Box::new(DataState::new(self.config.max_size)));
     }
 
-    fn end_of_data(&mut self, done: data::Done, now_ms: u64, policy: &dyn Policy) {
+    fn end_of_data(&mut self, done: data::Done, now_ms: u64, policy: &dyn Policy<Note = N>) {
         self.state = State::Command;
         if done.too_long {
             self.reset();

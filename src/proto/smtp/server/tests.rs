@@ -19,6 +19,7 @@ const POLICY: TestPolicy = TestPolicy {
 };
 
 impl Policy for TestPolicy {
+    type Note = ();
     fn imposed(&self, phase: Phase, _now_ms: u64) -> Option<Reply> {
         self.imposed
             .as_ref()
@@ -36,14 +37,16 @@ impl Policy for TestPolicy {
             _ => Ok(()),
         }
     }
-    fn recipient(&self, recipient: &str, login: Option<&str>) -> Result<(), Reply> {
-        if recipient == "bob@friend.test" || login.is_some() {
-            Ok(())
+    fn recipient(&self, rcpt: &Rcpt<'_>, _now_ms: u64) -> Decision<()> {
+        let recipient = rcpt.recipient;
+        if recipient == "bob@friend.test" || rcpt.login.is_some() {
+            Ok(()).into()
         } else {
             Err(Reply::new(
                 554,
                 format!("5.7.1 <{recipient}>: Relay access denied"),
             ))
+            .into()
         }
     }
 }
@@ -56,17 +59,18 @@ fn config() -> Config {
         require_tls: false,
         implicit_tls: false,
         max_size: 1000,
+        check_clients: false,
     }
 }
 
 /// Feeds `input` and returns the replies as one string, CRLF-terminated,
 /// as the client would read them.
-fn replies(server: &mut Server, policy: &dyn Policy, input: &str) -> String {
+fn replies(server: &mut Server<()>, policy: &dyn Policy<Note = ()>, input: &str) -> String {
     let out = server.feed(input.as_bytes(), 0, policy);
     wire(&out)
 }
 
-fn wire(out: &[Output]) -> String {
+fn wire(out: &[Output<()>]) -> String {
     out.iter()
         .filter_map(|o| match o {
             Output::Reply(line) => Some(format!("{line}\r\n")),
@@ -75,7 +79,7 @@ fn wire(out: &[Output]) -> String {
         .collect()
 }
 
-fn greeted(config: Config) -> Server {
+fn greeted(config: Config) -> Server<()> {
     let mut server = Server::new(config);
     assert_eq!(
         wire(&server.greet(0, &POLICY)),
@@ -84,7 +88,7 @@ fn greeted(config: Config) -> Server {
     server
 }
 
-fn messages(out: &[Output]) -> Vec<Transaction> {
+fn messages(out: &[Output<()>]) -> Vec<Transaction> {
     out.iter()
         .filter_map(|o| match o {
             Output::Message(tx) => Some(tx.clone()),
@@ -425,6 +429,7 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             tls_available: rng.random(),
             require_tls: rng.random(),
             implicit_tls: rng.random(),
+            check_clients: rng.random(),
             ..config()
         };
         let mut s = Server::new(config);
@@ -440,12 +445,15 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             rest = tail;
             let mut out = s.feed(chunk, 0, &POLICY);
             // Answer every pause the way a driver would.
-            while let Some(pause) = out
-                .iter()
-                .position(|o| matches!(o, Output::StartTls { .. } | Output::Message(_)))
-            {
+            while let Some(pause) = out.iter().position(|o| {
+                matches!(
+                    o,
+                    Output::StartTls { .. } | Output::Message(_) | Output::Helo(_)
+                )
+            }) {
                 let more = match &out[pause] {
                     Output::StartTls { .. } => s.tls_started(0, &POLICY),
+                    Output::Helo(_) => s.client_checked(0, &POLICY),
                     _ => s.stored(Ok("Q".into()), 0, &POLICY),
                 };
                 outputs.extend(out.drain(..=pause));
@@ -459,4 +467,107 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             }
         }
     }
+}
+
+/// A policy that notes each recipient it judges, with what it was told.
+struct Noting;
+
+impl Policy for Noting {
+    type Note = String;
+    fn imposed(&self, _phase: Phase, _now_ms: u64) -> Option<Reply> {
+        None
+    }
+    fn login(&self, _user: &str, _password: &str) -> bool {
+        false
+    }
+    fn sender(&self, _sender: &str, _login: Option<&str>) -> Result<(), Reply> {
+        Ok(())
+    }
+    fn recipient(&self, rcpt: &Rcpt<'_>, now_ms: u64) -> Decision<String> {
+        let verdict = match rcpt.recipient {
+            "bob@friend.test" => Ok(()),
+            _ => Err(Reply::new(451, "4.7.1 Try again later")),
+        };
+        Decision {
+            verdict,
+            note: Some(format!(
+                "{} from <{}> after HELO {:?} at {now_ms}",
+                rcpt.recipient, rcpt.sender, rcpt.helo
+            )),
+        }
+    }
+}
+
+#[test]
+fn a_server_that_checks_clients_waits_after_helo_until_told() {
+    let mut s: Server<String> = Server::new(Config {
+        check_clients: true,
+        ..config()
+    });
+    s.greet(0, &Noting);
+    let out = s.feed(
+        b"EHLO a.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<bob@friend.test>\r\n",
+        0,
+        &Noting,
+    );
+    assert_eq!(out.last(), Some(&Output::Helo("a.test".into())));
+    assert!(
+        !out.iter()
+            .any(|o| matches!(o, Output::Heard(l) if l.starts_with("MAIL"))),
+        "pipelined commands wait for the check: {out:?}"
+    );
+    let out = s.client_checked(7, &Noting);
+    let replies: Vec<&Output<String>> = out
+        .iter()
+        .filter(|o| matches!(o, Output::Reply(_) | Output::Note(_)))
+        .collect();
+    assert_eq!(
+        replies,
+        [
+            &Output::Reply("250 2.1.0 Ok".into()),
+            &Output::Reply("250 2.1.5 Ok".into()),
+            &Output::Note(
+                "bob@friend.test from <a@a.test> after HELO Some(\"a.test\") at 7".into()
+            ),
+        ]
+    );
+    // Without checks, the same input is answered at once.
+    let mut plain: Server<String> = Server::new(config());
+    plain.greet(0, &Noting);
+    let out = plain.feed(
+        b"EHLO a.test\r\nMAIL FROM:<a@a.test>\r\nRCPT TO:<bob@friend.test>\r\n",
+        0,
+        &Noting,
+    );
+    assert!(!out.iter().any(|o| matches!(o, Output::Helo(_))));
+    assert!(out.contains(&Output::Reply("250 2.1.5 Ok".into())));
+}
+
+#[test]
+fn a_policy_note_follows_the_reply_it_went_with() {
+    let mut s: Server<String> = Server::new(config());
+    s.greet(0, &Noting);
+    let out = s.feed(
+        b"HELO a.test\r\nMAIL FROM:<>\r\nRCPT TO:<carol@friend.test>\r\nRCPT TO:<bob@friend.test>\r\n",
+        3,
+        &Noting,
+    );
+    let tail: Vec<String> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Reply(l) => Some(format!("S: {l}")),
+            Output::Note(n) => Some(format!("N: {n}")),
+            _ => None,
+        })
+        .skip(2)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "S: 451 4.7.1 Try again later",
+            "N: carol@friend.test from <> after HELO Some(\"a.test\") at 3",
+            "S: 250 2.1.5 Ok",
+            "N: bob@friend.test from <> after HELO Some(\"a.test\") at 3",
+        ]
+    );
 }
