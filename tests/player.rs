@@ -649,3 +649,50 @@ fn a_forward_an_arc_seal_and_spam_scores_show_where_they_happen() {
     assert!(money.detail.as_deref().unwrap().contains("lottery"));
     assert_eq!(spam.verdict.pt, "marcada como spam, para o Lixo eletrônico");
 }
+
+#[test]
+fn greylisting_answers_show_in_the_steps_of_their_sessions() {
+    let data = data("greylisting");
+    let notes: Vec<(usize, &str, Option<&str>)> = data
+        .steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.auth.iter().flat_map(move |a| {
+                a.client
+                    .iter()
+                    .map(move |n| (i, n.kind, n.code.as_deref()))
+            })
+        })
+        .collect();
+    // Each greylisted session is a step of its own that says why: 451.
+    let greylisted: Vec<usize> = notes
+        .iter()
+        .filter(|(_, kind, code)| *kind == "greylisted" && *code == Some("451"))
+        .map(|(i, ..)| *i)
+        .collect();
+    assert!(!greylisted.is_empty(), "{notes:?}");
+    for i in greylisted {
+        let step = &data.steps[i];
+        assert_eq!(step.kind, "session");
+        assert_eq!(
+            step.session.as_ref().unwrap().code.as_deref(),
+            Some("451")
+        );
+    }
+    // The retry that gets through is a hop, and says so.
+    let (i, ..) = notes
+        .iter()
+        .find(|(_, kind, _)| *kind == "greylist_passed")
+        .unwrap();
+    assert_eq!(data.steps[*i].kind, "hop");
+    let note = data.steps[*i]
+        .auth
+        .as_ref()
+        .unwrap()
+        .client
+        .iter()
+        .find(|n| n.kind == "greylist_passed")
+        .unwrap();
+    assert_ne!(note.text, note.text_pt);
+}

@@ -1,10 +1,12 @@
 //! Who really sent a message, per step: the DKIM signatures a server added,
 //! the sender checks a server made (SPF, DKIM, DMARC, ARC) and what it
-//! decided, the spam filter's score rule by rule, and forwarding, each
+//! decided, the spam filter's score rule by rule, forwarding, and what a
+//! server found out about the client (reputation, greylisting), each
 //! attached to the step where it happened, with `narrate`'s words beside
 //! the structured results the page draws its table from.
 //!
-//! Where each goes: a check or a score belongs to its connection, so to
+//! Where each goes: a check, a score, a client's reputation or a greylist
+//! answer belongs to its connection, so to
 //! the first step at or after it that is about that connection (the hop it
 //! let through, or the session that moved no message because it refused);
 //! a signature to the hop that brought the signed message to the signer
@@ -47,6 +49,25 @@ pub struct AuthView {
     /// Recipients forwarded to another address.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forwards: Vec<ForwardView>,
+    /// What a server found out about the connecting client (reverse DNS,
+    /// FCrDNS, HELO, blocklists), and greylisting's answers: one sentence
+    /// each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub client: Vec<NoteView>,
+}
+
+/// An event of the session's edge told in one sentence.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    /// The trace's kind: `client_checked`, `greylisted`, `greylist_passed`.
+    pub kind: &'static str,
+    pub node: String,
+    pub conn: String,
+    /// The reply code it decided (`451` for greylisting), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub text: String,
+    pub text_pt: String,
 }
 
 impl AuthView {
@@ -55,6 +76,7 @@ impl AuthView {
             && self.checks.is_empty()
             && self.spam.is_empty()
             && self.forwards.is_empty()
+            && self.client.is_empty()
     }
 }
 
@@ -285,6 +307,9 @@ pub(super) fn attach(trace: &Trace, anchors: &[(usize, Anchor<'_>)], steps: usiz
             Event::Forwarded(f) => {
                 places.last_before(places.by_arrival.get(&(f.node.as_str(), f.message.as_str())), pos)
             }
+            Event::ClientChecked(c) => places.first_after(places.by_conn.get(c.conn.as_str()), pos),
+            Event::Greylisted(g) => places.first_after(places.by_conn.get(g.conn.as_str()), pos),
+            Event::GreylistPassed(g) => places.first_after(places.by_conn.get(g.conn.as_str()), pos),
             _ => continue,
         };
         let covering = places.covering(pos).min(steps - 1);
@@ -302,6 +327,9 @@ pub(super) fn attach(trace: &Trace, anchors: &[(usize, Anchor<'_>)], steps: usiz
             Event::SpamScored(s) => view.spam.push(spam_view(s, told)),
             Event::DkimSigned(s) => view.signed.push(signed_view(s, told)),
             Event::Forwarded(f) => view.forwards.push(forward_view(f, told)),
+            Event::ClientChecked(c) => view.client.push(note(&r.event, &c.node, &c.conn)),
+            Event::Greylisted(g) => view.client.push(note(&r.event, &g.node, &g.conn)),
+            Event::GreylistPassed(g) => view.client.push(note(&r.event, &g.node, &g.conn)),
             _ => {}
         }
     }
@@ -313,6 +341,18 @@ pub(super) fn attach(trace: &Trace, anchors: &[(usize, Anchor<'_>)], steps: usiz
             dns,
         })
         .collect()
+}
+
+fn note(event: &Event, node: &str, conn: &str) -> NoteView {
+    let told = narrate(event);
+    NoteView {
+        kind: event.kind(),
+        node: node.to_string(),
+        conn: conn.to_string(),
+        code: told.as_ref().and_then(|n| n.code.clone()),
+        text: told.as_ref().map_or_else(String::new, |n| n.en.clone()),
+        text_pt: told.map_or_else(String::new, |n| n.pt),
+    }
 }
 
 fn said(event: &Event) -> (String, String) {

@@ -17,8 +17,8 @@ mod mailboxes;
 pub mod whatif;
 
 pub use auth::{
-    ArcView, AuthView, CheckView, DkimView, DmarcView, ForwardView, RuleView, SignedView, SpamView,
-    SpfView,
+    ArcView, AuthView, CheckView, DkimView, DmarcView, ForwardView, NoteView, RuleView, SignedView,
+    SpamView, SpfView,
 };
 pub use exposure::{
     ExposureView, LinkExposure, NodeExposure, PasswordExposure, UnacceptedExposure,

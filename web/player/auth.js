@@ -3,14 +3,14 @@
    for the From domain with alignment and the domain's policy, ARC with its sealers), then the decision
    and its reason in narrate's words, the Authentication-Results header and the DNS records read; for a
    spam filter, each rule with its points and meaning, and the total against the thresholds; a DKIM
-   signature added or a forward, one line each. Data: a step's `auth` (docs/player.md). Absent from the
-   page when no step has any. */
+   signature added, a forward, what a server found out about the client and a greylist answer, one line
+   each. Data: a step's `auth` (docs/player.md). Absent from the page when no step has any. */
 (() => {
 'use strict';
 const M = window.mailhop, { U, el, sv, put, tr, raw, loc, say, gloss, empty, host, steps, cur, heading } = M;
 M.strings({
   en: {
-    authPanel: 'Authentication', auNone: 'No server signed, checked, scored or forwarded a message at this step.',
+    authPanel: 'Authentication', auNone: 'No server checked a sender, signed, scored or forwarded a message at this step.',
     auChecks: '{node} checks who really sent {m}', auSeen: 'It knew: client {ip}, HELO {h}, MAIL FROM {f}', auNullSender: '<> (a bounce)',
     auColCheck: 'check', auColResult: 'result', auColWhy: 'what it means',
     auSpfHelo: 'SPF (HELO)', auSpfFrom: 'SPF (MAIL FROM)', auNoSig: 'the message carries no DKIM signature',
@@ -31,7 +31,7 @@ M.strings({
     },
   },
   pt: {
-    authPanel: 'Autenticação', auNone: 'Nenhum servidor assinou, verificou, pontuou ou encaminhou mensagem neste passo.',
+    authPanel: 'Autenticação', auNone: 'Nenhum servidor verificou remetente, assinou, pontuou ou encaminhou mensagem neste passo.',
     auChecks: '{node} verifica quem de fato enviou {m}', auSeen: 'O que ele sabia: cliente {ip}, HELO {h}, MAIL FROM {f}', auNullSender: '<> (uma devolução)',
     auColCheck: 'verificação', auColResult: 'resultado', auColWhy: 'o que significa',
     auSpfHelo: 'SPF (HELO)', auSpfFrom: 'SPF (MAIL FROM)', auNoSig: 'a mensagem não traz assinatura DKIM',
@@ -129,10 +129,14 @@ function signedView(x) {
 const forwardView = f => el('div.auth-line', { tid: 'auth-forward', 'data-node': f.node, 'data-message': f.message, 'data-srs': f.rewritten ? 'true' : null },
   el('b', { title: f.rewritten ? gloss('SRS') : null }, tr('auForwarded')), ' ', say(f));
 
+/* What a server found out about the client (reverse DNS, HELO, blocklists), or a greylist answer: one line. */
+const clientView = x => el('div.auth-line' + (x.code ? '.refused' : ''), { tid: 'auth-client', 'data-kind': x.kind, 'data-node': x.node, 'data-code': x.code || null },
+  el('b', { title: gloss(x.kind === 'client_checked' ? 'reverse DNS' : 'greylisting') || null }, M.kindName(x.kind)), ' ', say(x));
+
 function renderAuth() {
   const a = cur().auth;
   if (!a) { put(U.auth, empty('auNone')); return; }
-  put(U.auth, (a.signed || []).map(signedView), (a.checks || []).map(checkView), (a.spam || []).map(spamView), (a.forwards || []).map(forwardView));
+  put(U.auth, (a.client || []).map(clientView), (a.signed || []).map(signedView), (a.checks || []).map(checkView), (a.spam || []).map(spamView), (a.forwards || []).map(forwardView));
 }
 
 M.part({
