@@ -1111,6 +1111,48 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
                 .unwrap();
         }
     }
+    // The junk scenario's refusal by score: each rule with its points and
+    // meaning, the total against the thresholds, in both languages.
+    c.set_window_size(1280, 720).await.unwrap();
+    c.goto(&format!("{base}/s/junk?lang=en")).await.unwrap();
+    let step = c
+        .execute(
+            "return fetch('/api/s/junk').then(r => r.json()).then(d => d.steps.findIndex(s =>
+               s.auth && (s.auth.spam || []).some(k => k.action === 'reject')) + 1);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(step > 0, "the junk scenario refuses a message by its score");
+    for (lang, words) in [("en", "refused"), ("pt", "recusada")] {
+        c.goto(&format!("{base}/s/junk?lang={lang}#step={step}"))
+            .await
+            .unwrap();
+        let spam = "[data-testid=auth] [data-testid=spam-score][data-action=reject]";
+        wait_attr(
+            &c,
+            &format!("{spam} [data-testid=spam-rule][data-rule=MONEY_WORDS]"),
+            "data-rule",
+            "MONEY_WORDS",
+        )
+        .await;
+        let decision = text_of(&c, &format!("{spam} [data-testid=auth-decision]")).await;
+        assert!(decision.contains(words), "{decision}");
+        c.set_window_size(1280, 2400).await.unwrap();
+        let panel = c.find(Locator::Css("[data-testid=auth]")).await.unwrap();
+        c.execute(
+            "arguments[0].scrollIntoView()",
+            vec![serde_json::to_value(&panel).unwrap()],
+        )
+        .await
+        .unwrap();
+        let png = panel.screenshot().await.unwrap();
+        std::fs::write(screenshots().join(format!("junk-auth-{lang}.png")), png).unwrap();
+        c.set_window_size(1280, 720).await.unwrap();
+    }
+
     // The terms, in the Words panel.
     let terms = c
         .find_all(Locator::Css("[data-testid=glossary-term]"))

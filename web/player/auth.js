@@ -72,7 +72,8 @@ function checkRow(kind, label, word, domain, result, why, extra, sub) {
     el('th', { scope: 'row' }, el('span.mech', { title: gloss(word) || null }, label), domain && el('span.dom', null, host(domain)), sub && el('span.dom', null, sub)),
     el('td', null, verdict(result)), el('td.why', null, why));
 }
-function checkView(c) {
+/* `refused`: the message was refused after all (by the spam filter), so the header went on no message. */
+function checkView(c, refused) {
   const dm = c.dmarc || {}, arc = c.arc || { result: 'none', sealers: [] }, sigs = c.dkim || [];
   const spf = (kind, label, s) => checkRow(kind, label, 'SPF', s.domain, s.result, loc(s.why));
   const dkim = sigs.length ? sigs.map(d => checkRow('dkim', 'DKIM', 'DKIM', d.domain, d.result, loc(d.why), { 'data-selector': d.selector }, 's=' + d.selector))
@@ -90,9 +91,10 @@ function checkView(c) {
     el('div.scroll', null, el('table.grid.auth-table', { tid: 'auth-results' },
       el('thead', null, el('tr', null, ['auColCheck', 'auColResult', 'auColWhy'].map(k => el('th', { scope: 'col' }, tr(k))))),
       el('tbody', null, spf('spf-helo', tr('auSpfHelo'), c.spf_helo || {}), spf('spf', tr('auSpfFrom'), c.spf || {}), dkim, dmarc, arcRow))),
-    el('p.auth-decision.act-' + c.action, { tid: 'auth-decision', 'data-action': c.action }, tr('auDecision', { d: loc(c.decision) })),
+    // accepted although DMARC failed, with no trusted seal to vouch for it: let through, but not a good sign
+    el('p.auth-decision.act-' + (c.action === 'accept' && dm.result === 'fail' && !c.trusted_arc ? 'lenient' : c.action), { tid: 'auth-decision', 'data-action': c.action }, tr('auDecision', { d: loc(c.decision) })),
     c.reply && el('p.auth-reply', { tid: 'auth-reply' }, tr('auReply', { r: c.reply })),
-    el('details.auth-more', null, el('summary', { title: gloss('Authentication-Results') }, tr(c.action === 'reject' ? 'auHeaderRefused' : 'auHeader')),
+    el('details.auth-more', null, el('summary', { title: gloss('Authentication-Results') }, tr(c.action === 'reject' || refused ? 'auHeaderRefused' : 'auHeader')),
       el('pre.auth-header', null, String(c.header || '').replace(/\r\n/g, '\n').trimEnd())),
     lookups.length > 0 && el('details.auth-more', { tid: 'auth-dns' }, el('summary', null, tr('auLookups', { n: lookups.length })),
       el('ul.dns', null, lookups.map(d => el('li', null, el('code', { title: gloss(d.rtype) || null }, d.name + ' ' + d.rtype),
@@ -136,7 +138,7 @@ const clientView = x => el('div.auth-line' + (x.code ? '.refused' : ''), { tid: 
 function renderAuth() {
   const a = cur().auth;
   if (!a) { put(U.auth, empty('auNone')); return; }
-  put(U.auth, (a.client || []).map(clientView), (a.signed || []).map(signedView), (a.checks || []).map(checkView), (a.spam || []).map(spamView), (a.forwards || []).map(forwardView));
+  put(U.auth, (a.client || []).map(clientView), (a.signed || []).map(signedView), (a.checks || []).map(c => checkView(c, (a.spam || []).some(x => x.conn === c.conn && x.message === c.message && x.action === 'reject'))), (a.spam || []).map(spamView), (a.forwards || []).map(forwardView));
 }
 
 M.part({
