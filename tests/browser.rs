@@ -1073,7 +1073,10 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
             )
         };
         let spf_row = text_of(&c, &row("spf")).await;
-        assert!(spf_row.contains("fail") && spf_row.contains(spf), "{spf_row}");
+        assert!(
+            spf_row.contains("fail") && spf_row.contains(spf),
+            "{spf_row}"
+        );
         let dkim_row = text_of(&c, &row("dkim")).await;
         assert!(dkim_row.contains(dkim), "{dkim_row}");
         let decision = text_of(&c, &format!("{check} [data-testid=auth-decision]")).await;
@@ -1085,7 +1088,11 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
         );
         // The lookups the checks made are in the step's DNS panel.
         let dns = text_of(&c, "[data-testid=dns]").await;
-        for name in ["bank.test TXT", "_dmarc.bank.test TXT", "v=DMARC1; p=reject"] {
+        for name in [
+            "bank.test TXT",
+            "_dmarc.bank.test TXT",
+            "v=DMARC1; p=reject",
+        ] {
             assert!(dns.contains(name), "{name} in {dns}");
         }
         screenshot(&c, &format!("spoofing-refused-{lang}.png")).await;
@@ -1107,8 +1114,11 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
             .await
             .unwrap();
             let png = panel.screenshot().await.unwrap();
-            std::fs::write(screenshots().join(format!("spoofing-auth-{lang}-{w}.png")), png)
-                .unwrap();
+            std::fs::write(
+                screenshots().join(format!("spoofing-auth-{lang}-{w}.png")),
+                png,
+            )
+            .unwrap();
         }
     }
     // The junk scenario's refusal by score: each rule with its points and
@@ -1162,7 +1172,14 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
     for t in terms {
         names.push(t.prop("textContent").await.unwrap().unwrap_or_default());
     }
-    for term in ["SPF", "DKIM", "DMARC", "ARC", "SRS", "Authentication-Results"] {
+    for term in [
+        "SPF",
+        "DKIM",
+        "DMARC",
+        "ARC",
+        "SRS",
+        "Authentication-Results",
+    ] {
         assert!(names.iter().any(|n| n == term), "{term} in {names:?}");
     }
     let errors = console_errors(&c).await;

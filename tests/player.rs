@@ -477,7 +477,9 @@ const FORGED_BANK: &str = r#"{
 }"#;
 
 fn lookups(dns: &[mailhop::player::DnsView]) -> Vec<String> {
-    dns.iter().map(|d| format!("{} {}", d.name, d.rtype)).collect()
+    dns.iter()
+        .map(|d| format!("{} {}", d.name, d.rtype))
+        .collect()
 }
 
 #[test]
@@ -559,7 +561,13 @@ fn the_forgery_refused_by_dmarc_shows_its_checks_in_its_own_step() {
     // run with no sender checks at all.
     assert!(data.steps[0].auth.is_none() && data.steps[4].auth.is_none());
     let six = serde_json::to_value(self::data("six-hops")).unwrap();
-    assert!(six["steps"].as_array().unwrap().iter().all(|s| s.get("auth").is_none()));
+    assert!(
+        six["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.get("auth").is_none())
+    );
 }
 
 /// Bob's old address forwards to a new provider (SRS, a footer, an ARC
@@ -627,14 +635,24 @@ fn a_forward_an_arc_seal_and_spam_scores_show_where_they_happen() {
     assert_eq!(check.dmarc.result, Verdict::Fail);
     assert_eq!(check.arc.result, Verdict::Pass);
     assert_eq!(check.arc.sealers, ["old.test"]);
-    assert!(check.arc.sealed_results.as_deref().unwrap().contains("dmarc=pass"));
+    assert!(
+        check
+            .arc
+            .sealed_results
+            .as_deref()
+            .unwrap()
+            .contains("dmarc=pass")
+    );
     assert_eq!(check.trusted_arc.as_deref(), Some("old.test"));
     assert_eq!(check.action, Action::Accept);
     assert!(check.decision.en.contains("mx.new.test trusts old.test"));
     let spam = &auth.spam[0];
     let rules: Vec<&str> = spam.rules.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(rules, ["DKIM_INVALID", "DMARC_FAIL"]);
-    assert_eq!((spam.score, spam.junk_at, spam.reject_at), (4.0, 5.0, Some(9.0)));
+    assert_eq!(
+        (spam.score, spam.junk_at, spam.reject_at),
+        (4.0, 5.0, Some(9.0))
+    );
     assert_eq!(spam.action, Action::Accept);
     assert_eq!(spam.verdict.en, "delivered normally");
 
@@ -658,11 +676,9 @@ fn greylisting_answers_show_in_the_steps_of_their_sessions() {
         .iter()
         .enumerate()
         .flat_map(|(i, s)| {
-            s.auth.iter().flat_map(move |a| {
-                a.client
-                    .iter()
-                    .map(move |n| (i, n.kind, n.code.as_deref()))
-            })
+            s.auth
+                .iter()
+                .flat_map(move |a| a.client.iter().map(move |n| (i, n.kind, n.code.as_deref())))
         })
         .collect();
     // Each greylisted session is a step of its own that says why: 451.
@@ -675,10 +691,7 @@ fn greylisting_answers_show_in_the_steps_of_their_sessions() {
     for i in greylisted {
         let step = &data.steps[i];
         assert_eq!(step.kind, "session");
-        assert_eq!(
-            step.session.as_ref().unwrap().code.as_deref(),
-            Some("451")
-        );
+        assert_eq!(step.session.as_ref().unwrap().code.as_deref(), Some("451"));
     }
     // The retry that gets through is a hop, and says so.
     let (i, ..) = notes

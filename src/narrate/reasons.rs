@@ -352,8 +352,14 @@ const REASONS: &[(&str, &str)] = &[
         "the signature or the key record is malformed",
         "a assinatura ou o registro da chave está malformado",
     ),
-    ("the chain of seals is broken", "a cadeia de selos está quebrada"),
-    ("an ARC header is malformed", "um cabeçalho ARC está malformado"),
+    (
+        "the chain of seals is broken",
+        "a cadeia de selos está quebrada",
+    ),
+    (
+        "an ARC header is malformed",
+        "um cabeçalho ARC está malformado",
+    ),
     (
         "no passing result is aligned with the From domain",
         "nenhum resultado aprovado está alinhado com o domínio do From",
@@ -370,7 +376,10 @@ const REASONS: &[(&str, &str)] = &[
         "the ARC seal could not be made: {text}",
         "o selo ARC não pôde ser feito: {text}",
     ),
-    ("ARC seals need an RSA key", "selos ARC precisam de uma chave RSA"),
+    (
+        "ARC seals need an RSA key",
+        "selos ARC precisam de uma chave RSA",
+    ),
     // One recipient's failure in a list (a bounce that was dropped, the
     // recipients a submission server refused).
     ("{name}: {code} {reason}", "{name}: {code} {reason}"),

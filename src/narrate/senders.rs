@@ -379,12 +379,20 @@ pub fn dmarc_meaning(d: &DmarcCheck) -> (String, String) {
     let dom = or_dash(&d.domain);
     match d.result {
         Verdict::Pass => (
-            format!("SPF or DKIM passed for a domain aligned with {dom}, the From domain the reader sees"),
-            format!("SPF ou DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"),
+            format!(
+                "SPF or DKIM passed for a domain aligned with {dom}, the From domain the reader sees"
+            ),
+            format!(
+                "SPF ou DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"
+            ),
         ),
         Verdict::Fail => (
-            format!("neither SPF nor DKIM passed for a domain aligned with {dom}, the From domain the reader sees"),
-            format!("nem SPF nem DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"),
+            format!(
+                "neither SPF nor DKIM passed for a domain aligned with {dom}, the From domain the reader sees"
+            ),
+            format!(
+                "nem SPF nem DKIM passou para um domínio alinhado com {dom}, o domínio do From que o leitor vê"
+            ),
         ),
         Verdict::None => (
             format!("{dom} publishes no DMARC record"),
@@ -411,8 +419,12 @@ pub fn arc_meaning(a: &ArcCheck) -> (String, String) {
             "nenhum selo ARC: nenhum encaminhador o selou no caminho".to_string(),
         ),
         Verdict::Pass => (
-            format!("the seals of {sealers} verify: what they recorded can be trusted as far as they are"),
-            format!("os selos de {sealers} conferem: o que registraram merece tanta confiança quanto eles"),
+            format!(
+                "the seals of {sealers} verify: what they recorded can be trusted as far as they are"
+            ),
+            format!(
+                "os selos de {sealers} conferem: o que registraram merece tanta confiança quanto eles"
+            ),
         ),
         _ if why.is_empty() => (
             format!("the seals ({sealers}) do not verify"),
@@ -420,7 +432,10 @@ pub fn arc_meaning(a: &ArcCheck) -> (String, String) {
         ),
         _ => (
             format!("the seals ({sealers}) do not verify: {why}"),
-            format!("os selos ({sealers}) não conferem: {}", super::reason_pt(why)),
+            format!(
+                "os selos ({sealers}) não conferem: {}",
+                super::reason_pt(why)
+            ),
         ),
     }
 }
@@ -459,8 +474,7 @@ mod tests {
                 domain: "bank.test".into(),
                 selector: "2026".into(),
                 result,
-                reason: (result != Verdict::Pass)
-                    .then(|| "the signature has expired".to_string()),
+                reason: (result != Verdict::Pass).then(|| "the signature has expired".to_string()),
             }));
             told(dmarc_meaning(&DmarcCheck {
                 domain: "bank.test".into(),

@@ -293,7 +293,11 @@ pub(super) struct Attached {
 
 /// What each step shows, by step index (`steps` long: the start, one per
 /// anchor, the end).
-pub(super) fn attach(trace: &Trace, anchors: &[(usize, Anchor<'_>)], steps: usize) -> Vec<Attached> {
+pub(super) fn attach(
+    trace: &Trace,
+    anchors: &[(usize, Anchor<'_>)],
+    steps: usize,
+) -> Vec<Attached> {
     let places = Places::new(anchors);
     let mut views: Vec<AuthView> = vec![AuthView::default(); steps];
     let mut dns: Vec<Vec<DnsView>> = vec![Vec::new(); steps];
@@ -301,15 +305,23 @@ pub(super) fn attach(trace: &Trace, anchors: &[(usize, Anchor<'_>)], steps: usiz
         let found = match &r.event {
             Event::SenderChecked(c) => places.first_after(places.by_conn.get(c.conn.as_str()), pos),
             Event::SpamScored(s) => places.first_after(places.by_conn.get(s.conn.as_str()), pos),
-            Event::DkimSigned(s) => {
-                places.first_after(places.by_arrival.get(&(s.node.as_str(), s.message.as_str())), pos)
-            }
-            Event::Forwarded(f) => {
-                places.last_before(places.by_arrival.get(&(f.node.as_str(), f.message.as_str())), pos)
-            }
+            Event::DkimSigned(s) => places.first_after(
+                places
+                    .by_arrival
+                    .get(&(s.node.as_str(), s.message.as_str())),
+                pos,
+            ),
+            Event::Forwarded(f) => places.last_before(
+                places
+                    .by_arrival
+                    .get(&(f.node.as_str(), f.message.as_str())),
+                pos,
+            ),
             Event::ClientChecked(c) => places.first_after(places.by_conn.get(c.conn.as_str()), pos),
             Event::Greylisted(g) => places.first_after(places.by_conn.get(g.conn.as_str()), pos),
-            Event::GreylistPassed(g) => places.first_after(places.by_conn.get(g.conn.as_str()), pos),
+            Event::GreylistPassed(g) => {
+                places.first_after(places.by_conn.get(g.conn.as_str()), pos)
+            }
             _ => continue,
         };
         let covering = places.covering(pos).min(steps - 1);
@@ -578,19 +590,38 @@ mod tests {
         let hop = attached[1].auth.as_ref().unwrap();
         assert_eq!(hop.checks.len(), 1);
         assert_eq!(hop.checks[0].message, "m1");
-        assert!(hop.checks[0].dns.is_empty(), "the lookups were the other check's");
+        assert!(
+            hop.checks[0].dns.is_empty(),
+            "the lookups were the other check's"
+        );
         assert_eq!(hop.forwards.len(), 1, "the forward follows its hop");
         assert!(attached[1].dns.is_empty());
 
         let session = attached[2].auth.as_ref().unwrap();
         assert_eq!(session.checks.len(), 1);
         let check = &session.checks[0];
-        assert_eq!((check.message.as_str(), check.action), ("m2", Action::Reject));
+        assert_eq!(
+            (check.message.as_str(), check.action),
+            ("m2", Action::Reject)
+        );
         assert_eq!(check.spf.result, Verdict::Fail);
-        assert!(check.spf.why.en.contains("may not send"), "{:?}", check.spf.why);
-        assert!(check.spf.why.pt.contains("não pode enviar"), "{:?}", check.spf.why);
+        assert!(
+            check.spf.why.en.contains("may not send"),
+            "{:?}",
+            check.spf.why
+        );
+        assert!(
+            check.spf.why.pt.contains("não pode enviar"),
+            "{:?}",
+            check.spf.why
+        );
         assert_eq!(check.dmarc.policy.as_deref(), Some("reject"));
-        assert!(check.decision.en.contains("reject mail that fails DMARC (p=reject)"));
+        assert!(
+            check
+                .decision
+                .en
+                .contains("reject mail that fails DMARC (p=reject)")
+        );
         assert!(check.decision.pt.contains("recusem"));
         let names: Vec<&str> = check.dns.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["bank.test", "_dmarc.bank.test"]);
