@@ -709,3 +709,20 @@ fn greylisting_answers_show_in_the_steps_of_their_sessions() {
         .unwrap();
     assert_ne!(note.text, note.text_pt);
 }
+
+#[test]
+fn a_message_refused_for_its_sender_is_a_failure_mark_on_the_timeline() {
+    let data = data_of(FORGED_BANK);
+    let marks: Vec<&str> = data
+        .timeline
+        .iter()
+        .filter(|m| m.kind == "sender_checked")
+        .map(|m| m.text.as_str())
+        .collect();
+    // Only the refusal: the bank's accepted mail is no mark.
+    assert_eq!(marks.len(), 1, "{marks:?}");
+    assert!(
+        marks[0].contains("refused, because bank.test asks receivers to reject"),
+        "{marks:?}"
+    );
+}

@@ -902,6 +902,13 @@ fn timeline(trace: &Trace) -> Vec<Mark> {
                     | Event::RetrievalFailed(_)
                     | Event::Greylisted(_)
                     | Event::GreylistPassed(_)
+            ) || matches!(
+                // A message refused for who sent it, or for its score.
+                &r.event,
+                Event::SenderChecked(c) if c.action == crate::trace::senders::Action::Reject
+            ) || matches!(
+                &r.event,
+                Event::SpamScored(s) if s.action == crate::trace::senders::Action::Reject
             )
         })
         .filter_map(|r| {
