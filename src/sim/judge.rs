@@ -12,7 +12,8 @@
 use std::rc::Rc;
 
 use super::world::{ConnInfo, World};
-use crate::policy::auth::{self, Authenticator, Inbound, Seal, Verdict};
+use crate::policy::auth::keys::Algorithm;
+use crate::policy::auth::{self, Inbound, Seal, Verdict};
 use crate::policy::dns::{Answer, Dns, Rtype};
 use crate::policy::reputation::{HeloVerdict, Reputation};
 use crate::policy::spam::{self, Action, Facts};
@@ -111,10 +112,12 @@ pub fn judge(
         })
         .collect();
     let footer = node.forwarding.as_ref().and_then(|f| f.footer.clone());
-    let outgoing = match &footer {
-        Some(text) if !forwarded.is_empty() => with_footer(&tx.data, text),
-        _ => tx.data.clone(),
-    };
+    // The bytes that leave again, only when something is forwarded.
+    let outgoing = (!forwarded.is_empty()).then(|| match &footer {
+        Some(text) => with_footer(&tx.data, text),
+        None => tx.data.clone(),
+    });
+    let outgoing = outgoing.as_deref().unwrap_or(&tx.data);
     let helo = tx.helo.clone().unwrap_or_default();
     let dns = WorldDns {
         world,
@@ -134,14 +137,14 @@ pub fn judge(
                         world.scenario.seed,
                         &a.domain,
                         &a.selector,
-                        algorithm(crate::scenario::KeyAlgorithm::Rsa),
+                        Algorithm::Rsa,
                     ),
                     a,
                 )
             });
-        let checked = match Authenticator::new() {
-            Ok(authenticator) => auth::check(
-                &authenticator,
+        let checked = match world.authenticator() {
+            Some(authenticator) => auth::check(
+                authenticator,
                 &dns,
                 &Inbound {
                     client_ip: &conn.client_ip,
@@ -155,10 +158,10 @@ pub fn judge(
                     domain: &a.domain,
                     selector: &a.selector,
                     now,
-                    outgoing: &outgoing,
+                    outgoing,
                 }),
             ),
-            Err(_) => return judged,
+            None => return judged,
         };
         sealed = checked.sealed.map(|r| {
             r.map(|h| {
@@ -273,7 +276,7 @@ pub fn judge(
             None => (String::new(), None, None),
         };
         let mut data = format!("{seal_headers}{}{received}", judged.headers).into_bytes();
-        data.extend_from_slice(&outgoing);
+        data.extend_from_slice(outgoing);
         judged.forwards.push(Forward {
             recipient,
             to,

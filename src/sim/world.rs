@@ -47,6 +47,9 @@ type QueueIndex = BTreeMap<(String, String), (String, Vec<String>)>;
 
 /// The shared state of a run.
 pub struct World {
+    /// mail-auth's checker, built on first use and kept for the run (it
+    /// holds a resolver object, never used: `policy::auth` answers its DNS).
+    authenticator: std::cell::OnceCell<Option<crate::policy::auth::Authenticator>>,
     pub scenario: Scenario,
     pub clock: Clock,
     pub zone: Zone,
@@ -264,6 +267,7 @@ impl World {
             .filter_map(|n| Some((n.clone(), Cidr::parse(&n.range).ok()?)))
             .collect();
         Ok(Rc::new(World {
+            authenticator: std::cell::OnceCell::new(),
             greylists,
             networks,
             zone: Zone::build(&scenario),
@@ -695,6 +699,13 @@ impl World {
         self.pop3_locks
             .borrow_mut()
             .remove(&(node.to_string(), user.to_ascii_lowercase()));
+    }
+
+    /// The sender checker of this run, if mail-auth could build one.
+    pub fn authenticator(&self) -> Option<&crate::policy::auth::Authenticator> {
+        self.authenticator
+            .get_or_init(|| crate::policy::auth::Authenticator::new().ok())
+            .as_ref()
     }
 
     // --- DNS, with every question and answer in the trace ---
