@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::scenario::Text;
-use crate::trace::{Auth, Channel, Event, Place, Record, Stored, Trace};
+use crate::trace::{
+    Auth, Channel, Event, Identity, Place, Record, Stored, TlsHandshake, Trace,
+};
 
 pub use unaccepted::Unaccepted;
 
@@ -108,12 +110,12 @@ pub struct Ledger {
     pub passwords: Vec<ExposedPassword>,
 }
 
-/// What the ledger knows of each connection: its two ends, and whether
-/// the client authenticated the server in a TLS handshake.
+/// What the ledger knows of each connection: its two ends, and what the
+/// client's check of the server tied it to in a TLS handshake.
 #[derive(Default)]
 struct Conns<'a> {
     ends: BTreeMap<&'a str, (&'a str, &'a str)>,
-    authenticated: BTreeMap<&'a str, bool>,
+    identity: BTreeMap<&'a str, Option<Identity>>,
 }
 
 impl<'a> Conns<'a> {
@@ -123,7 +125,7 @@ impl<'a> Conns<'a> {
                 self.ends.insert(&c.conn, (&c.client, &c.server));
             }
             Event::TlsHandshake(h) => {
-                self.authenticated.insert(&h.conn, h.server_authenticated);
+                self.identity.insert(&h.conn, handshake_identity(h));
             }
             _ => {}
         }
@@ -142,12 +144,14 @@ impl<'a> Conns<'a> {
     /// The channel of content that travelled inside TLS on `conn`. Without
     /// a handshake verdict (an outside client) it claims no more than `tls`.
     fn tls_channel(&self, conn: &str) -> Channel {
-        if self.authenticated.get(conn) == Some(&true) {
-            Channel::TlsAuthenticated
-        } else {
-            Channel::Tls
-        }
+        Channel::of(true, self.identity.get(conn).copied().flatten())
     }
+}
+
+/// What a TLS handshake's certificate check tied the server to, if it
+/// passed.
+pub fn handshake_identity(h: &TlsHandshake) -> Option<Identity> {
+    h.identity.filter(|_| h.server_authenticated)
 }
 
 impl Ledger {

@@ -441,6 +441,7 @@ mod tests {
                 version: "TLSv1.3".into(),
                 cipher: "TLS13_AES_256_GCM_SHA384".into(),
                 server_authenticated: false,
+                identity: None,
                 reason: "not checked".into(),
                 resumed: false,
             })),

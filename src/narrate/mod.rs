@@ -68,6 +68,10 @@ pub fn channel_text(channel: Channel) -> Words {
             en: "TLS, server not authenticated",
             pt: "TLS, servidor não autenticado",
         },
+        Channel::TlsNameOnly => Words {
+            en: "TLS, certificate checked against a name from DNS only",
+            pt: "TLS, certificado conferido só com um nome vindo do DNS",
+        },
         Channel::TlsAuthenticated => Words {
             en: "TLS, server authenticated",
             pt: "TLS, servidor autenticado",

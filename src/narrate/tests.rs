@@ -162,6 +162,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 version: s("TLSv1_3"),
                 cipher: s("TLS13_AES_256_GCM_SHA384"),
                 server_authenticated: false,
+                identity: None,
                 reason: s("opportunistic STARTTLS: the certificate was not checked"),
                 resumed: false,
             })),
@@ -872,7 +873,12 @@ fn no_narration_is_empty_or_left_in_english() {
             );
         }
     }
-    for channel in [Channel::Plaintext, Channel::Tls, Channel::TlsAuthenticated] {
+    for channel in [
+        Channel::Plaintext,
+        Channel::Tls,
+        Channel::TlsNameOnly,
+        Channel::TlsAuthenticated,
+    ] {
         let words = channel_text(channel);
         assert!(!words.en.is_empty() && !words.pt.is_empty() && words.en != words.pt);
     }

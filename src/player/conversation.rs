@@ -187,8 +187,7 @@ pub(super) fn session_view(index: &Index<'_>, connect: &Connect) -> SessionView 
     let protocol = protocol_of(&views.conversation);
     let refusal = refusal(protocol, &views.conversation);
     let channel = match views.tls {
-        Some(h) if h.server_authenticated => Channel::TlsAuthenticated,
-        Some(_) => Channel::Tls,
+        Some(h) => Channel::of(true, crate::exposure::handshake_identity(h)),
         None => Channel::Plaintext,
     };
     let told = narrate_session(

@@ -322,7 +322,7 @@ fn lane_of(scenario: &Scenario, name: &str) -> &'static str {
         Role::Mua if sends => "sender",
         Role::Mua => "recipient",
         Role::Msa => "sender",
-        Role::Smarthost | Role::SpamFilter => "internet",
+        Role::Smarthost | Role::SpamFilter | Role::Attacker => "internet",
         Role::SecondaryMx | Role::Gateway | Role::Mda => "recipient",
         // A server clients submit to is the sender's; one they only read
         // mail from is the recipient's; one with accounts and neither, the

@@ -266,7 +266,11 @@ pub enum ChannelClaim {
     Plaintext,
     /// Encrypted, without the client checking who the server is (opportunistic STARTTLS).
     Tls,
-    /// Encrypted to a server whose certificate the client checked.
+    /// Encrypted to a server whose certificate is valid for the name DNS gave, with nothing
+    /// tying that name to the recipient's domain (an MX host, checked without MTA-STS or DANE).
+    TlsNameOnly,
+    /// Encrypted to a server whose certificate the client checked against a name it can
+    /// defend: from its own settings, or vouched for by MTA-STS or DANE.
     TlsAuthenticated,
 }
 
@@ -275,6 +279,7 @@ impl ChannelClaim {
         match self {
             ChannelClaim::Plaintext => "plaintext",
             ChannelClaim::Tls => "tls",
+            ChannelClaim::TlsNameOnly => "tls-name-only",
             ChannelClaim::TlsAuthenticated => "tls-authenticated",
         }
     }

@@ -60,6 +60,12 @@ pub struct Scenario {
     /// towards every server but its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<Network>,
+    /// Zones signed with DNSSEC (`["b.test"]`: b.test and every name under it). A server
+    /// that validates (`tls_policy.dane`) trusts their answers as authentic, which DANE
+    /// needs, and refuses forged ones. Answers from other zones are unsigned: a forger on the
+    /// path can change them unnoticed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dnssec: Vec<String>,
     /// Things that go wrong on purpose: a node down for a while.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
@@ -108,11 +114,15 @@ pub enum Role {
     Gateway,
     /// Mail delivery agent: the server that holds the mailboxes.
     Mda,
+    /// Someone on the network path of other machines (`on_path`): records what crosses
+    /// their links and, when told to, changes it (`strip_starttls`, `forge_dns`). Not a
+    /// server: it has no address and runs nothing.
+    Attacker,
 }
 
 impl Role {
     /// Every role, in the order of the table in the docs.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Mua,
         Role::Msa,
         Role::Mta,
@@ -121,6 +131,7 @@ impl Role {
         Role::SecondaryMx,
         Role::Gateway,
         Role::Mda,
+        Role::Attacker,
     ];
 
     /// The name used in scenario files.
@@ -134,12 +145,13 @@ impl Role {
             Role::SecondaryMx => "secondary-mx",
             Role::Gateway => "gateway",
             Role::Mda => "mda",
+            Role::Attacker => "attacker",
         }
     }
 
     /// Whether nodes of this role listen for SMTP.
     pub fn is_server(self) -> bool {
-        self != Role::Mua
+        !matches!(self, Role::Mua | Role::Attacker)
     }
 }
 
@@ -317,6 +329,50 @@ pub struct Node {
     /// own filter) and act on the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam: Option<Spam>,
+    /// When sending to a domain by its MX records, what this server does to be sure it talks
+    /// to the domain's real servers, encrypted: MTA-STS, DANE, and TLS reports. Left out:
+    /// opportunistic STARTTLS, as most servers do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_policy: Option<TlsPolicy>,
+    /// For an attacker: the machines whose network it sits on (their Wi-Fi, their
+    /// provider's line). It sees every connection to or from them, byte for byte, and every
+    /// DNS answer they get; what it sees inside TLS is only record sizes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_path: Vec<String>,
+    /// For an attacker: rewrite `STARTTLS` in the replies servers send to the machines it
+    /// sits next to (to `XXXXXXXA`, as real stripping boxes do), so a client that would
+    /// have encrypted sees no STARTTLS offered and goes on in plaintext, unless a policy
+    /// (MTA-STS, DANE, `starttls: require`) makes it insist.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strip_starttls: bool,
+    /// For an attacker: DNS answers it forges for the machines it sits next to, by owner
+    /// name, replacing the real records of each type given (`{"b.test": {"MX": [{"preference":
+    /// 5, "host": "mx.evil.test"}]}}`). A machine that validates DNSSEC (`dane`) sees a
+    /// forged answer for a signed zone (`dnssec`) as bogus and refuses it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forge_dns: BTreeMap<String, DnsRecords>,
+}
+
+/// How a server protects the mail it sends to other domains (its `tls_policy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPolicy {
+    /// Follow the recipient domain's MTA-STS policy (RFC 8461): look up the `_mta-sts` TXT
+    /// record, fetch the policy over HTTPS from `mta-sts.<domain>` and keep it for its
+    /// `max_age`. Under `enforce`, mail goes only to MX hosts the policy lists, only over
+    /// TLS with a certificate valid for their names; otherwise it waits in the queue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mta_sts: bool,
+    /// Validate DNSSEC and use DANE (RFC 7672): an MX host with TLSA records in a signed
+    /// zone gets mail only over TLS with a certificate that matches them. DANE comes before
+    /// MTA-STS when a domain has both (RFC 8461 section 2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dane: bool,
+    /// Send TLS reports (RFC 8460) to the domains that ask for them in a `_smtp._tls` TXT
+    /// record: one report per domain and period (for example `1h`; real servers send one a
+    /// day) with the sessions that succeeded and those that failed, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<Duration>,
 }
 
 /// What a port runs.

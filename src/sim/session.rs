@@ -28,7 +28,7 @@ use crate::proto::smtp::received::Stamp;
 use crate::proto::smtp::server::{Config, Output, Server};
 use crate::scenario::{Service, StartTls};
 use crate::tls::{self, ClientVerify};
-use crate::trace::{Auth, Channel, Dir, Event, TlsHandshake};
+use crate::trace::{Auth, Channel, Dir, Event, Identity, TlsHandshake};
 
 /// How much a driver reads at once.
 pub(super) const CHUNK: usize = 4096;
@@ -258,14 +258,10 @@ impl ServerSide<'_> {
     }
 }
 
-/// The label of a hop: plaintext, or TLS with or without the client's
-/// check of the server's certificate (`verdict`, left by the client).
-pub(super) fn channel_of(tls: bool, verdict: Option<bool>) -> Channel {
-    match (tls, verdict) {
-        (false, _) => Channel::Plaintext,
-        (true, Some(true)) => Channel::TlsAuthenticated,
-        (true, _) => Channel::Tls,
-    }
+/// The label of a hop: plaintext, or TLS with what the client's check of
+/// the server's certificate tied it to (`verdict`, left by the client).
+pub(super) fn channel_of(tls: bool, verdict: Option<Identity>) -> Channel {
+    Channel::of(tls, verdict)
 }
 
 /// Writes what an engine queued, if anything, in one go.
@@ -335,7 +331,7 @@ pub async fn transact(
     verify: ClientVerify,
     envelope: Envelope,
 ) -> Outcome {
-    let (outcome, session) = open(world, conn, plan, verify, envelope).await;
+    let (outcome, session) = open(world, conn, plan, verify, Identity::Settings, envelope).await;
     session.close().await;
     outcome
 }
@@ -343,18 +339,23 @@ pub async fn transact(
 /// Opens an SMTP client session over `conn` and hands `envelope` over.
 /// Returns what the server answered and the session, which can carry
 /// another message when the plan keeps it open and it is
-/// [`ClientSession::is_idle`]; else close it.
+/// [`ClientSession::is_idle`]; else close it. `identity` is what a passed
+/// certificate check ties the server to: where the plan's server name came
+/// from.
 pub async fn open(
     world: &Rc<World>,
     conn: Connection,
     plan: Plan,
     verify: ClientVerify,
+    identity: Identity,
     envelope: Envelope,
 ) -> (Outcome, ClientSession) {
     let implicit = plan.implicit_tls;
     let carrying = conn.carrying.clone();
+    let mut side = ClientSide::new(world, conn, &plan.server_name, verify);
+    side.identity = identity;
     let mut session = ClientSession {
-        side: ClientSide::new(world, conn, &plan.server_name, verify),
+        side,
         carrying,
         client: Client::new(plan, envelope),
         pending: VecDeque::new(),
@@ -470,9 +471,12 @@ pub(super) struct ClientSide {
     /// The client node.
     node: String,
     pub(super) conn_id: String,
-    verdict: Rc<std::cell::Cell<Option<bool>>>,
+    verdict: Rc<std::cell::Cell<Option<Identity>>>,
     host: String,
     verify: ClientVerify,
+    /// What a passed certificate check ties the server to: the client's
+    /// settings unless the caller says where `host` came from.
+    identity: Identity,
     pub(super) io: Io,
     pub(super) out: Vec<u8>,
 }
@@ -493,6 +497,7 @@ impl ClientSide {
             verdict: conn.verdict,
             host: host.to_string(),
             verify,
+            identity: Identity::Settings,
             io: Io::Plain(conn.link),
             out: Vec::new(),
         }
@@ -552,13 +557,15 @@ impl ClientSide {
                     false => auth,
                 });
                 let authenticated = auth.as_ref().is_some_and(|a| a.authenticated);
-                self.verdict.set(Some(authenticated));
+                let identity = authenticated.then_some(self.identity);
+                self.verdict.set(identity);
                 let (version, cipher) = self.io.tls_params().unwrap_or_default();
                 world.emit(Event::TlsHandshake(Box::new(TlsHandshake {
                     conn: self.conn_id.clone(),
                     version,
                     cipher,
                     server_authenticated: authenticated,
+                    identity,
                     reason: auth.map(|a| a.reason).unwrap_or_default(),
                     resumed,
                 })));

@@ -22,7 +22,9 @@ use crate::policy::dns::{Answer, Rtype};
 use crate::policy::greylist;
 use crate::scenario::{Network, Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
-use crate::trace::{Blocked, Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Record};
+use crate::trace::{
+    Blocked, Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Identity, Record,
+};
 
 use super::dns::{Zone, quote_txt, reverse_name};
 use super::link::{self, LinkEnd};
@@ -196,9 +198,10 @@ pub struct ConnInfo {
     pub client_ip: String,
     pub server: String,
     pub port: u16,
-    /// Filled by a simulated client after its TLS handshake: whether it
-    /// authenticated the server. The server reads it to label the hop.
-    pub verdict: Rc<Cell<Option<bool>>>,
+    /// Filled by a simulated client after its TLS handshake: what its check
+    /// of the server's certificate tied the server to (`None`: nothing).
+    /// The server reads it to label the hop.
+    pub verdict: Rc<Cell<Option<Identity>>>,
     /// Filled by a simulated relay: the run-local id of the message it is
     /// passing on. The server reads it to follow a message that has no
     /// Message-ID header (typed by hand, say) from hop to hop; it is the
@@ -212,7 +215,7 @@ pub struct Connection {
     pub id: String,
     /// The client node.
     pub client: String,
-    pub verdict: Rc<Cell<Option<bool>>>,
+    pub verdict: Rc<Cell<Option<Identity>>>,
     pub carrying: Rc<RefCell<Option<String>>>,
 }
 

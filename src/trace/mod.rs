@@ -88,7 +88,14 @@ pub enum Channel {
     /// Encrypted, but the client did not (or could not) check who the server
     /// was: a man in the middle could have answered instead.
     Tls,
-    /// Encrypted, and the client checked the server's certificate.
+    /// Encrypted, and the certificate is valid for the host name the client
+    /// connected to, but that name came from DNS nothing protects (an MX
+    /// record): whoever answers DNS for the client picks the name, and a
+    /// valid certificate for a forged name passes the check.
+    TlsNameOnly,
+    /// Encrypted, and the client checked the server's certificate against a
+    /// name it can defend: one from its own settings, or one the recipient
+    /// domain vouches for (MTA-STS, DANE).
     TlsAuthenticated,
 }
 
@@ -97,7 +104,51 @@ impl Channel {
         match self {
             Channel::Plaintext => "plaintext",
             Channel::Tls => "tls",
+            Channel::TlsNameOnly => "tls-name-only",
             Channel::TlsAuthenticated => "tls-authenticated",
+        }
+    }
+
+    /// The label of a connection: plaintext, or TLS with what the client's
+    /// check of the server tied it to (`None`: nothing was checked, or the
+    /// check failed and the client went on anyway).
+    pub fn of(tls: bool, identity: Option<Identity>) -> Channel {
+        match (tls, identity) {
+            (false, _) => Channel::Plaintext,
+            (true, None) => Channel::Tls,
+            (true, Some(Identity::DnsName)) => Channel::TlsNameOnly,
+            (true, Some(_)) => Channel::TlsAuthenticated,
+        }
+    }
+}
+
+/// What a client's check of the server's certificate tied the server to:
+/// why it believes the server is the right one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Identity {
+    /// The certificate is valid for the host name the client connected to,
+    /// a name its own settings give (a person or an administrator wrote it).
+    Settings,
+    /// The certificate is valid for the host name an MX record gave, in DNS
+    /// nobody signed: it proves the server is that host, not that the host
+    /// is the recipient domain's.
+    DnsName,
+    /// The certificate is valid for an MX host the recipient domain's
+    /// MTA-STS policy lists (RFC 8461), a policy fetched over HTTPS.
+    MtaSts,
+    /// The certificate matches a TLSA record of the MX host, read from
+    /// DNSSEC-signed DNS (DANE, RFC 7672).
+    Dane,
+}
+
+impl Identity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Identity::Settings => "settings",
+            Identity::DnsName => "dns-name",
+            Identity::MtaSts => "mta-sts",
+            Identity::Dane => "dane",
         }
     }
 }
@@ -488,6 +539,9 @@ pub struct TlsHandshake {
     pub cipher: String,
     /// Whether the client checked the certificate and it passed.
     pub server_authenticated: bool,
+    /// What that check tied the server to, when it passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
     /// What the client found about the certificate, in one sentence.
     pub reason: String,
     /// An abbreviated handshake that resumed an earlier session (RFC

@@ -6,7 +6,7 @@
 'use strict';
 const M = (window.mailhop = {});
 const doc = document, NS = 'http://www.w3.org/2000/svg', KEY = 'mailhop.lang';
-const LANES = ['sender', 'internet', 'recipient'], CHANNELS = ['plaintext', 'tls', 'tls-authenticated'];
+const LANES = ['sender', 'internet', 'recipient'], CHANNELS = ['plaintext', 'tls', 'tls-name-only', 'tls-authenticated'];
 
 /* ---------- strings: every file adds its own, in both languages ---------- */
 const STR = { en: {}, pt: {} };
@@ -85,6 +85,7 @@ const host = name => String(name || '').split('.').map((part, i, a) => (i < a.le
 /* Icons: 'R' a rectangle, '*' a filled path, '!' a slash with a halo, else a stroked path (24×24). */
 const ICONS = {
   'tls-authenticated': ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4', 'M9 16l2 2 4-4'],
+  'tls-name-only': ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4', 'M12 15v2'],
   tls: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0'],
   plaintext: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4', '!M3 3l18 18'],
   lock: ['R5 11 14 10', 'M8 11V7a4 4 0 0 1 8 0v4'],

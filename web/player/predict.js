@@ -8,14 +8,14 @@ M.strings({
   en: {
     predict: 'Predict before each step', score: 'Score: {r} of {n}', right: 'Right.', wrong: 'Not quite: the answer was “{a}”.',
     qNext: 'Which machine takes message {m} next, from {a}?', qChannel: 'Will the hop from {a} to {b} be encrypted?',
-    aPlain: 'No: plaintext', aTls: 'Yes, but nobody checks the server', aAuth: 'Yes, and the server’s certificate is checked',
+    aPlain: 'No: plaintext', aTls: 'Yes, but nobody checks the server', aName: 'Yes; the certificate matches the name DNS gave, nothing more', aAuth: 'Yes, and the server’s certificate is checked',
     qSession: '{a} connects to {b}. What will {b} answer?', aAccept: 'It accepts the message', aRefuse: 'It refuses it for good (5xx)', aLater: 'It says to try later (4xx)',
     qStored: 'What does {a} do now?', aDeliver: 'Delivers the message anyway', aNotify: 'Writes a notification back to the sender', aRetry: 'Keeps it and tries again later',
   },
   pt: {
     predict: 'Prever antes de cada passo', score: 'Pontos: {r} de {n}', right: 'Certo.', wrong: 'Não exatamente: a resposta era “{a}”.',
     qNext: 'Qual máquina recebe a mensagem {m} agora, vinda de {a}?', qChannel: 'O salto de {a} para {b} vai ser cifrado?',
-    aPlain: 'Não: texto claro', aTls: 'Sim, mas ninguém confere o servidor', aAuth: 'Sim, e o certificado do servidor é conferido',
+    aPlain: 'Não: texto claro', aTls: 'Sim, mas ninguém confere o servidor', aName: 'Sim; o certificado bate com o nome que o DNS deu, e só', aAuth: 'Sim, e o certificado do servidor é conferido',
     qSession: '{a} se conecta a {b}. O que {b} vai responder?', aAccept: 'Aceita a mensagem', aRefuse: 'Recusa de vez (5xx)', aLater: 'Pede para tentar mais tarde (4xx)',
     qStored: 'O que {a} faz agora?', aDeliver: 'Entrega a mensagem mesmo assim', aNotify: 'Escreve uma notificação de volta ao remetente', aRetry: 'Guarda e tenta de novo mais tarde',
   },
@@ -29,7 +29,7 @@ function question(st) {
     const others = (P.data.nodes || []).map(n => n.name).filter(n => n !== h.from && n !== h.to).slice(0, 3);
     return { q: tr('qNext', { m: h.message, a: h.from }), choices: [h.to, ...others].sort().map(n => ({ label: n, ok: n === h.to })) };
   }
-  if (h) return { q: tr('qChannel', { a: h.from, b: h.to }), choices: [['plaintext', 'aPlain'], ['tls', 'aTls'], ['tls-authenticated', 'aAuth']].map(([c, k]) => ({ label: tr(k), ok: c === h.channel })) };
+  if (h) return { q: tr('qChannel', { a: h.from, b: h.to }), choices: [['plaintext', 'aPlain'], ['tls', 'aTls'], ['tls-name-only', 'aName'], ['tls-authenticated', 'aAuth']].map(([c, k]) => ({ label: tr(k), ok: c === h.channel })) };
   // what an SMTP server answers; IMAP's NO and POP3's -ERR have no classes to guess between
   if (x && /^\d{3}$/.test(x.code || '')) return { q: tr('qSession', { a: x.from, b: x.to }), choices: [['2', 'aAccept'], ['5', 'aRefuse'], ['4', 'aLater']].map(([c, k]) => ({ label: tr(k), ok: x.code[0] === c })) };
   if (st.stored && st.kind === 'stored' && /^Return-Path: <>/.test(st.stored.eml || '')) {

@@ -33,6 +33,7 @@ use crate::scenario::Node;
 use crate::sim::session;
 use crate::sim::world::{CONNECT_TIMEOUT, SMTP_PORT, World};
 use crate::tls::ClientVerify;
+use crate::trace::Identity;
 
 /// What one attempt decided for a recipient.
 pub enum Fate {
@@ -81,14 +82,18 @@ pub async fn attempt_delivery(world: &Rc<World>, cfg: &Node, entry: &Entry) -> V
     }
     let mut fates = Vec::new();
     for (route, rcpts) in groups {
-        let hosts = match route {
-            Route::Rule(host) => Ok(vec![host]),
-            Route::Forward => Ok(cfg.forward.clone()),
-            Route::Relay(host) => Ok(vec![host]),
-            Route::Mx(domain) => mx_hosts(world, entry, &domain),
+        // A host name from the node's own settings is one an administrator
+        // wrote; one from an MX record is whatever DNS answered.
+        let (hosts, identity) = match route {
+            Route::Rule(host) => (Ok(vec![host]), Identity::Settings),
+            Route::Forward => (Ok(cfg.forward.clone()), Identity::Settings),
+            Route::Relay(host) => (Ok(vec![host]), Identity::Settings),
+            Route::Mx(domain) => (mx_hosts(world, entry, &domain), Identity::DnsName),
         };
         match hosts {
-            Ok(hosts) => fates.extend(try_hosts(world, cfg, entry, &hosts, rcpts).await),
+            Ok(hosts) => {
+                fates.extend(try_hosts(world, cfg, entry, &hosts, identity, rcpts).await)
+            }
             Err(problem) => fates.extend(
                 rcpts
                     .into_iter()
@@ -187,6 +192,7 @@ async fn try_hosts(
     cfg: &Node,
     entry: &Entry,
     hosts: &[String],
+    identity: Identity,
     rcpts: Vec<String>,
 ) -> Vec<(String, Fate)> {
     let mut last = Problem {
@@ -248,7 +254,8 @@ async fn try_hosts(
             keep_open: keep.is_some(),
         };
         let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(false));
-        let (outcome, session) = session::open(world, conn, plan, verify, envelope.clone()).await;
+        let (outcome, session) =
+            session::open(world, conn, plan, verify, identity, envelope.clone()).await;
         match keep {
             Some(idle) => cache::keep(world, &entry.node, host, session, idle),
             None => session.close().await,
