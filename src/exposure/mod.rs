@@ -25,9 +25,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::scenario::Text;
-use crate::trace::{
-    Auth, Channel, Event, Identity, Place, Record, Stored, TlsHandshake, Trace,
-};
+use crate::trace::{Auth, Channel, Event, Identity, Place, Record, Stored, TlsHandshake, Trace};
 
 pub use unaccepted::Unaccepted;
 

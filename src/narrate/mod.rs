@@ -17,6 +17,7 @@
 //! This module knows only the trace and the clock's formatting: it never runs
 //! anything, so any view can use it.
 
+mod attack;
 mod edge;
 mod reasons;
 mod senders;
@@ -433,6 +434,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         Event::SenderChecked(s) => senders::sender_checked(s),
         Event::SpamScored(s) => senders::spam_scored(s),
         Event::Forwarded(f) => senders::forwarded(f),
+        Event::Tapped(t) => attack::tapped(t),
+        Event::Tampered(t) => attack::tampered(t),
+        Event::DnsForged(f) => attack::dns_forged(f),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

@@ -5,9 +5,9 @@ use crate::trace::senders::{
 };
 use crate::trace::{
     Auth, Blocked, Bounced, ClientChecked, Composed, Connect, ConnectFailed, Deferred, DelayWarned,
-    Delivered, Dir, DnsAnswer, DnsQuery, Dropped, DynamicSign, GreylistPassed, Greylisted,
-    HeloVerdict, Listed, Observed, Place, QueuedAtEnd, Removed, Spot, Stored, SubmissionFailed,
-    TlsHandshake, Typed, Wire,
+    Delivered, Dir, DnsAnswer, DnsForged, DnsQuery, Dropped, DynamicSign, GreylistPassed,
+    Greylisted, HeloVerdict, Listed, Observed, Place, QueuedAtEnd, Removed, Spot, Stored,
+    SubmissionFailed, Tampered, Tapped, TlsHandshake, Typed, Wire,
 };
 
 fn s(text: &str) -> String {
@@ -709,6 +709,55 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
+            Event::Tapped(Box::new(Tapped {
+                attacker: s("mallory"),
+                conn: s("c2"),
+                client: s("mta.a.test"),
+                server: s("mx.b.test"),
+            })),
+            Some((
+                "mallory is on the path of c2 (mta.a.test → mx.b.test) and records every byte that crosses it",
+                "mallory está no caminho de c2 (mta.a.test → mx.b.test) e grava cada byte que passa",
+                Some("mallory"),
+                Some("mx.b.test"),
+                None,
+            )),
+        ),
+        (
+            Event::Tampered(Box::new(Tampered {
+                attacker: s("mallory"),
+                conn: s("c2"),
+                dir: Dir::ServerToClient,
+                what: s("strip_starttls"),
+                before: s("250-STARTTLS"),
+                after: s("250-XXXXXXXA"),
+            })),
+            Some((
+                "mallory rewrote a line on c2: the server said \"250-STARTTLS\", the client got \"250-XXXXXXXA\", so it never sees STARTTLS offered",
+                "mallory reescreveu uma linha em c2: o servidor disse \"250-STARTTLS\", o cliente recebeu \"250-XXXXXXXA\" e não vê o STARTTLS oferecido",
+                Some("mallory"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::DnsForged(Box::new(DnsForged {
+                attacker: s("mallory"),
+                node: s("mta.a.test"),
+                name: s("b.test"),
+                rtype: s("MX"),
+                answers: vec![s("b.test. MX 5 mx.evil.test.")],
+                refused: true,
+            })),
+            Some((
+                "mallory forged the MX answer for b.test (b.test. MX 5 mx.evil.test.), but mta.a.test validates DNSSEC: the zone is signed and the forgery carries no valid signature, so mta.a.test threw it away",
+                "mallory forjou a resposta MX de b.test (b.test. MX 5 mx.evil.test.), mas mta.a.test valida DNSSEC: a zona é assinada e a falsificação não tem assinatura válida, então mta.a.test a descartou",
+                Some("mallory"),
+                Some("mta.a.test"),
+                None,
+            )),
+        ),
+        (
             Event::ClientChecked(Box::new(ClientChecked {
                 node: s("mx.friend.test"),
                 conn: s("c2"),
@@ -842,7 +891,7 @@ fn every_kind_of_event_is_told_as_expected() {
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 44, "one example of each kind of event");
+    assert_eq!(kinds.len(), 47, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {

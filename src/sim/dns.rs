@@ -261,6 +261,14 @@ impl Zone {
     }
 }
 
+/// An MX record's data in presentation form, `10 mx.example.test`, as
+/// preference and host (no trailing dot); `None` for anything else.
+pub fn parse_mx(text: &str) -> Option<(u16, String)> {
+    let (preference, host) = text.trim().split_once(' ')?;
+    let host = host.trim().trim_end_matches('.');
+    Some((preference.parse().ok()?, host.to_string()))
+}
+
 /// A TXT record's text in zone-file form: quoted strings of at most 255
 /// octets each (RFC 1035 section 3.3.14), `"` and `\` escaped.
 pub fn quote_txt(text: &str) -> String {

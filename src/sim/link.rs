@@ -23,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use crate::trace::{Dir, Event, Observed, TlsRecord, Wire};
+use crate::trace::{Dir, Event, Observed, Tampered, TlsRecord, Wire};
 
 use super::world::World;
 
@@ -52,14 +52,21 @@ impl std::fmt::Debug for LinkEnd {
     }
 }
 
-/// Makes a connected pair: (client end, server end).
-pub fn pair(world: &Rc<World>, conn: String, latency: std::time::Duration) -> (LinkEnd, LinkEnd) {
+/// Makes a connected pair: (client end, server end). `stripper` names an
+/// attacker on the path who strips STARTTLS from what the server says.
+pub fn pair(
+    world: &Rc<World>,
+    conn: String,
+    latency: std::time::Duration,
+    stripper: Option<String>,
+) -> (LinkEnd, LinkEnd) {
     let (c2s_tx, c2s_rx) = unbounded_channel();
     let (s2c_tx, s2c_rx) = unbounded_channel();
     let tap = Rc::new(Tap {
         world: Rc::downgrade(world),
         conn,
         scanners: RefCell::new([Scanner::default(), Scanner::default()]),
+        stripper,
     });
     let end = |tx, rx, dir| LinkEnd {
         tx: Some(tx),
@@ -125,13 +132,14 @@ impl AsyncWrite for LinkEnd {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        let bytes = self.tap.tamper(self.dir, buf);
         if tx
-            .send((Instant::now() + self.latency, buf.to_vec()))
+            .send((Instant::now() + self.latency, bytes.clone()))
             .is_err()
         {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
-        self.tap.observe(self.dir, buf);
+        self.tap.observe(self.dir, &bytes);
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -153,9 +161,55 @@ struct Tap {
     conn: String,
     /// One per direction: client to server, server to client.
     scanners: RefCell<[Scanner; 2]>,
+    /// An attacker on the path who strips STARTTLS.
+    stripper: Option<String>,
 }
 
+/// What a stripping attacker writes over `STARTTLS`: the same length, so
+/// the reply stays well-formed, and a word no client knows (the trick of
+/// real stripping boxes, which write `XXXXXXXA`).
+const STRIPPED: &[u8] = b"XXXXXXXA";
+
 impl Tap {
+    /// The bytes as they leave the attacker: unchanged, unless it strips
+    /// STARTTLS from a server's cleartext answer (an EHLO reply's
+    /// `250-STARTTLS`, an IMAP `CAPABILITY ... STARTTLS`). Each changed
+    /// line is a `tampered` event. Once TLS is up it can change nothing.
+    fn tamper(&self, dir: Dir, bytes: &[u8]) -> Vec<u8> {
+        let (Some(attacker), Dir::ServerToClient) = (&self.stripper, dir) else {
+            return bytes.to_vec();
+        };
+        if self.scanners.borrow()[1].tls {
+            return bytes.to_vec();
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut changed = Vec::new();
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            let Some(at) = find(line, b"STARTTLS") else {
+                out.extend_from_slice(line);
+                continue;
+            };
+            let mut new = line.to_vec();
+            new[at..at + STRIPPED.len()].copy_from_slice(STRIPPED);
+            let text = |l: &[u8]| String::from_utf8_lossy(l).trim_end().to_string();
+            changed.push((text(line), text(&new)));
+            out.extend_from_slice(&new);
+        }
+        if let Some(world) = self.world.upgrade() {
+            for (before, after) in changed {
+                world.emit(Event::Tampered(Box::new(Tampered {
+                    attacker: attacker.clone(),
+                    conn: self.conn.clone(),
+                    dir,
+                    what: "strip_starttls".into(),
+                    before,
+                    after,
+                })));
+            }
+        }
+        out
+    }
+
     fn observe(&self, dir: Dir, bytes: &[u8]) {
         let Some(world) = self.world.upgrade() else {
             return;
@@ -176,6 +230,11 @@ impl Tap {
             observed,
         })));
     }
+}
+
+/// Where `needle` first starts in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// What the observer knows about one direction of a connection.

@@ -23,10 +23,11 @@ use crate::policy::greylist;
 use crate::scenario::{Network, Node, Retrieval, Role, Scenario, Service, SrvRecord, StartTls};
 use crate::tls::{ClientVerify, Pki, ServerAuthSlot, VirtualTime, client_config_resuming};
 use crate::trace::{
-    Blocked, Connect, ConnectFailed, DnsAnswer, DnsQuery, Event, Identity, Record,
+    Blocked, Connect, ConnectFailed, DnsAnswer, DnsForged, DnsQuery, Event, Identity, Record,
+    Tapped,
 };
 
-use super::dns::{Zone, quote_txt, reverse_name};
+use super::dns::{Zone, parse_mx, quote_txt, reverse_name};
 use super::link::{self, LinkEnd};
 use super::mta::cache::ConnCache;
 
@@ -592,7 +593,24 @@ impl World {
             client_ip: info.client_ip.clone(),
             server_ip: self.zone.ip_of(server),
         })));
-        let (client_end, server_end) = link::pair(self, id.clone(), latency);
+        let mut stripper = None;
+        let mut seen = Vec::new();
+        for (attacker, cfg) in self.attackers_of(client).chain(self.attackers_of(server)) {
+            if seen.contains(&attacker) {
+                continue;
+            }
+            seen.push(attacker);
+            self.emit(Event::Tapped(Box::new(Tapped {
+                attacker: attacker.into(),
+                conn: id.clone(),
+                client: client.into(),
+                server: server.into(),
+            })));
+            if cfg.strip_starttls && stripper.is_none() {
+                stripper = Some(attacker.to_string());
+            }
+        }
+        let (client_end, server_end) = link::pair(self, id.clone(), latency, stripper);
         let busy = self.busy();
         let world = self.clone();
         match service {
@@ -730,73 +748,161 @@ impl World {
         rcode: &str,
         answers: Vec<String>,
     ) {
-        self.emit(Event::DnsQuery(Box::new(DnsQuery {
-            node: node.into(),
-            name: name.into(),
-            rtype: rtype.into(),
-        })));
+        self.record_query(node, name, rtype);
         self.emit(Event::DnsAnswer(Box::new(DnsAnswer {
             node: node.into(),
             name: name.into(),
             rtype: rtype.into(),
             rcode: rcode.into(),
             answers,
+            secure: false,
         })));
     }
 
-    /// A policy's question (`policy::dns`), answered from the zone and
-    /// recorded like every lookup: the answers in zone-file form.
+    /// The question half of a lookup.
+    fn record_query(&self, node: &str, name: &str, rtype: &str) {
+        self.emit(Event::DnsQuery(Box::new(DnsQuery {
+            node: node.into(),
+            name: name.into(),
+            rtype: rtype.into(),
+        })));
+    }
+
+    /// A policy's question (`policy::dns`), answered as `node` hears it
+    /// (see [`World::hear`]) and recorded like every lookup: the answers in
+    /// zone-file form.
     pub fn ask(&self, node: &str, name: &str, rtype: Rtype) -> Answer {
+        self.ask_secure(node, name, rtype).0
+    }
+
+    /// [`World::ask`], and whether the answer is authentic by DNSSEC (the
+    /// asker validates, the zone is signed, and nobody forged it).
+    pub fn ask_secure(&self, node: &str, name: &str, rtype: Rtype) -> (Answer, bool) {
         let name = name.trim_end_matches('.');
-        let answer = self.zone.answer(name, rtype);
+        self.record_query(node, name, rtype.as_str());
+        let (answer, secure) = self.hear(node, name, rtype);
         let (rcode, shown) = match &answer {
             Answer::Records(r) => (
                 "NOERROR",
-                r.iter()
-                    .map(|v| match rtype {
-                        Rtype::Txt => format!("{name}. {} {}", rtype.as_str(), quote_txt(v)),
-                        Rtype::Mx | Rtype::Ptr => {
-                            format!("{name}. {} {}.", rtype.as_str(), v.trim_end_matches('.'))
-                        }
-                        _ => format!("{name}. {} {v}", rtype.as_str()),
-                    })
-                    .collect(),
+                r.iter().map(|v| zone_line(name, rtype, v)).collect(),
             ),
             Answer::NoData => ("NOERROR", Vec::new()),
             Answer::NxDomain => ("NXDOMAIN", Vec::new()),
             Answer::TempFail => ("SERVFAIL", Vec::new()),
         };
-        self.record_answer(node, name, rtype.as_str(), rcode, shown);
-        answer
+        self.emit(Event::DnsAnswer(Box::new(DnsAnswer {
+            node: node.into(),
+            name: name.into(),
+            rtype: rtype.as_str().into(),
+            rcode: rcode.into(),
+            answers: shown,
+            secure,
+        })));
+        (answer, secure)
     }
 
-    /// MX lookup. `None` when the name does not exist; an empty list when it
-    /// exists without MX records.
+    /// What `node` hears when it asks: the zone's answer, unless an
+    /// attacker on its path forges one (recorded as `dns_forged`, between
+    /// the question and the answer). A node
+    /// that validates DNSSEC (`tls_policy.dane`) finds a forgery for a
+    /// signed zone bogus and gets SERVFAIL; for an unsigned zone nothing
+    /// tells the forgery apart. The flag: authentic by DNSSEC.
+    fn hear(&self, node: &str, name: &str, rtype: Rtype) -> (Answer, bool) {
+        let validates = self.validates_dnssec(node);
+        let signed = self.is_signed(name);
+        if let Some((attacker, forged)) = self.forgery(node, name, rtype) {
+            let refused = validates && signed;
+            self.emit(Event::DnsForged(Box::new(DnsForged {
+                attacker: attacker.to_string(),
+                node: node.into(),
+                name: name.into(),
+                rtype: rtype.as_str().into(),
+                answers: forged.iter().map(|v| zone_line(name, rtype, v)).collect(),
+                refused,
+            })));
+            return match refused {
+                true => (Answer::TempFail, false),
+                false => (Answer::Records(forged), false),
+            };
+        }
+        let answer = self.zone.answer(name, rtype);
+        let secure = validates && signed && answer != Answer::TempFail;
+        (answer, secure)
+    }
+
+    /// The first attacker on `node`'s path that forges `name`'s records of
+    /// `rtype`, with those records in presentation form.
+    fn forgery<'a>(
+        &'a self,
+        node: &'a str,
+        name: &str,
+        rtype: Rtype,
+    ) -> Option<(&'a str, Vec<String>)> {
+        let owner = crate::sim::dns::normalise(name);
+        self.attackers_of(node).find_map(|(attacker, cfg)| {
+            let records = cfg
+                .forge_dns
+                .iter()
+                .find(|(k, _)| crate::sim::dns::normalise(k) == owner)?
+                .1;
+            let forged: Vec<String> = match rtype {
+                Rtype::A => records.a.clone(),
+                Rtype::Mx => records
+                    .mx
+                    .iter()
+                    .map(|m| format!("{} {}", m.preference, m.host.trim_end_matches('.')))
+                    .collect(),
+                Rtype::Txt => records.txt.clone(),
+                Rtype::Ptr => records.ptr.clone(),
+                _ => Vec::new(),
+            };
+            (!forged.is_empty()).then_some((attacker, forged))
+        })
+    }
+
+    /// The attackers whose `on_path` names `node`, by name.
+    pub fn attackers_of<'a>(&'a self, node: &'a str) -> impl Iterator<Item = (&'a str, &'a Node)> {
+        self.scenario
+            .nodes
+            .iter()
+            .filter(move |(_, n)| n.role == Role::Attacker && n.on_path.iter().any(|p| p == node))
+            .map(|(k, n)| (k.as_str(), n))
+    }
+
+    /// Whether `node`'s resolver validates DNSSEC (DANE needs it).
+    pub fn validates_dnssec(&self, node: &str) -> bool {
+        self.node(node)
+            .and_then(|n| n.tls_policy.as_ref())
+            .is_some_and(|p| p.dane)
+    }
+
+    /// Whether `name` is in a zone the scenario signs (`dnssec`).
+    pub fn is_signed(&self, name: &str) -> bool {
+        let name = crate::sim::dns::normalise(name);
+        self.scenario.dnssec.iter().any(|zone| {
+            let zone = crate::sim::dns::normalise(zone);
+            name == zone || name.ends_with(&format!(".{zone}"))
+        })
+    }
+
+    /// MX lookup. `None` when the name does not exist or the lookup
+    /// failed; an empty list when it exists without MX records.
     pub fn lookup_mx(&self, node: &str, domain: &str) -> Option<Vec<(u16, String)>> {
-        let mx = self.zone.mx(domain).map(|list| {
-            list.into_iter()
-                .map(|r| (r.preference, r.host))
-                .collect::<Vec<_>>()
-        });
-        let text = mx.as_ref().map(|list| {
-            list.iter()
-                .map(|(p, h)| format!("{domain}. MX {p} {}.", h.trim_end_matches('.')))
-                .collect()
-        });
-        self.record_lookup(node, domain, "MX", text);
-        mx
+        match self.ask(node, domain, Rtype::Mx) {
+            Answer::Records(records) => Some(records.iter().filter_map(|r| parse_mx(r)).collect()),
+            Answer::NoData => Some(Vec::new()),
+            Answer::NxDomain | Answer::TempFail => None,
+        }
     }
 
-    /// A lookup: the addresses of `name`, if the name exists.
+    /// A lookup: the addresses of `name`, if the name exists (and the
+    /// lookup did not fail).
     pub fn lookup_a(&self, node: &str, name: &str) -> Option<Vec<String>> {
-        let a = self.zone.get(name).map(|r| r.a.clone());
-        let text = a.as_ref().map(|ips| {
-            ips.iter()
-                .map(|ip| format!("{}. A {ip}", name.trim_end_matches('.')))
-                .collect()
-        });
-        self.record_lookup(node, name, "A", text);
-        a
+        match self.ask(node, name, Rtype::A) {
+            Answer::Records(ips) => Some(ips),
+            Answer::NoData => Some(Vec::new()),
+            Answer::NxDomain | Answer::TempFail => None,
+        }
     }
 
     /// SRV lookup (RFC 2782): the records of `name` as the zone holds them,
@@ -831,6 +937,21 @@ impl World {
             .map(|p| vec![format!("{owner}. PTR {}.", p.trim_end_matches('.'))]);
         self.record_lookup(node, &owner, "PTR", text);
         ptr
+    }
+}
+
+/// A record as a zone file writes it: `b.test. MX 10 mx.b.test.`.
+fn zone_line(name: &str, rtype: Rtype, value: &str) -> String {
+    match rtype {
+        Rtype::Txt => format!("{name}. {} {}", rtype.as_str(), quote_txt(value)),
+        Rtype::Mx | Rtype::Ptr => {
+            format!(
+                "{name}. {} {}.",
+                rtype.as_str(),
+                value.trim_end_matches('.')
+            )
+        }
+        _ => format!("{name}. {} {value}", rtype.as_str()),
     }
 }
 

@@ -19,9 +19,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod attack;
 pub mod mailboxes;
 pub mod senders;
 mod wire;
+pub use attack::{DnsForged, Tampered, Tapped};
 pub use senders::{DkimSigned, Forwarded, SenderChecked, SpamScored};
 pub use wire::Wire;
 
@@ -402,6 +404,12 @@ pub enum Event {
     /// (`forward_to`), perhaps with a new envelope sender (SRS), a footer
     /// and an ARC seal.
     Forwarded(Box<Forwarded>),
+    /// An attacker is on the path of a connection and records its bytes.
+    Tapped(Box<Tapped>),
+    /// An attacker changed bytes on a connection (STARTTLS stripping).
+    Tampered(Box<Tampered>),
+    /// An attacker forged a DNS answer for a machine it sits next to.
+    DnsForged(Box<DnsForged>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -456,6 +464,9 @@ impl Event {
             Event::SenderChecked(_) => "sender_checked",
             Event::SpamScored(_) => "spam_scored",
             Event::Forwarded(_) => "forwarded",
+            Event::Tapped(_) => "tapped",
+            Event::Tampered(_) => "tampered",
+            Event::DnsForged(_) => "dns_forged",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }
@@ -492,6 +503,10 @@ pub struct DnsAnswer {
     pub rtype: String,
     pub rcode: String,
     pub answers: Vec<String>,
+    /// The asker validates DNSSEC and the answer is from a signed zone,
+    /// with valid signatures: the AD bit (RFC 4035 section 3.2.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secure: bool,
 }
 
 /// What [`Event::Connect`] records.

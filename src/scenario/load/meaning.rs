@@ -102,6 +102,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
         super::edge::check_node(p, &at, s, name, node, &servers, &refer);
+        super::attack::check_node(p, &at, s, name, node, &refer);
         let server_fields: [(&str, bool); 22] = [
             ("aliases", !node.aliases.is_empty()),
             ("web", node.web.is_some()),
@@ -338,6 +339,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         )
         .collect();
     super::senders::check_zone(p, &root, s);
+    super::attack::check_dnssec(p, s);
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
         super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);

@@ -416,6 +416,7 @@ fn is_address(address: &str) -> bool {
     }
 }
 
+mod attack;
 mod discovery;
 mod edge;
 mod expectations;

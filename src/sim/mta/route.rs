@@ -27,9 +27,11 @@ use rand::seq::SliceRandom;
 use super::Entry;
 use super::cache;
 use super::dsn::Problem;
+use crate::policy::dns::{Answer, Rtype};
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
 use crate::proto::smtp::{Reply, domain_of};
 use crate::scenario::Node;
+use crate::sim::dns::parse_mx;
 use crate::sim::session;
 use crate::sim::world::{CONNECT_TIMEOUT, SMTP_PORT, World};
 use crate::tls::ClientVerify;
@@ -91,14 +93,18 @@ pub async fn attempt_delivery(world: &Rc<World>, cfg: &Node, entry: &Entry) -> V
             Route::Mx(domain) => (mx_hosts(world, entry, &domain), Identity::DnsName),
         };
         match hosts {
-            Ok(hosts) => {
-                fates.extend(try_hosts(world, cfg, entry, &hosts, identity, rcpts).await)
-            }
-            Err(problem) => fates.extend(
-                rcpts
-                    .into_iter()
-                    .map(|r| (r, Fate::Permanent(problem.clone()))),
-            ),
+            Ok(hosts) => fates.extend(try_hosts(world, cfg, entry, &hosts, identity, rcpts).await),
+            Err((problem, permanent)) => fates.extend(rcpts.into_iter().map(|r| {
+                let problem = problem.clone();
+                (
+                    r,
+                    if permanent {
+                        Fate::Permanent(problem)
+                    } else {
+                        Fate::Temporary(problem)
+                    },
+                )
+            })),
         }
     }
     fates
@@ -113,8 +119,13 @@ fn permanent(status: &str, reason: String) -> Problem {
 }
 
 /// The hosts to try for a domain, best first, from its MX records (or its A
-/// record), as RFC 5321 section 5.1 says.
-fn mx_hosts(world: &Rc<World>, entry: &Entry, domain: &str) -> Result<Vec<String>, Problem> {
+/// record), as RFC 5321 section 5.1 says; else the problem, and whether it
+/// is permanent (a lookup that failed is worth another try later).
+fn mx_hosts(
+    world: &Rc<World>,
+    entry: &Entry,
+    domain: &str,
+) -> Result<Vec<String>, (Problem, bool)> {
     let node = entry.node.as_str();
     let not_found = || {
         permanent(
@@ -122,22 +133,37 @@ fn mx_hosts(world: &Rc<World>, entry: &Entry, domain: &str) -> Result<Vec<String
             format!("Host or domain name not found: {domain} has no MX or A record"),
         )
     };
-    let Some(mx) = world.lookup_mx(node, domain) else {
-        return Err(not_found());
+    let mx = match world.ask(node, domain, Rtype::Mx) {
+        Answer::Records(records) => records.iter().filter_map(|r| parse_mx(r)).collect(),
+        Answer::NoData => Vec::new(),
+        Answer::NxDomain => return Err((not_found(), true)),
+        Answer::TempFail => {
+            let problem = Problem {
+                status: "4.4.3".into(),
+                reason: format!(
+                    "Host or domain name lookup failed: the MX lookup for {domain} gave SERVFAIL"
+                ),
+                remote: None,
+            };
+            return Err((problem, false));
+        }
     };
     if mx.is_empty() {
         return match world.lookup_a(node, domain) {
             Some(a) if !a.is_empty() => Ok(vec![domain.to_string()]),
-            _ => Err(not_found()),
+            _ => Err((not_found(), true)),
         };
     }
     if mx
         .iter()
         .any(|(_, host)| host.trim_end_matches('.').is_empty())
     {
-        return Err(permanent(
-            "5.1.10",
-            format!("Domain {domain} does not accept mail (null MX, RFC 7505)"),
+        return Err((
+            permanent(
+                "5.1.10",
+                format!("Domain {domain} does not accept mail (null MX, RFC 7505)"),
+            ),
+            true,
         ));
     }
     let me = mx
@@ -151,9 +177,12 @@ fn mx_hosts(world: &Rc<World>, entry: &Entry, domain: &str) -> Result<Vec<String
         .map(|(p, h)| (p, h.trim_end_matches('.').to_string()))
         .collect();
     if usable.is_empty() {
-        return Err(permanent(
-            "5.4.6",
-            format!("mail for {domain} loops back to myself: {node} is its best MX"),
+        return Err((
+            permanent(
+                "5.4.6",
+                format!("mail for {domain} loops back to myself: {node} is its best MX"),
+            ),
+            true,
         ));
     }
     usable.sort_by_key(|(p, _)| *p);
