@@ -100,6 +100,7 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 rtype: s("MX"),
                 rcode: s("NOERROR"),
                 answers: vec![s("friend.test. MX 10 filter.spamco.test.")],
+                secure: false,
             })),
             None,
         ),
