@@ -240,6 +240,13 @@ pub struct Node {
     /// The certificate this server presents.
     #[serde(default)]
     pub certificate: Certificate,
+    /// Publish a DANE record for this server (RFC 7672): `_25._tcp.<name> TLSA 3 1 1` with the
+    /// SHA-256 of the public key of the certificate it presents, unless `dns` writes records at
+    /// that name. A DANE-EE record (usage 3) pins the key itself, so a sender that checks it
+    /// looks at neither the certificate's names nor its dates: a self-signed or expired
+    /// certificate passes, another server's key does not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tlsa: bool,
     /// When sending, whether to check the next server's certificate and give up on a bad one.
     /// Mail clients check by default; servers talking to servers do not (opportunistic TLS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -614,6 +621,12 @@ pub struct DnsRecords {
     /// where a mail client finds its servers (RFC 6186, RFC 8314).
     #[serde(rename = "SRV", default, skip_serializing_if = "Vec::is_empty")]
     pub srv: Vec<SrvRecord>,
+    /// DANE records (RFC 6698) in presentation form, `3 1 1 <hex>` (usage, selector, matching
+    /// type, certificate association data), under owner names like `_25._tcp.mx.example.test`:
+    /// the certificate or key a server presents on port 25 (RFC 7672). A server node with
+    /// `tlsa` gets one automatically.
+    #[serde(rename = "TLSA", default, skip_serializing_if = "Vec::is_empty")]
+    pub tlsa: Vec<String>,
 }
 
 /// An SRV record (RFC 2782): a host and port that offer a service.
