@@ -14,6 +14,7 @@ use super::duration::Duration;
 pub use super::edge::{Blocklist, Checks, Network, ReverseDns, Route};
 use super::expect::Expectation;
 pub use super::senders::*;
+pub use super::tls_policy::*;
 pub use crate::proto::smtp::server::Phase;
 
 /// A small world of mail clients, servers and DNS, and what happens in it.
@@ -467,6 +468,15 @@ pub struct Web {
     /// `/autodiscover/autodiscover.xml` is answered with these servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autodiscover: Option<MailSettings>,
+    /// The domain's MTA-STS policy (RFC 8461), served as `text/plain` at
+    /// `/.well-known/mta-sts.txt`. Senders ask for it at `https://mta-sts.<domain>`: give this
+    /// node that name in its `aliases`, so its certificate matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<MtaSts>,
+    /// The policy file served as written, instead of `mta_sts`: for a broken or odd policy,
+    /// which senders must ignore (RFC 8461 section 3.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts_text: Option<String>,
 }
 
 /// The servers a provider tells its users' mail clients to use, in order of preference.
