@@ -248,6 +248,11 @@ pub struct Node {
     /// certificate passes, another server's key does not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tlsa: bool,
+    /// Offer REQUIRETLS (RFC 8689) in EHLO once TLS is up: a client may then send a message
+    /// with `MAIL FROM:<a> REQUIRETLS`, asking that every hop after this one use TLS with a
+    /// checked certificate, or give the message back (5.7.30) rather than send it in the clear.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requiretls: bool,
     /// When sending, whether to check the next server's certificate and give up on a bad one.
     /// Mail clients check by default; servers talking to servers do not (opportunistic TLS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -829,6 +834,11 @@ pub struct Send {
     /// do after sending. Needs a `fetch` with IMAP on the client.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub save_sent: bool,
+    /// Ask, with `MAIL FROM:<a> REQUIRETLS` (RFC 8689), that every hop of this message be
+    /// inside TLS to a server that offers REQUIRETLS: a server that cannot keep the promise
+    /// gives the message back (5.7.30) instead of sending it on in the clear.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_tls: bool,
 }
 
 /// Narration for a moment of the run.
