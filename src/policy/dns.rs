@@ -17,6 +17,8 @@ pub enum Rtype {
     Mx,
     Txt,
     Ptr,
+    /// DANE records (RFC 6698), in presentation form: `3 1 1 <hex>`.
+    Tlsa,
 }
 
 impl Rtype {
@@ -28,6 +30,7 @@ impl Rtype {
             Rtype::Mx => "MX",
             Rtype::Txt => "TXT",
             Rtype::Ptr => "PTR",
+            Rtype::Tlsa => "TLSA",
         }
     }
 }

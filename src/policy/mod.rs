@@ -15,15 +15,22 @@
 //! - [`cidr`]: address ranges, for blocklists and networks.
 //! - [`auth`]: SPF, DKIM, DMARC and ARC with mail-auth; [`spam`]: a
 //!   message's score; [`srs`]: the sender rewriting of forwarders.
+//! - The cures for opportunistic TLS, asked by a sending MTA: [`mta_sts`]
+//!   (a domain's policy that its MX hosts have valid certificates),
+//!   [`dane`] (TLSA records that name a server's key), and [`tlsrpt`]
+//!   (where and how a sender reports the failures it met).
 
 pub mod auth;
 pub mod cidr;
+pub mod dane;
 pub mod dns;
 pub mod greylist;
+pub mod mta_sts;
 pub mod relay;
 pub mod reputation;
 pub mod spam;
 pub mod srs;
+pub mod tlsrpt;
 
 use std::cell::RefCell;
 

@@ -8,6 +8,7 @@ mod load;
 pub(crate) mod locate;
 pub mod model;
 pub mod senders;
+pub mod tls_policy;
 
 pub use duration::Duration;
 pub use expect::*;

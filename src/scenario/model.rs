@@ -14,6 +14,7 @@ use super::duration::Duration;
 pub use super::edge::{Blocklist, Checks, Network, ReverseDns, Route};
 use super::expect::Expectation;
 pub use super::senders::*;
+pub use super::tls_policy::*;
 pub use crate::proto::smtp::server::Phase;
 
 /// A small world of mail clients, servers and DNS, and what happens in it.
@@ -252,6 +253,18 @@ pub struct Node {
     /// The certificate this server presents.
     #[serde(default)]
     pub certificate: Certificate,
+    /// Publish a DANE record for this server (RFC 7672): `_25._tcp.<name> TLSA 3 1 1` with the
+    /// SHA-256 of the public key of the certificate it presents, unless `dns` writes records at
+    /// that name. A DANE-EE record (usage 3) pins the key itself, so a sender that checks it
+    /// looks at neither the certificate's names nor its dates: a self-signed or expired
+    /// certificate passes, another server's key does not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tlsa: bool,
+    /// Offer REQUIRETLS (RFC 8689) in EHLO once TLS is up: a client may then send a message
+    /// with `MAIL FROM:<a> REQUIRETLS`, asking that every hop after this one use TLS with a
+    /// checked certificate, or give the message back (5.7.30) rather than send it in the clear.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requiretls: bool,
     /// When sending, whether to check the next server's certificate and give up on a bad one.
     /// Mail clients check by default; servers talking to servers do not (opportunistic TLS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -516,6 +529,15 @@ pub struct Web {
     /// `/autodiscover/autodiscover.xml` is answered with these servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autodiscover: Option<MailSettings>,
+    /// The domain's MTA-STS policy (RFC 8461), served as `text/plain` at
+    /// `/.well-known/mta-sts.txt`. Senders ask for it at `https://mta-sts.<domain>`: give this
+    /// node that name in its `aliases`, so its certificate matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<MtaSts>,
+    /// The policy file served as written, instead of `mta_sts`: for a broken or odd policy,
+    /// which senders must ignore (RFC 8461 section 3.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts_text: Option<String>,
 }
 
 /// The servers a provider tells its users' mail clients to use, in order of preference.
@@ -670,6 +692,12 @@ pub struct DnsRecords {
     /// where a mail client finds its servers (RFC 6186, RFC 8314).
     #[serde(rename = "SRV", default, skip_serializing_if = "Vec::is_empty")]
     pub srv: Vec<SrvRecord>,
+    /// DANE records (RFC 6698) in presentation form, `3 1 1 <hex>` (usage, selector, matching
+    /// type, certificate association data), under owner names like `_25._tcp.mx.example.test`:
+    /// the certificate or key a server presents on port 25 (RFC 7672). A server node with
+    /// `tlsa` gets one automatically.
+    #[serde(rename = "TLSA", default, skip_serializing_if = "Vec::is_empty")]
+    pub tlsa: Vec<String>,
 }
 
 /// An SRV record (RFC 2782): a host and port that offer a service.
@@ -862,6 +890,11 @@ pub struct Send {
     /// do after sending. Needs a `fetch` with IMAP on the client.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub save_sent: bool,
+    /// Ask, with `MAIL FROM:<a> REQUIRETLS` (RFC 8689), that every hop of this message be
+    /// inside TLS to a server that offers REQUIRETLS: a server that cannot keep the promise
+    /// gives the message back (5.7.30) instead of sending it on in the clear.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_tls: bool,
 }
 
 /// Narration for a moment of the run.

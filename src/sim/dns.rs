@@ -6,7 +6,8 @@
 //! range), an A record under its name and each of its `aliases`, and a PTR
 //! record for that address.
 //! Mail clients get addresses in 203.0.113.0/24 and no names, like a laptop
-//! on a home connection. Records the scenario writes itself always win.
+//! on a home connection. A server with `tlsa` gets a DANE record for its
+//! certificate's key. Records the scenario writes itself always win.
 //!
 //! The scenario's `blocklists` are zones too (RFC 5782): under
 //! `dnsbl.example.test`, each listed address has an A record (its
@@ -26,6 +27,7 @@ use crate::policy::auth::keys::{Algorithm, key_for};
 use crate::policy::cidr::Cidr;
 use crate::policy::dns::{Answer, Rtype};
 use crate::scenario::{Blocklist, DnsRecords, KeyAlgorithm, MxRecord, Scenario, SrvRecord};
+use crate::tls::pki::Pki;
 
 /// All records, by lowercased owner name.
 #[derive(Debug, Clone, Default)]
@@ -140,6 +142,34 @@ impl Zone {
         }
     }
 
+    /// The DANE records of servers with `tlsa` (RFC 7672 section 2.2.3):
+    /// `_25._tcp.<node> TLSA 3 1 1`, the SHA-256 of the key of the
+    /// certificate `pki` issues the node (what it presents, valid or not),
+    /// where the scenario wrote no record of its own at that name. Apart
+    /// from [`Zone::build`] because the CA comes after the zone.
+    pub fn publish_tlsa(&mut self, scenario: &Scenario, pki: &Pki) {
+        use crate::policy::dane;
+        for (name, node) in &scenario.nodes {
+            if !(node.tlsa && node.role.is_server()) {
+                continue;
+            }
+            let entry = self
+                .records
+                .entry(normalise(&dane::record_name(name)))
+                .or_default();
+            if !entry.tlsa.is_empty() {
+                continue;
+            }
+            // A name no certificate can carry has no TLS, and no record.
+            let Ok(cert) = pki.certificate(name, &node.aliases, node.certificate) else {
+                continue;
+            };
+            if let Ok(record) = dane::record_for(&cert, dane::DANE_EE, dane::SPKI, dane::SHA2_256) {
+                entry.tlsa.push(record.to_string());
+            }
+        }
+    }
+
     /// The address of a node.
     pub fn ip_of(&self, node: &str) -> String {
         self.ips.get(node).cloned().unwrap_or_default()
@@ -165,11 +195,10 @@ impl Zone {
             return answer;
         }
         let Some(records) = self.records.get(&owner) else {
+            // Names below `owner` do not sort after it (`_25._tcp.x` comes
+            // before `_tcp.x`), so every name is looked at.
             let below = format!(".{owner}");
-            let exists = self
-                .records
-                .range(owner.clone()..)
-                .any(|(k, _)| k.ends_with(&below));
+            let exists = self.records.keys().any(|k| k.ends_with(&below));
             return if exists {
                 Answer::NoData
             } else {
@@ -187,6 +216,7 @@ impl Zone {
                 .collect(),
             Rtype::Txt => records.txt.clone(),
             Rtype::Ptr => records.ptr.clone(),
+            Rtype::Tlsa => records.tlsa.clone(),
         };
         if found.is_empty() {
             Answer::NoData
@@ -388,6 +418,47 @@ mod tests {
             zone.answer("_dmarc.example.test", Rtype::Txt),
             Answer::NxDomain
         );
+    }
+
+    #[test]
+    fn tlsa_records_are_written_or_published_from_the_certificate() {
+        use crate::policy::dane;
+        let scenario: Scenario = serde_json::from_str(
+            r#"{"id": "z", "title": {"en": "z", "pt": "z"},
+                "nodes": {"mx.b.test": {"role": "mda", "tlsa": true, "certificate": "self-signed"},
+                          "mx.c.test": {"role": "mda", "tlsa": true},
+                          "mx.d.test": {"role": "mda"}},
+                "dns": {"_25._tcp.mx.c.test": {"TLSA": ["3 1 1 00"]}}}"#,
+        )
+        .expect("a scenario");
+        let pki = Pki::new(scenario.seed, 1_767_603_600);
+        let mut zone = Zone::build(&scenario);
+        zone.publish_tlsa(&scenario, &pki);
+        let Answer::Records(published) = zone.answer("_25._tcp.MX.b.test.", Rtype::Tlsa) else {
+            panic!("a published record");
+        };
+        let record = dane::parse(&published[0]).expect("presentation form");
+        assert_eq!((record.usage, record.selector, record.matching), (3, 1, 1));
+        let presented = pki
+            .certificate("mx.b.test", &[], crate::scenario::Certificate::SelfSigned)
+            .expect("a certificate");
+        assert_eq!(
+            dane::check(&[record], &[presented], "mx.b.test"),
+            dane::Verdict::Match { record: 0 },
+            "the record describes what the server presents, self-signed or not"
+        );
+        assert_eq!(
+            zone.answer("_25._tcp.mx.c.test", Rtype::Tlsa),
+            Answer::Records(vec!["3 1 1 00".into()]),
+            "the scenario's own record wins"
+        );
+        assert_eq!(zone.answer("_tcp.mx.b.test", Rtype::Tlsa), Answer::NoData);
+        assert_eq!(
+            zone.answer("_25._tcp.mx.d.test", Rtype::Tlsa),
+            Answer::NxDomain,
+            "no tlsa, no record"
+        );
+        assert_eq!(zone.answer("mx.b.test", Rtype::Tlsa), Answer::NoData);
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
         sender: user.clone(),
         recipients: send.to.clone(),
         data,
+        require_tls: send.require_tls,
     };
     let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(true));
     match session::transact(&world, conn, plan, verify, envelope).await {

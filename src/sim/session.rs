@@ -72,6 +72,7 @@ pub async fn serve_smtp(
         implicit_tls,
         max_size: node.message_size_limit,
         check_clients: checks.is_some(),
+        offer_requiretls: node.requiretls,
     });
     let mut policy = NodePolicy::new(node, &conn.client, &conn.client_ip);
     policy.greylist = world.greylist(&host);
@@ -249,6 +250,7 @@ impl ServerSide<'_> {
                 tls,
                 sender: tx.sender,
                 recipients: tx.recipients,
+                require_tls: tx.require_tls,
                 data,
                 carrying: Some(message),
                 forwards: judged.forwards,
@@ -367,6 +369,7 @@ pub async fn open(
             reason,
             permanent: false,
             reply: None,
+            status: None,
         };
         return (outcome, session);
     }
@@ -517,6 +520,7 @@ impl ClientSide {
             reason: format!("lost connection with {}: {err}", self.host),
             permanent: false,
             reply: None,
+            status: None,
         }
     }
 
@@ -525,6 +529,7 @@ impl ClientSide {
             reason: format!("lost connection with {}", self.host),
             permanent: false,
             reply: None,
+            status: None,
         }
     }
 

@@ -259,6 +259,8 @@ impl World {
                 server_tls.insert(name.clone(), config);
             }
         }
+        let mut zone = Zone::build(&scenario);
+        zone.publish_tlsa(&scenario, &pki);
         let greylists = scenario
             .nodes
             .iter()
@@ -274,7 +276,7 @@ impl World {
             authenticator: std::cell::OnceCell::new(),
             greylists,
             networks,
-            zone: Zone::build(&scenario),
+            zone,
             scenario,
             clock,
             pki,

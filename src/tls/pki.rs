@@ -160,6 +160,20 @@ impl Pki {
         Ok(Arc::new(config))
     }
 
+    /// The certificate server `host` (known also by `aliases`) presents
+    /// for a certificate of kind `cert`: the same bytes its TLS
+    /// configuration sends, since issuing is deterministic. For DNS records
+    /// that describe it (DANE).
+    pub fn certificate(
+        &self,
+        host: &str,
+        aliases: &[String],
+        cert: Certificate,
+    ) -> Result<CertificateDer<'static>, rcgen::Error> {
+        let (mut chain, _) = self.issue_named(host, aliases, cert)?;
+        Ok(chain.remove(0))
+    }
+
     /// The certificate chain (just the server's certificate: clients hold
     /// the CA already) and private key of `host` for a certificate of kind `cert`.
     #[cfg(test)]

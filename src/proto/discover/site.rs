@@ -1,7 +1,9 @@
-//! A provider's web server as mail clients see it: the autoconfig file at
-//! its two paths and Autodiscover's answer, or 404 Not Found.
+//! A provider's web server as mail clients and servers see it: the
+//! autoconfig file at its two paths, Autodiscover's answer, the domain's
+//! MTA-STS policy, or 404 Not Found.
 
 use super::{autoconfig, autodiscover};
+use crate::policy::mta_sts;
 use crate::proto::http::{Request, Response, Site};
 use crate::scenario::Web;
 
@@ -37,6 +39,21 @@ impl Site for Provider<'_> {
                     autoconfig::write(settings, self.domains).into_bytes(),
                 ),
                 None => Response::error(404),
+            };
+        }
+        if request.path == mta_sts::POLICY_PATH {
+            if !matches!(method, "GET" | "HEAD") {
+                return not_allowed("GET, HEAD");
+            }
+            let web = self.web;
+            return match (&web.mta_sts_text, &web.mta_sts) {
+                (Some(text), _) => {
+                    Response::with(200, mta_sts::MEDIA_TYPE, text.clone().into_bytes())
+                }
+                (None, Some(policy)) => {
+                    Response::with(200, mta_sts::MEDIA_TYPE, policy.text().into_bytes())
+                }
+                (None, None) => Response::error(404),
             };
         }
         if request.path.eq_ignore_ascii_case(AUTODISCOVER_PATH) {

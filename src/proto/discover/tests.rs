@@ -182,7 +182,7 @@ fn get(site: &dyn Site, method: &str, path: &str, body: &str) -> (u16, String) {
 fn a_provider_serves_what_it_publishes_and_404_for_the_rest() {
     let web = Web {
         autoconfig: Some(settings()),
-        autodiscover: None,
+        ..Web::default()
     };
     let domains = ["example.test".to_string()];
     let site = Provider {
@@ -201,8 +201,8 @@ fn a_provider_serves_what_it_publishes_and_404_for_the_rest() {
     );
     assert_eq!(get(&site, "GET", "/", "").0, 404);
     let web = Web {
-        autoconfig: None,
         autodiscover: Some(settings()),
+        ..Web::default()
     };
     let site = Provider {
         web: &web,
@@ -216,5 +216,58 @@ fn a_provider_serves_what_it_publishes_and_404_for_the_rest() {
     assert_eq!(
         get(&site, "POST", "/autodiscover/autodiscover.xml", "hello").0,
         400
+    );
+}
+
+#[test]
+fn the_mta_sts_policy_is_served_as_written_or_as_the_scenario_says() {
+    let domains = ["example.test".to_string()];
+    let none = Web::default();
+    let site = Provider {
+        web: &none,
+        domains: &domains,
+    };
+    assert_eq!(get(&site, "GET", "/.well-known/mta-sts.txt", "").0, 404);
+    let web = Web {
+        mta_sts: Some(
+            serde_json::from_str(
+                r#"{"mode": "testing", "mx": ["mx.example.test"], "max_age": 86400}"#,
+            )
+            .unwrap(),
+        ),
+        ..Web::default()
+    };
+    let site = Provider {
+        web: &web,
+        domains: &domains,
+    };
+    let response = site.answer(&Request {
+        method: "GET".into(),
+        path: "/.well-known/mta-sts.txt".into(),
+        query: None,
+        host: "mta-sts.example.test".into(),
+        body: Vec::new(),
+    });
+    assert_eq!(
+        (response.status, response.content_type),
+        (200, "text/plain")
+    );
+    assert_eq!(
+        String::from_utf8(response.body).unwrap(),
+        "version: STSv1\r\nmode: testing\r\nmx: mx.example.test\r\nmax_age: 86400\r\n"
+    );
+    assert_eq!(get(&site, "POST", "/.well-known/mta-sts.txt", "").0, 405);
+    let raw = Web {
+        mta_sts_text: Some("version: STSv1\nmode: sometimes\n".into()),
+        ..web
+    };
+    let site = Provider {
+        web: &raw,
+        domains: &domains,
+    };
+    assert_eq!(
+        get(&site, "GET", "/.well-known/mta-sts.txt", ""),
+        (200, "version: STSv1\nmode: sometimes\n".into()),
+        "the written text wins, broken or not"
     );
 }

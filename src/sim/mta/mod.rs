@@ -42,6 +42,9 @@ pub struct Arrival {
     pub tls: Option<(String, String)>,
     pub sender: String,
     pub recipients: Vec<String>,
+    /// The client asked for REQUIRETLS (RFC 8689): every next hop must be
+    /// inside TLS, to a server that offers it too.
+    pub require_tls: bool,
     /// The message with this hop's Received header on top.
     pub data: Vec<u8>,
     /// The run-local id a simulated relay said it was passing on, for a
@@ -62,6 +65,8 @@ pub struct Entry {
     pub data: Vec<u8>,
     /// When it arrived at this node (virtual ms).
     pub arrived: u64,
+    /// It arrived with REQUIRETLS: it leaves only the same way.
+    pub require_tls: bool,
 }
 
 /// Records the hop and takes the message in: local recipients get it in
@@ -95,6 +100,7 @@ pub fn arrive(world: &Rc<World>, arrival: Arrival) {
         pending: arrival.recipients,
         data: arrival.data,
         arrived: world.clock.now().as_millis(),
+        require_tls: arrival.require_tls,
     };
     if hops > limit {
         return refuse_loop(world, entry, hops, limit);
@@ -143,6 +149,7 @@ fn forward_on(world: &Rc<World>, entry: &Entry, forward: Forward) {
             pending: vec![forward.to],
             data: forward.data,
             arrived: entry.arrived,
+            require_tls: entry.require_tls,
         },
     );
 }
@@ -445,6 +452,7 @@ fn notify(
         pending: vec![entry.sender.clone()],
         data,
         arrived: world.clock.now().as_millis(),
+        require_tls: false,
     }
 }
 

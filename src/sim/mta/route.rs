@@ -233,6 +233,7 @@ async fn try_hosts(
         sender: entry.sender.clone(),
         recipients: rcpts.clone(),
         data: entry.data.clone(),
+        require_tls: entry.require_tls,
     };
     let keep = cfg
         .connection_cache

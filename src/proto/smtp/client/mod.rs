@@ -8,7 +8,7 @@
 //!    (the driver runs the TLS handshake, then calls `tls_started`)
 //! C: EHLO mail.home.test                 S: 250-…
 //! C: AUTH PLAIN …                        S: 235 …          (submission only)
-//! C: MAIL FROM:<a> SIZE=n / RCPT TO:<b> / DATA   (pipelined when offered)
+//! C: MAIL FROM:<a> SIZE=n [REQUIRETLS] / RCPT TO:<b> / DATA   (pipelined when offered)
 //! C: <message, dot-stuffed> .            S: 250 2.0.0 Ok: queued as …
 //! C: QUIT                                S: 221 2.0.0 Bye
 //! ```
@@ -49,7 +49,16 @@ pub struct Envelope {
     pub sender: String,
     pub recipients: Vec<String>,
     pub data: Vec<u8>,
+    /// Send it only inside TLS to a server that offers REQUIRETLS, with
+    /// `MAIL FROM:<a> REQUIRETLS` (RFC 8689), or not at all: the session
+    /// ends before MAIL with [`REQUIRETLS_STATUS`].
+    pub require_tls: bool,
 }
+
+/// The status of a message that asked for REQUIRETLS and met a server or
+/// a session that cannot honour it (RFC 8689 section 5, IANA's
+/// "REQUIRETLS support required").
+pub const REQUIRETLS_STATUS: &str = "5.7.30";
 
 /// How a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,11 +66,14 @@ pub enum Outcome {
     /// The transaction ran; the final reply for each recipient.
     Done(Vec<(String, Reply)>),
     /// The session failed before any recipient got an answer; `reply` is
-    /// the server's refusal when there was one (a 421 greeting).
+    /// the server's refusal when there was one (a 421 greeting); `status`
+    /// the RFC 3463 status of a failure the client decided itself, when no
+    /// reply carries one ([`REQUIRETLS_STATUS`]).
     Failed {
         reason: String,
         permanent: bool,
         reply: Option<Reply>,
+        status: Option<&'static str>,
     },
     /// A kept connection could not be used again (its `RSET` was not
     /// answered with 250, or it was gone): nothing of the message was sent,
@@ -118,6 +130,8 @@ pub struct Client {
     state: State,
     replies: ReplyReader,
     caps: Vec<String>,
+    /// TLS is up (implicit, or after STARTTLS).
+    tls: bool,
     /// Replies to MAIL, each RCPT and DATA, in order.
     answers: Vec<Reply>,
     out: Vec<ClientOutput>,
@@ -126,6 +140,7 @@ pub struct Client {
 impl Client {
     pub fn new(plan: Plan, envelope: Envelope) -> Self {
         Client {
+            tls: plan.implicit_tls,
             plan,
             envelope,
             state: State::Greeting,
@@ -204,6 +219,7 @@ impl Client {
     /// TLS is up after STARTTLS: say EHLO again.
     pub fn tls_started(&mut self) -> Vec<ClientOutput> {
         self.replies.clear();
+        self.tls = true;
         self.send(&format!("EHLO {}", self.plan.helo));
         self.state = State::Ehlo { after_tls: true };
         std::mem::take(&mut self.out)
@@ -320,6 +336,17 @@ impl Client {
     /// MAIL, RCPT and DATA: all at once when the server offers PIPELINING
     /// (RFC 2920), one by one otherwise.
     fn envelope(&mut self) {
+        if self.envelope.require_tls
+            && let Some(why) = self.requiretls_refused()
+        {
+            let outcome = Outcome::Failed {
+                reason: format!("{REQUIRETLS_STATUS} REQUIRETLS support required: {why}"),
+                permanent: true,
+                reply: None,
+                status: Some(REQUIRETLS_STATUS),
+            };
+            return self.quit_with(outcome);
+        }
         let eight_bit = self.envelope.data.iter().any(|&b| b >= 0x80) && self.has("8BITMIME");
         let mut mail = format!("MAIL FROM:<{}>", self.envelope.sender);
         if self.has("SIZE") {
@@ -327,6 +354,9 @@ impl Client {
         }
         if eight_bit {
             mail.push_str(" BODY=8BITMIME");
+        }
+        if self.envelope.require_tls {
+            mail.push_str(" REQUIRETLS");
         }
         let pipelined = self.has("PIPELINING");
         if pipelined {
@@ -340,6 +370,26 @@ impl Client {
             self.send(&mail);
         }
         self.state = State::Envelope { pipelined };
+    }
+
+    /// Why this session cannot carry a REQUIRETLS message (RFC 8689
+    /// section 4.2.1): not inside TLS, or the server (asked again after
+    /// STARTTLS) does not offer REQUIRETLS. The certificate check is the
+    /// driver's, before the session gets here.
+    fn requiretls_refused(&self) -> Option<String> {
+        if !self.tls {
+            return Some(format!(
+                "the session with {} is not encrypted, and the message may only travel inside TLS",
+                self.host()
+            ));
+        }
+        if !self.has("REQUIRETLS") {
+            return Some(format!(
+                "host {} does not offer REQUIRETLS, so it could not promise to keep the message inside TLS",
+                self.host()
+            ));
+        }
+        None
     }
 
     fn envelope_reply(&mut self, reply: Reply, pipelined: bool) {
@@ -485,6 +535,7 @@ fn failed(reason: String, permanent: bool) -> Outcome {
         reason,
         permanent,
         reply: None,
+        status: None,
     }
 }
 
@@ -493,6 +544,7 @@ fn refused(reason: String, reply: Reply) -> Outcome {
         reason,
         permanent: reply.code >= 500,
         reply: Some(reply),
+        status: None,
     }
 }
 

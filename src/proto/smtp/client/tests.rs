@@ -19,6 +19,7 @@ fn envelope() -> Envelope {
         sender: "alice@home.test".into(),
         recipients: vec!["bob@friend.test".into(), "carol@friend.test".into()],
         data: b"Subject: hi\r\n\r\n.dot\r\n".to_vec(),
+        require_tls: false,
     }
 }
 
@@ -245,4 +246,81 @@ fn random_replies_never_panic_and_every_session_ends() {
         );
         assert!(c.is_done());
     }
+}
+
+fn requiring() -> Envelope {
+    Envelope {
+        require_tls: true,
+        ..envelope()
+    }
+}
+
+#[test]
+fn rfc8689_requiretls_goes_with_mail_from_inside_tls_to_a_server_that_offers_it() {
+    let mut c = Client::new(plan(), requiring());
+    c.feed(b"220 mx\r\n");
+    c.feed(b"250-mx\r\n250 STARTTLS\r\n");
+    c.feed(b"220 go ahead\r\n");
+    c.tls_started();
+    assert_eq!(
+        sent(&c.feed(b"250-mx\r\n250-PIPELINING\r\n250 REQUIRETLS\r\n")),
+        "MAIL FROM:<alice@home.test> REQUIRETLS\r\nRCPT TO:<bob@friend.test>\r\nRCPT TO:<carol@friend.test>\r\nDATA\r\n"
+    );
+}
+
+fn gave_up(out: &[ClientOutput], because: &str) {
+    let [
+        ClientOutput::Done(Outcome::Failed {
+            reason,
+            permanent: true,
+            reply: None,
+            status: Some(REQUIRETLS_STATUS),
+        }),
+    ] = out
+    else {
+        panic!("{out:?}");
+    };
+    assert!(
+        reason.starts_with("5.7.30 REQUIRETLS support required: "),
+        "{reason}"
+    );
+    assert!(reason.contains(because), "{reason}");
+}
+
+#[test]
+fn rfc8689_requiretls_gives_up_before_mail_without_the_extension_or_without_tls() {
+    let mut c = Client::new(plan(), requiring());
+    c.feed(b"220 mx\r\n");
+    c.feed(b"250-mx\r\n250 STARTTLS\r\n");
+    c.feed(b"220 go ahead\r\n");
+    c.tls_started();
+    assert_eq!(sent(&c.feed(b"250-mx\r\n250 PIPELINING\r\n")), "QUIT\r\n");
+    gave_up(&c.feed(b"221 Bye\r\n"), "does not offer REQUIRETLS");
+
+    let mut c = Client::new(plan(), requiring());
+    c.feed(b"220 mx\r\n");
+    assert_eq!(
+        sent(&c.feed(b"250-mx\r\n250 REQUIRETLS\r\n")),
+        "QUIT\r\n",
+        "STARTTLS was not offered (or was stripped): REQUIRETLS in the clear counts for nothing"
+    );
+    gave_up(&c.feed(b"221 Bye\r\n"), "not encrypted");
+
+    let mut p = plan();
+    p.implicit_tls = true;
+    let mut c = Client::new(p, requiring());
+    c.feed(b"220 mx\r\n");
+    assert_eq!(
+        sent(&c.feed(b"250-mx\r\n250 REQUIRETLS\r\n")),
+        "MAIL FROM:<alice@home.test> REQUIRETLS\r\n",
+        "port 465 is TLS from the first byte"
+    );
+}
+
+#[test]
+fn rfc8689_a_kept_connection_without_requiretls_is_left_for_a_message_that_needs_it() {
+    let mut c = kept();
+    assert_eq!(sent(&c.next(requiring())), "RSET\r\n");
+    assert_eq!(sent(&c.feed(b"250 2.0.0 Ok\r\n")), "QUIT\r\n");
+    gave_up(&c.feed(b"221 Bye\r\n"), "not encrypted");
 }

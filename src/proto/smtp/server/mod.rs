@@ -132,6 +132,9 @@ pub struct Config {
     /// Stop after every accepted HELO or EHLO ([`Output::Helo`]) for the
     /// driver to look the client up before any recipient is judged.
     pub check_clients: bool,
+    /// Offer REQUIRETLS (RFC 8689) inside TLS: a client may then ask, with
+    /// `MAIL FROM:<a> REQUIRETLS`, that every later hop use TLS too.
+    pub offer_requiretls: bool,
 }
 
 /// What the engine wants done, in order; `N` is the policy's [`Policy::Note`].
@@ -174,6 +177,9 @@ pub struct Transaction {
     pub user: Option<String>,
     pub sender: String,
     pub recipients: Vec<String>,
+    /// The client asked with `MAIL FROM:<a> REQUIRETLS` (RFC 8689) that
+    /// the message go on only over TLS with a checked certificate.
+    pub require_tls: bool,
     /// The message as received: dot-stuffing undone, CRLF line ends.
     pub data: Vec<u8>,
 }
@@ -220,6 +226,8 @@ pub struct Server<N> {
     esmtp: bool,
     user: Option<String>,
     sender: Option<String>,
+    /// The current transaction's MAIL FROM carried REQUIRETLS.
+    require_tls: bool,
     recipients: Vec<String>,
     errors: u32,
     out: Vec<Output<N>>,
@@ -237,6 +245,7 @@ impl<N> Server<N> {
             esmtp: false,
             user: None,
             sender: None,
+            require_tls: false,
             recipients: Vec::new(),
             errors: 0,
             out: Vec::new(),
@@ -492,7 +501,17 @@ impl<N> Server<N> {
         if self.config.submission && self.auth_allowed() {
             ext.push("AUTH PLAIN LOGIN".to_string());
         }
+        if self.requiretls_offered() {
+            ext.push("REQUIRETLS".to_string());
+        }
         ext
+    }
+
+    /// REQUIRETLS is offered only inside TLS (RFC 8689 section 2: never in
+    /// the clear, where anyone on the path could remove it), and only where
+    /// configured.
+    fn requiretls_offered(&self) -> bool {
+        self.config.offer_requiretls && self.tls && self.esmtp
     }
 
     /// AUTH is only allowed inside TLS, unless this server has no TLS at all
@@ -597,7 +616,9 @@ impl<N> Server<N> {
         if self.config.submission && self.user.is_none() {
             return self.error(530, "5.7.0 Authentication required");
         }
-        if let Some(param) = unadvertised_mail_parameter(&from, self.esmtp) {
+        if let Some(param) =
+            unadvertised_mail_parameter(&from, self.esmtp, self.requiretls_offered())
+        {
             return self.error(555, &format!("5.5.4 Unsupported option: {param}"));
         }
         if from.size > self.config.max_size {
@@ -610,6 +631,7 @@ impl<N> Server<N> {
             return;
         }
         self.sender = Some(from.address);
+        self.require_tls = from.flags & smtp_proto::MAIL_REQUIRETLS != 0;
         self.say(250, "2.1.0 Ok");
     }
 
@@ -677,6 +699,7 @@ impl<N> Server<N> {
             user: self.user.clone(),
             sender: self.sender.clone().unwrap_or_default(),
             recipients: self.recipients.clone(),
+            require_tls: self.require_tls,
             data: done.message,
         }));
         self.state = State::AwaitStored;
@@ -684,6 +707,7 @@ impl<N> Server<N> {
 
     fn reset(&mut self) {
         self.sender = None;
+        self.require_tls = false;
         self.recipients.clear();
     }
 

@@ -6,10 +6,11 @@ use smtp_proto::{Error as ParseError, MailFrom, RcptTo};
 
 /// The first MAIL FROM parameter of an extension this server does not
 /// offer (RFC 5321 section 4.1.1.11: a server must not accept parameters of
-/// extensions it did not advertise).
+/// extensions it did not advertise). `requiretls`: REQUIRETLS was offered.
 pub(super) fn unadvertised_mail_parameter(
     from: &MailFrom<String>,
     esmtp: bool,
+    requiretls: bool,
 ) -> Option<&'static str> {
     use smtp_proto::*;
     let offered = MAIL_BODY_7BIT | MAIL_BODY_8BITMIME;
@@ -18,7 +19,10 @@ pub(super) fn unadvertised_mail_parameter(
         (from.flags & MAIL_SMTPUTF8 != 0, "SMTPUTF8"),
         (from.flags & (MAIL_RET_FULL | MAIL_RET_HDRS) != 0, "RET"),
         (from.env_id.is_some(), "ENVID"),
-        (from.flags & MAIL_REQUIRETLS != 0, "REQUIRETLS"),
+        (
+            from.flags & MAIL_REQUIRETLS != 0 && !requiretls,
+            "REQUIRETLS",
+        ),
         (from.flags & MAIL_CONPERM != 0, "CONPERM"),
         (
             from.by != 0 || from.flags & (MAIL_BY_NOTIFY | MAIL_BY_RETURN | MAIL_BY_TRACE) != 0,

@@ -60,6 +60,7 @@ fn config() -> Config {
         implicit_tls: false,
         max_size: 1000,
         check_clients: false,
+        offer_requiretls: false,
     }
 }
 
@@ -253,6 +254,65 @@ fn rfc3207_input_pipelined_after_starttls_is_discarded() {
 }
 
 #[test]
+fn rfc8689_requiretls_is_offered_and_taken_only_inside_tls_where_configured() {
+    let offering = Config {
+        offer_requiretls: true,
+        ..config()
+    };
+    let mut s = greeted(offering.clone());
+    let r = replies(&mut s, &POLICY, "EHLO a\r\n");
+    assert!(!r.contains("REQUIRETLS"), "never in the clear: {r}");
+    let r = replies(&mut s, &POLICY, "MAIL FROM:<a@a.test> REQUIRETLS\r\n");
+    assert_eq!(r, "555 5.5.4 Unsupported option: REQUIRETLS\r\n");
+    replies(&mut s, &POLICY, "STARTTLS\r\n");
+    s.tls_started(0, &POLICY);
+    let r = replies(&mut s, &POLICY, "EHLO a\r\n");
+    assert!(
+        r.contains("250-REQUIRETLS\r\n") || r.ends_with("250 REQUIRETLS\r\n"),
+        "{r}"
+    );
+    let out = s.feed(
+        b"MAIL FROM:<a@a.test> REQUIRETLS\r\nRCPT TO:<bob@friend.test>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n",
+        0,
+        &POLICY,
+    );
+    assert!(wire(&out).starts_with("250 2.1.0 Ok\r\n"), "{}", wire(&out));
+    let sent = messages(&out);
+    assert!(sent[0].require_tls, "the transaction carries the request");
+    s.stored(Ok("Q1".into()), 0, &POLICY);
+    let out = s.feed(
+        b"MAIL FROM:<a@a.test>\r\nRCPT TO:<bob@friend.test>\r\nDATA\r\nSubject: y\r\n\r\nhi\r\n.\r\n",
+        0,
+        &POLICY,
+    );
+    assert!(
+        !messages(&out)[0].require_tls,
+        "the next message did not ask"
+    );
+
+    let mut plain = greeted(config());
+    replies(&mut plain, &POLICY, "STARTTLS\r\n");
+    plain.tls_started(0, &POLICY);
+    let r = replies(&mut plain, &POLICY, "EHLO a\r\n");
+    assert!(!r.contains("REQUIRETLS"), "not configured: {r}");
+    let r = replies(&mut plain, &POLICY, "MAIL FROM:<a@a.test> REQUIRETLS\r\n");
+    assert_eq!(r, "555 5.5.4 Unsupported option: REQUIRETLS\r\n");
+
+    let mut implicit = greeted(Config {
+        implicit_tls: true,
+        ..offering
+    });
+    let r = replies(&mut implicit, &POLICY, "HELO a\r\n");
+    assert!(!r.contains("REQUIRETLS"), "HELO has no extensions");
+    let r = replies(
+        &mut implicit,
+        &POLICY,
+        "MAIL FROM:<a@a.test> REQUIRETLS\r\n",
+    );
+    assert!(r.starts_with("555"), "{r}");
+}
+
+#[test]
 fn rfc4616_authorization_identity_must_be_empty_or_the_login() {
     use base64::Engine;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
@@ -430,6 +490,7 @@ fn random_bytes_and_commands_never_panic_and_replies_stay_well_formed() {
             require_tls: rng.random(),
             implicit_tls: rng.random(),
             check_clients: rng.random(),
+            offer_requiretls: rng.random(),
             ..config()
         };
         let mut s = Server::new(config);
