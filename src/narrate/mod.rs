@@ -18,6 +18,7 @@
 //! anything, so any view can use it.
 
 mod attack;
+mod cures;
 mod edge;
 mod reasons;
 mod senders;
@@ -437,6 +438,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         Event::Tapped(t) => attack::tapped(t),
         Event::Tampered(t) => attack::tampered(t),
         Event::DnsForged(f) => attack::dns_forged(f),
+        Event::TlsPolicy(p) => cures::tls_policy(p),
+        Event::TlsPolicyFailed(f) => cures::tls_policy_failed(f),
+        Event::TlsReportSent(r) => cures::tls_report_sent(r),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

@@ -21,6 +21,7 @@ use super::link::{Io, LinkEnd};
 use super::mta::{self, Arrival};
 use super::world::{Busy, ConnInfo, Connection, World};
 use crate::policy::NodePolicy;
+use crate::policy::dane::{self, Tlsa};
 use crate::policy::reputation::Reputation;
 use crate::proto::smtp::Reply;
 use crate::proto::smtp::client::{Client, ClientOutput, Envelope, Outcome, Plan};
@@ -266,6 +267,38 @@ pub(super) fn channel_of(tls: bool, verdict: Option<Identity>) -> Channel {
     Channel::of(tls, verdict)
 }
 
+/// What a client checks about a server beyond its certificate's validity.
+#[derive(Debug, Clone)]
+pub struct ServerCheck {
+    /// What a passed check ties the server to.
+    pub identity: Identity,
+    /// DANE's TLSA records, when the server has usable ones in signed DNS.
+    pub dane: Vec<Tlsa>,
+}
+
+impl From<Identity> for ServerCheck {
+    fn from(identity: Identity) -> Self {
+        ServerCheck {
+            identity,
+            dane: Vec::new(),
+        }
+    }
+}
+
+/// The certificates the server presented on a client's TLS stream (its own
+/// first); empty when there is none to see.
+fn stream_chain(io: &Io) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    match io {
+        Io::ClientTls(stream) => stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 /// Writes what an engine queued, if anything, in one go.
 pub(super) async fn send_queued(io: &mut Io, out: &mut Vec<u8>) -> std::io::Result<()> {
     if !out.is_empty() {
@@ -333,7 +366,8 @@ pub async fn transact(
     verify: ClientVerify,
     envelope: Envelope,
 ) -> Outcome {
-    let (outcome, session) = open(world, conn, plan, verify, Identity::Settings, envelope).await;
+    let check = ServerCheck::from(Identity::Settings);
+    let (outcome, session) = open(world, conn, plan, verify, check, envelope).await;
     session.close().await;
     outcome
 }
@@ -341,21 +375,22 @@ pub async fn transact(
 /// Opens an SMTP client session over `conn` and hands `envelope` over.
 /// Returns what the server answered and the session, which can carry
 /// another message when the plan keeps it open and it is
-/// [`ClientSession::is_idle`]; else close it. `identity` is what a passed
-/// certificate check ties the server to: where the plan's server name came
-/// from.
+/// [`ClientSession::is_idle`]; else close it. `check` says what a passed
+/// certificate check ties the server to (where the plan's server name came
+/// from) and, for DANE, the TLSA records the certificate must match.
 pub async fn open(
     world: &Rc<World>,
     conn: Connection,
     plan: Plan,
     verify: ClientVerify,
-    identity: Identity,
+    check: ServerCheck,
     envelope: Envelope,
 ) -> (Outcome, ClientSession) {
     let implicit = plan.implicit_tls;
     let carrying = conn.carrying.clone();
     let mut side = ClientSide::new(world, conn, &plan.server_name, verify);
-    side.identity = identity;
+    side.identity = check.identity;
+    side.dane = check.dane;
     let mut session = ClientSession {
         side,
         carrying,
@@ -480,6 +515,9 @@ pub(super) struct ClientSide {
     /// What a passed certificate check ties the server to: the client's
     /// settings unless the caller says where `host` came from.
     identity: Identity,
+    /// DANE: the TLSA records the server's certificate must match (none:
+    /// no DANE for this server).
+    dane: Vec<Tlsa>,
     pub(super) io: Io,
     pub(super) out: Vec<u8>,
 }
@@ -501,6 +539,7 @@ impl ClientSide {
             host: host.to_string(),
             verify,
             identity: Identity::Settings,
+            dane: Vec::new(),
             io: Io::Plain(conn.link),
             out: Vec::new(),
         }
@@ -561,7 +600,33 @@ impl ClientSide {
                     },
                     false => auth,
                 });
-                let authenticated = auth.as_ref().is_some_and(|a| a.authenticated);
+                let mut authenticated = auth.as_ref().is_some_and(|a| a.authenticated);
+                let mut auth = auth;
+                if !self.dane.is_empty() {
+                    let chain = stream_chain(&self.io);
+                    match dane::check(&self.dane, &chain, host) {
+                        dane::Verdict::Match { record } => {
+                            authenticated = true;
+                            auth = Some(tls::ServerAuth {
+                                authenticated: true,
+                                reason: format!(
+                                    "DANE: the server's certificate matches TLSA record {} of {host}",
+                                    record + 1
+                                ),
+                            });
+                        }
+                        dane::Verdict::NoUsableRecords => {}
+                        dane::Verdict::NoMatch { reason } => {
+                            let reason =
+                                format!("TLS handshake with {host} failed: DANE: {reason}");
+                            world.emit(Event::TlsFailed {
+                                conn: self.conn_id.clone(),
+                                error: reason.clone(),
+                            });
+                            return Err(reason);
+                        }
+                    }
+                }
                 let identity = authenticated.then_some(self.identity);
                 self.verdict.set(identity);
                 let (version, cipher) = self.io.tls_params().unwrap_or_default();

@@ -104,6 +104,9 @@ pub struct World {
     /// The servers each mail client set up with `discover` found, once
     /// found (see `account`).
     pub accounts: RefCell<BTreeMap<String, super::account::Slot>>,
+    /// What sending servers remember of MTA-STS policies, and what their
+    /// next TLS reports will count.
+    pub tls_memory: RefCell<super::mta::secure::Memory>,
     /// Each greylisting server's table (`checks.greylist`), by node.
     greylists: BTreeMap<String, RefCell<greylist::Table>>,
     /// The scenario's networks with their ranges read.
@@ -275,6 +278,7 @@ impl World {
         Ok(Rc::new(World {
             authenticator: std::cell::OnceCell::new(),
             greylists,
+            tls_memory: RefCell::default(),
             networks,
             zone,
             scenario,

@@ -20,10 +20,12 @@
 use serde::{Deserialize, Serialize};
 
 pub mod attack;
+pub mod cures;
 pub mod mailboxes;
 pub mod senders;
 mod wire;
 pub use attack::{DnsForged, Tampered, Tapped};
+pub use cures::{TlsPolicy, TlsPolicyFailed, TlsReportSent};
 pub use senders::{DkimSigned, Forwarded, SenderChecked, SpamScored};
 pub use wire::Wire;
 
@@ -410,6 +412,13 @@ pub enum Event {
     Tampered(Box<Tampered>),
     /// An attacker forged a DNS answer for a machine it sits next to.
     DnsForged(Box<DnsForged>),
+    /// A sending server looked up a domain's MTA-STS policy or an MX
+    /// host's TLSA records (DANE).
+    TlsPolicy(Box<TlsPolicy>),
+    /// An MX host did not meet the sender's TLS policy.
+    TlsPolicyFailed(Box<TlsPolicyFailed>),
+    /// A server sent a TLS report (RFC 8460).
+    TlsReportSent(Box<TlsReportSent>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -467,6 +476,9 @@ impl Event {
             Event::Tapped(_) => "tapped",
             Event::Tampered(_) => "tampered",
             Event::DnsForged(_) => "dns_forged",
+            Event::TlsPolicy(_) => "tls_policy",
+            Event::TlsPolicyFailed(_) => "tls_policy_failed",
+            Event::TlsReportSent(_) => "tls_report_sent",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }

@@ -33,7 +33,7 @@
 //! `http::MAX_ANSWER`, with no redirect followed; each probe by
 //! `probe::TIMEOUT`; the guesses by [`MAX_GUESSES`] per side.
 
-mod http;
+pub(crate) mod http;
 mod probe;
 
 use std::collections::BTreeMap;

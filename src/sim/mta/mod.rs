@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod dsn;
 pub mod route;
+pub mod secure;
 
 use std::rc::Rc;
 

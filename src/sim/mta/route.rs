@@ -27,12 +27,15 @@ use rand::seq::SliceRandom;
 use super::Entry;
 use super::cache;
 use super::dsn::Problem;
+use super::secure::{self, HostRule};
 use crate::policy::dns::{Answer, Rtype};
+use crate::policy::tlsrpt::ResultType;
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
 use crate::proto::smtp::{Reply, domain_of};
 use crate::scenario::Node;
+use crate::scenario::StartTls;
 use crate::sim::dns::parse_mx;
-use crate::sim::session;
+use crate::sim::session::{self, ServerCheck};
 use crate::sim::world::{CONNECT_TIMEOUT, SMTP_PORT, World};
 use crate::tls::ClientVerify;
 use crate::trace::Identity;
@@ -86,14 +89,27 @@ pub async fn attempt_delivery(world: &Rc<World>, cfg: &Node, entry: &Entry) -> V
     for (route, rcpts) in groups {
         // A host name from the node's own settings is one an administrator
         // wrote; one from an MX record is whatever DNS answered.
-        let (hosts, identity) = match route {
-            Route::Rule(host) => (Ok(vec![host]), Identity::Settings),
-            Route::Forward => (Ok(cfg.forward.clone()), Identity::Settings),
-            Route::Relay(host) => (Ok(vec![host]), Identity::Settings),
-            Route::Mx(domain) => (mx_hosts(world, entry, &domain), Identity::DnsName),
+        let (hosts, mx) = match route {
+            Route::Rule(host) => (Ok((vec![host], false)), None),
+            Route::Forward => (Ok((cfg.forward.clone(), false)), None),
+            Route::Relay(host) => (Ok((vec![host], false)), None),
+            Route::Mx(domain) => (mx_hosts(world, entry, &domain), Some(domain)),
         };
         match hosts {
-            Ok(hosts) => fates.extend(try_hosts(world, cfg, entry, &hosts, identity, rcpts).await),
+            Ok((hosts, secure)) => {
+                let by_mx = match mx {
+                    Some(domain) => {
+                        let policy = secure::domain_policy(world, &entry.node, &domain).await;
+                        Some(ByMx {
+                            domain,
+                            secure,
+                            policy,
+                        })
+                    }
+                    None => None,
+                };
+                fates.extend(try_hosts(world, cfg, entry, &hosts, by_mx.as_ref(), rcpts).await)
+            }
             Err((problem, permanent)) => fates.extend(rcpts.into_iter().map(|r| {
                 let problem = problem.clone();
                 (
@@ -125,7 +141,7 @@ fn mx_hosts(
     world: &Rc<World>,
     entry: &Entry,
     domain: &str,
-) -> Result<Vec<String>, (Problem, bool)> {
+) -> Result<(Vec<String>, bool), (Problem, bool)> {
     let node = entry.node.as_str();
     let not_found = || {
         permanent(
@@ -133,7 +149,8 @@ fn mx_hosts(
             format!("Host or domain name not found: {domain} has no MX or A record"),
         )
     };
-    let mx = match world.ask(node, domain, Rtype::Mx) {
+    let (answer, secure) = world.ask_secure(node, domain, Rtype::Mx);
+    let mx = match answer {
         Answer::Records(records) => records.iter().filter_map(|r| parse_mx(r)).collect(),
         Answer::NoData => Vec::new(),
         Answer::NxDomain => return Err((not_found(), true)),
@@ -150,7 +167,7 @@ fn mx_hosts(
     };
     if mx.is_empty() {
         return match world.lookup_a(node, domain) {
-            Some(a) if !a.is_empty() => Ok(vec![domain.to_string()]),
+            Some(a) if !a.is_empty() => Ok((vec![domain.to_string()], secure)),
             _ => Err((not_found(), true)),
         };
     }
@@ -187,7 +204,7 @@ fn mx_hosts(
     }
     usable.sort_by_key(|(p, _)| *p);
     shuffle_equal_preferences(&mut usable, world.scenario.seed, &entry.queue_id);
-    Ok(usable.into_iter().map(|(_, h)| h).collect())
+    Ok((usable.into_iter().map(|(_, h)| h).collect(), secure))
 }
 
 /// RFC 5321 section 5.1: hosts of equal preference are tried in random
@@ -221,7 +238,7 @@ async fn try_hosts(
     cfg: &Node,
     entry: &Entry,
     hosts: &[String],
-    identity: Identity,
+    by_mx: Option<&ByMx>,
     rcpts: Vec<String>,
 ) -> Vec<(String, Fate)> {
     let mut last = Problem {
@@ -255,6 +272,80 @@ async fn try_hosts(
                 break;
             }
         }
+        let rule = match by_mx {
+            Some(mx) => {
+                secure::host_rule(world, &entry.node, &mx.domain, host, mx.secure, &mx.policy)
+            }
+            None => HostRule::Opportunistic,
+        };
+        let domain = by_mx.map_or("", |mx| mx.domain.as_str());
+        let refuse = |result: ResultType, reason: String, last: &mut Problem| {
+            secure::failed(
+                world,
+                &entry.node,
+                &entry.message,
+                domain,
+                host,
+                &rule,
+                result,
+                &reason,
+            );
+            *last = Problem {
+                status: "4.7.5".into(),
+                reason,
+                remote: None,
+            };
+        };
+        match &rule {
+            HostRule::Sts {
+                listed: false,
+                enforce,
+            } => {
+                let reason =
+                    format!("MX host {host} does not match the MTA-STS policy of {domain}");
+                if *enforce {
+                    refuse(ResultType::ValidationFailure, reason, &mut last);
+                    continue;
+                }
+                secure::failed(
+                    world,
+                    &entry.node,
+                    &entry.message,
+                    domain,
+                    host,
+                    &rule,
+                    ResultType::ValidationFailure,
+                    &reason,
+                );
+            }
+            HostRule::DaneFailed(why) => {
+                refuse(ResultType::DnssecInvalid, why.clone(), &mut last);
+                continue;
+            }
+            _ => {}
+        }
+        if entry.require_tls
+            && !matches!(rule, HostRule::Sts { listed: true, .. } | HostRule::Dane(_))
+        {
+            // RFC 8689 section 4.2.1: without MTA-STS or DANE to say
+            // which server is the right one, a REQUIRETLS message stays.
+            return rcpts
+                .into_iter()
+                .map(|r| {
+                    (
+                        r,
+                        Fate::Permanent(Problem {
+                            status: "5.7.10".into(),
+                            reason: format!(
+                                "REQUIRETLS: nothing proves {host} is the right server ({} has no MTA-STS policy or DANE records this server can use)",
+                                if domain.is_empty() { host.as_str() } else { domain }
+                            ),
+                            remote: None,
+                        }),
+                    )
+                })
+                .collect();
+        }
         let Some(target) = resolve_host(world, &entry.node, host).await else {
             last = Problem {
                 status: "4.4.4".into(),
@@ -275,17 +366,59 @@ async fn try_hosts(
             }
         };
         conn.carrying.replace(Some(entry.message.clone()));
+        let insist = rule.enforced() || entry.require_tls;
         let plan = Plan {
             helo: entry.node.clone(),
             server_name: host.clone(),
-            starttls: cfg.starttls,
+            starttls: if insist {
+                StartTls::Require
+            } else {
+                cfg.starttls
+            },
             implicit_tls: false,
             auth: None,
             keep_open: keep.is_some(),
         };
-        let verify = ClientVerify::checking(cfg.verify_tls.unwrap_or(false));
+        let (verify, check) = match &rule {
+            HostRule::Sts { enforce: true, .. } => (
+                ClientVerify::Authenticate,
+                ServerCheck::from(Identity::MtaSts),
+            ),
+            HostRule::Dane(records) => (
+                ClientVerify::Opportunistic,
+                ServerCheck {
+                    identity: Identity::Dane,
+                    dane: records.clone(),
+                },
+            ),
+            _ => (
+                ClientVerify::checking(cfg.verify_tls.unwrap_or(false) || entry.require_tls),
+                ServerCheck::from(if by_mx.is_some() {
+                    Identity::DnsName
+                } else {
+                    Identity::Settings
+                }),
+            ),
+        };
         let (outcome, session) =
-            session::open(world, conn, plan, verify, identity, envelope.clone()).await;
+            session::open(world, conn, plan, verify, check, envelope.clone()).await;
+        if by_mx.is_some() && rule.name().is_some() {
+            match &outcome {
+                Outcome::Failed { reason, .. } if rule.enforced() && reason.contains("TLS") => {
+                    secure::failed(
+                        world,
+                        &entry.node,
+                        &entry.message,
+                        domain,
+                        host,
+                        &rule,
+                        secure::result_of(reason),
+                        reason,
+                    );
+                }
+                _ => secure::succeeded(world, &entry.node, domain, &rule),
+            }
+        }
         match keep {
             Some(idle) => cache::keep(world, &entry.node, host, session, idle),
             None => session.close().await,
@@ -299,6 +432,14 @@ async fn try_hosts(
         .into_iter()
         .map(|r| (r, Fate::Temporary(last.clone())))
         .collect()
+}
+
+/// A group of recipients routed by their domain's MX records: the domain,
+/// whether DNSSEC vouched for the MX answer, and its MTA-STS policy.
+struct ByMx {
+    domain: String,
+    secure: bool,
+    policy: secure::DomainPolicy,
 }
 
 /// The recipients' fates when the host answered for them, or the problem
