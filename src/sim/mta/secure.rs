@@ -15,14 +15,17 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::clock::SimTime;
 use crate::policy::dane::{self, Tlsa};
 use crate::policy::dns::{Answer, Rtype};
 use crate::policy::mta_sts::{self, Mode, Policy};
-use crate::policy::tlsrpt::ResultType;
+use crate::policy::tlsrpt::{
+    self, DateRange, FailureDetail, PolicyResult, PolicyType, Report, ReportMail, ResultType,
+};
 use crate::sim::discover::http;
 use crate::sim::world::World;
 use crate::tls::ClientVerify;
-use crate::trace::{Event, TlsPolicy, TlsPolicyFailed};
+use crate::trace::{Event, TlsPolicy, TlsPolicyFailed, TlsReportSent};
 
 /// A policy kept by a server: the record's id, the policy, and until when
 /// (virtual ms) it may be used.
@@ -45,6 +48,8 @@ pub struct Memory {
 /// One domain's sessions since its last report.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
+    /// When the first session counted happened (virtual ms).
+    pub since: u64,
     /// `sts`, `tlsa` or `no-policy-found`, and the policy's text.
     pub policy_type: String,
     pub policy_string: Vec<String>,
@@ -309,7 +314,7 @@ pub fn host_rule(
 /// event and a line in the domain's next report).
 #[allow(clippy::too_many_arguments)]
 pub fn failed(
-    world: &World,
+    world: &Rc<World>,
     node: &str,
     message: &str,
     domain: &str,
@@ -335,12 +340,12 @@ pub fn failed(
 }
 
 /// Records a session that met the rule, for the domain's next report.
-pub fn succeeded(world: &World, node: &str, domain: &str, rule: &HostRule) {
+pub fn succeeded(world: &Rc<World>, node: &str, domain: &str, rule: &HostRule) {
     count(world, node, domain, rule, |t| t.successful += 1);
 }
 
 /// What the report of a domain counts, under the rule's policy.
-fn count(world: &World, node: &str, domain: &str, rule: &HostRule, f: impl FnOnce(&mut Tally)) {
+fn count(world: &Rc<World>, node: &str, domain: &str, rule: &HostRule, f: impl FnOnce(&mut Tally)) {
     let kind = match rule {
         HostRule::Sts { .. } => "sts",
         HostRule::Dane(_) | HostRule::DaneFailed(_) => "tlsa",
@@ -354,18 +359,20 @@ fn count(world: &World, node: &str, domain: &str, rule: &HostRule, f: impl FnOnc
 }
 
 fn tally(
-    world: &World,
+    world: &Rc<World>,
     node: &str,
     domain: &str,
     kind: &str,
     policy_string: &[String],
     f: impl FnOnce(&mut Tally),
 ) {
+    let key = (node.to_string(), domain.to_ascii_lowercase());
     let mut memory = world.tls_memory.borrow_mut();
-    let tally = memory
-        .results
-        .entry((node.to_string(), domain.to_ascii_lowercase()))
-        .or_default();
+    let first = !memory.results.contains_key(&key);
+    let tally = memory.results.entry(key.clone()).or_insert_with(|| Tally {
+        since: world.clock.now().as_millis(),
+        ..Tally::default()
+    });
     if tally.policy_type.is_empty() || kind != "no-policy-found" {
         tally.policy_type = kind.to_string();
     }
@@ -373,6 +380,132 @@ fn tally(
         tally.policy_string = policy_string.to_vec();
     }
     f(tally);
+    drop(memory);
+    let every = world
+        .node(node)
+        .and_then(|n| n.tls_policy.as_ref())
+        .and_then(|p| p.reports);
+    if let (true, Some(every)) = (first, every) {
+        let world = world.clone();
+        let busy = world.busy();
+        tokio::task::spawn_local(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(every.as_millis())).await;
+            report(&world, &key.0, &key.1);
+            drop(busy);
+        });
+    }
+}
+
+/// Sends `domain` the report of what `node` counted, to the `rua` address
+/// of its `_smtp._tls` record (RFC 8460): a message queued like any other,
+/// with the null sender so that it can never bounce back and forth.
+fn report(world: &Rc<World>, node: &str, domain: &str) {
+    let Some(tally) = world
+        .tls_memory
+        .borrow_mut()
+        .results
+        .remove(&(node.to_string(), domain.to_string()))
+    else {
+        return;
+    };
+    let record = tlsrpt::parse_record(
+        world
+            .ask(node, &tlsrpt::record_name(domain), Rtype::Txt)
+            .records(),
+    );
+    let Some(to) = record
+        .ok()
+        .flatten()
+        .and_then(|r| r.mailto().next().map(str::to_string))
+    else {
+        return;
+    };
+    let start = world.clock.unix_at(SimTime(tally.since));
+    let end = world.clock.unix_now();
+    let rfc3339 = |unix: i64| format!("{}Z", crate::clock::format_calendar(unix).replace(' ', "T"));
+    let queue_id = world.new_queue_id();
+    let report_id = format!("{queue_id}@{node}");
+    let sender_ip = world.zone.ip_of(node);
+    let mut details: BTreeMap<(ResultType, String), (u64, String)> = BTreeMap::new();
+    for (result, host, reason) in &tally.failures {
+        let e = details
+            .entry((*result, host.clone()))
+            .or_insert((0, reason.clone()));
+        e.0 += 1;
+    }
+    let failed = tally.failures.len() as u64;
+    let policy_type = match tally.policy_type.as_str() {
+        "sts" => PolicyType::Sts,
+        "tlsa" => PolicyType::Tlsa,
+        _ => PolicyType::NoPolicyFound,
+    };
+    let report = Report {
+        organization_name: node.to_string(),
+        date_range: DateRange {
+            start_datetime: rfc3339(start),
+            end_datetime: rfc3339(end),
+        },
+        contact_info: format!("postmaster@{node}"),
+        report_id: report_id.clone(),
+        policies: vec![PolicyResult {
+            policy_type,
+            policy_string: tally.policy_string.clone(),
+            policy_domain: domain.to_string(),
+            mx_host: tally.mx_hosts.clone(),
+            total_successful: tally.successful,
+            total_failure: failed,
+            failure_details: details
+                .into_iter()
+                .map(|((result_type, host), (count, reason))| FailureDetail {
+                    result_type,
+                    sending_mta_ip: sender_ip.clone(),
+                    receiving_ip: world
+                        .scenario
+                        .nodes
+                        .contains_key(&host)
+                        .then(|| world.zone.ip_of(&host)),
+                    receiving_mx_hostname: host,
+                    failed_session_count: count,
+                    failure_reason_code: Some(reason),
+                })
+                .collect(),
+        }],
+    };
+    let from = format!("noreply-smtp-tls-reporting@{node}");
+    let data = tlsrpt::report_message(
+        &report,
+        &ReportMail {
+            from: &from,
+            to: &to,
+            date: end,
+            message_id: &report_id,
+            report_domain: domain,
+            submitter: node,
+            range: (start, end),
+        },
+    );
+    let message = world.message_id_for(Some(&format!("<{report_id}>")));
+    world.emit(Event::TlsReportSent(Box::new(TlsReportSent {
+        node: node.into(),
+        domain: domain.into(),
+        message: message.clone(),
+        to: to.clone(),
+        successful: tally.successful,
+        failed,
+    })));
+    super::take_in(
+        world,
+        super::Entry {
+            node: node.to_string(),
+            message,
+            queue_id,
+            sender: String::new(),
+            pending: vec![to],
+            data,
+            arrived: world.clock.now().as_millis(),
+            require_tls: false,
+        },
+    );
 }
 
 /// The RFC 8460 result type a failed session's reason points to.
