@@ -7,7 +7,8 @@ use crate::trace::{
     Auth, Blocked, Bounced, ClientChecked, Composed, Connect, ConnectFailed, Deferred, DelayWarned,
     Delivered, Dir, DnsAnswer, DnsForged, DnsQuery, Dropped, DynamicSign, GreylistPassed,
     Greylisted, HeloVerdict, Listed, Observed, Place, QueuedAtEnd, Removed, Spot, Stored,
-    SubmissionFailed, Tampered, Tapped, TlsHandshake, Typed, Wire,
+    SubmissionFailed, Tampered, Tapped, TlsHandshake, TlsPolicy, TlsPolicyFailed, TlsReportSent,
+    Typed, Wire,
 };
 
 fn s(text: &str) -> String {
@@ -759,6 +760,63 @@ fn examples() -> Vec<(Event, Option<Told>)> {
             )),
         ),
         (
+            Event::TlsPolicy(Box::new(TlsPolicy {
+                node: s("mta.a.test"),
+                domain: s("b.test"),
+                policy: s("mta-sts"),
+                host: None,
+                source: s("fetched"),
+                mode: Some(s("enforce")),
+                records: vec![s("mx.b.test")],
+                id: Some(s("20260101")),
+                max_age: Some(86400),
+                reason: None,
+            })),
+            Some((
+                "mta.a.test follows the MTA-STS policy of b.test (fetched over HTTPS from mta-sts.b.test): mode enforce, MX hosts mx.b.test",
+                "mta.a.test segue a política MTA-STS de b.test (baixada por HTTPS de mta-sts.b.test): modo enforce, servidores MX mx.b.test",
+                Some("mta.a.test"),
+                None,
+                None,
+            )),
+        ),
+        (
+            Event::TlsPolicyFailed(Box::new(TlsPolicyFailed {
+                node: s("mta.a.test"),
+                message: s("m1"),
+                domain: s("b.test"),
+                host: s("mx.evil.test"),
+                policy: s("mta-sts"),
+                result: s("validation-failure"),
+                reason: s("MX host mx.evil.test does not match the MTA-STS policy of b.test"),
+                enforced: true,
+            })),
+            Some((
+                "mx.evil.test fails the MTA-STS policy of b.test (validation-failure): MX host mx.evil.test does not match the MTA-STS policy of b.test; m1 waits in the queue",
+                "mx.evil.test não cumpre a política MTA-STS de b.test (validation-failure): MX host mx.evil.test does not match the MTA-STS policy of b.test; m1 espera na fila",
+                Some("mta.a.test"),
+                Some("mx.evil.test"),
+                None,
+            )),
+        ),
+        (
+            Event::TlsReportSent(Box::new(TlsReportSent {
+                node: s("mta.a.test"),
+                domain: s("b.test"),
+                message: s("m2"),
+                to: s("tls-reports@b.net"),
+                successful: 0,
+                failed: 4,
+            })),
+            Some((
+                "mta.a.test sends b.test a TLS report (m2, to tls-reports@b.net): 0 sessions met its policy, 4 failed",
+                "mta.a.test envia a b.test um relatório de TLS (m2, para tls-reports@b.net): 0 sessões cumpriram a política, 4 falharam",
+                Some("mta.a.test"),
+                None,
+                None,
+            )),
+        ),
+        (
             Event::ClientChecked(Box::new(ClientChecked {
                 node: s("mx.friend.test"),
                 conn: s("c2"),
@@ -892,7 +950,7 @@ fn every_kind_of_event_is_told_as_expected() {
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 47, "one example of each kind of event");
+    assert_eq!(kinds.len(), 50, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {
