@@ -423,3 +423,4 @@ mod meaning;
 mod senders;
 #[cfg(test)]
 mod tests;
+mod tls_policy;
