@@ -3,12 +3,12 @@
 //!
 //! A sender about to deliver to `example.test` asks DNS for the TXT record
 //! at `_mta-sts.example.test` ([`parse_record`]); when one is there, it
-//! fetches the policy file over HTTPS from `https://mta-sts.example.test`
-//! + [`POLICY_PATH`] ([`parse_policy`]), caches it for `max_age` seconds,
-//! and from then on delivers only to MX hosts the policy lists
+//! fetches the policy file over HTTPS at [`POLICY_PATH`] on
+//! `mta-sts.example.test` ([`parse_policy`]), caches it for `max_age`
+//! seconds, and from then on delivers only to MX hosts the policy lists
 //! ([`Policy::matches`]) whose certificate is valid for that name. In
-//! `testing` mode it only reports failures (RFC 8460); in `enforce` mode it
-//! refuses to deliver.
+//! `testing` mode it only reports failures (RFC 8460); in `enforce` mode
+//! it refuses to deliver.
 //!
 //! Pure: the fetching, the cache and what a failure does to delivery belong
 //! to the sending MTA (`sim::mta`).
