@@ -97,7 +97,7 @@ pub fn parse(text: &str) -> Result<Tlsa, String> {
 
 /// Bytes from hexadecimal digits (either case, an even number of them).
 fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err("the association data has an odd number of hex digits".into());
     }
     if hex.len() / 2 > MAX_DATA {
@@ -427,7 +427,7 @@ mod tests {
         };
         assert!(reason.contains("DANE-EE"), "{reason}");
         assert_eq!(
-            check(&records, &[real.clone()], "mx.b.test"),
+            check(&records, std::slice::from_ref(&real), "mx.b.test"),
             Verdict::Match { record: 0 }
         );
         assert_eq!(
@@ -450,7 +450,7 @@ mod tests {
         );
         assert!(
             matches!(
-                check(records, &[server.clone()], "mx.b.test"),
+                check(records, std::slice::from_ref(&server), "mx.b.test"),
                 Verdict::NoMatch { .. }
             ),
             "the anchor must be sent along"
@@ -483,7 +483,7 @@ mod tests {
         );
         let records = [parse(&format!("3 1 1 {}", "00".repeat(32))).unwrap()];
         assert!(matches!(
-            check(&records, &[junk.clone()], "mx.b.test"),
+            check(&records, std::slice::from_ref(&junk), "mx.b.test"),
             Verdict::NoMatch { .. }
         ));
         let ta = [parse("2 0 0 00").unwrap()];

@@ -30,6 +30,7 @@ pub mod relay;
 pub mod reputation;
 pub mod spam;
 pub mod srs;
+mod tagged;
 pub mod tlsrpt;
 
 use std::cell::RefCell;

@@ -3,17 +3,19 @@
 //!
 //! A sender about to deliver to `example.test` asks DNS for the TXT record
 //! at `_mta-sts.example.test` ([`parse_record`]); when one is there, it
-//! fetches the policy file over HTTPS from `https://mta-sts.example.test`
-//! + [`POLICY_PATH`] ([`parse_policy`]), caches it for `max_age` seconds,
-//! and from then on delivers only to MX hosts the policy lists
+//! fetches the policy file over HTTPS at [`POLICY_PATH`] on
+//! `mta-sts.example.test` ([`parse_policy`]), caches it for `max_age`
+//! seconds, and from then on delivers only to MX hosts the policy lists
 //! ([`Policy::matches`]) whose certificate is valid for that name. In
-//! `testing` mode it only reports failures (RFC 8460); in `enforce` mode it
-//! refuses to deliver.
+//! `testing` mode it only reports failures (RFC 8460); in `enforce` mode
+//! it refuses to deliver.
 //!
 //! Pure: the fetching, the cache and what a failure does to delivery belong
 //! to the sending MTA (`sim::mta`).
 
 use std::fmt;
+
+use super::tagged;
 
 /// Where the policy file lives on the policy host (RFC 8461 section 3.3).
 pub const POLICY_PATH: &str = "/.well-known/mta-sts.txt";
@@ -60,47 +62,15 @@ pub struct Record {
 /// has no usable policy either, and the words say why (several records, or
 /// one that does not parse): a sender acts as if there were none.
 pub fn parse_record(txts: &[String]) -> Result<Option<Record>, String> {
-    let ours: Vec<&String> = txts
-        .iter()
-        .filter(|t| version_of(t) == Some("STSv1"))
-        .collect();
-    match ours.as_slice() {
-        [] => Ok(None),
-        [one] => parse_fields(one).map(Some),
-        several => Err(format!(
-            "{} TXT records begin with v=STSv1: a sender uses none of them (RFC 8461 section 3.1)",
-            several.len()
-        )),
-    }
-}
-
-/// The value of `v=` when it is the record's first field.
-fn version_of(txt: &str) -> Option<&str> {
-    let first = txt.split(';').next()?;
-    let (key, value) = first.split_once('=')?;
-    (key.trim() == "v").then(|| value.trim())
+    tagged::one_record(txts, "STSv1", "RFC 8461 section 3.1")?
+        .map(parse_fields)
+        .transpose()
 }
 
 /// The fields of one `v=STSv1` record: `id` required, extensions ignored.
 fn parse_fields(txt: &str) -> Result<Record, String> {
     let mut id = None;
-    let fields: Vec<&str> = txt.split(';').collect();
-    for (i, field) in fields.iter().enumerate().skip(1) {
-        let field = field.trim_matches([' ', '\t']);
-        if field.is_empty() {
-            // A trailing separator is allowed; an empty field elsewhere is not.
-            if i + 1 == fields.len() {
-                continue;
-            }
-            return Err("an empty field between two `;`".into());
-        }
-        let Some((key, value)) = field.split_once('=') else {
-            return Err(format!("`{field}` is not `key=value`"));
-        };
-        let (key, value) = (
-            key.trim_matches([' ', '\t']),
-            value.trim_matches([' ', '\t']),
-        );
+    for (key, value) in tagged::fields(txt)? {
         if !is_ext_name(key) {
             return Err(format!("`{key}` is not a field name"));
         }

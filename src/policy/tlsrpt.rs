@@ -17,6 +17,8 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::mime::{BodyPart, MimePart};
 use serde::{Serialize, Serializer};
 
+use super::tagged;
+
 /// The DNS name of `domain`'s reporting record: `_smtp._tls.<domain>`.
 pub fn record_name(domain: &str) -> String {
     format!(
@@ -59,39 +61,16 @@ impl Record {
 /// sender cannot use (several records, or one that does not parse), and
 /// the words say why: no report is sent.
 pub fn parse_record(txts: &[String]) -> Result<Option<Record>, String> {
-    let ours: Vec<&String> = txts
-        .iter()
-        .filter(|t| {
-            t.split(';')
-                .next()
-                .is_some_and(|v| v.trim() == "v=TLSRPTv1")
-        })
-        .collect();
-    match ours.as_slice() {
-        [] => Ok(None),
-        [one] => parse_fields(one).map(Some),
-        several => Err(format!(
-            "{} TXT records begin with v=TLSRPTv1: a sender uses none of them (RFC 8460 section 3)",
-            several.len()
-        )),
-    }
+    tagged::one_record(txts, "TLSRPTv1", "RFC 8460 section 3")?
+        .map(parse_fields)
+        .transpose()
 }
 
+/// The fields of one `v=TLSRPTv1` record: `rua` required, others ignored.
 fn parse_fields(txt: &str) -> Result<Record, String> {
-    let fields: Vec<&str> = txt.split(';').collect();
     let mut rua = None;
-    for (i, field) in fields.iter().enumerate().skip(1) {
-        let field = field.trim_matches([' ', '\t']);
-        if field.is_empty() {
-            if i + 1 == fields.len() {
-                continue;
-            }
-            return Err("an empty field between two `;`".into());
-        }
-        let Some((key, value)) = field.split_once('=') else {
-            return Err(format!("`{field}` is not `key=value`"));
-        };
-        if key.trim() != "rua" {
+    for (key, value) in tagged::fields(txt)? {
+        if key != "rua" {
             continue;
         }
         if rua.is_some() {
@@ -290,6 +269,21 @@ pub enum ResultType {
 }
 
 impl ResultType {
+    /// Every result type, in RFC 8460 section 4.3's order.
+    pub const ALL: [ResultType; 11] = [
+        ResultType::StarttlsNotSupported,
+        ResultType::CertificateHostMismatch,
+        ResultType::CertificateExpired,
+        ResultType::CertificateNotTrusted,
+        ResultType::ValidationFailure,
+        ResultType::TlsaInvalid,
+        ResultType::DnssecInvalid,
+        ResultType::DaneRequired,
+        ResultType::StsPolicyFetchError,
+        ResultType::StsPolicyInvalid,
+        ResultType::StsWebpkiInvalid,
+    ];
+
     /// The RFC's name, as the JSON says it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -516,20 +510,7 @@ mod tests {
 
     #[test]
     fn every_result_type_says_its_rfc_name() {
-        use ResultType::*;
-        for r in [
-            StarttlsNotSupported,
-            CertificateHostMismatch,
-            CertificateExpired,
-            CertificateNotTrusted,
-            ValidationFailure,
-            TlsaInvalid,
-            DnssecInvalid,
-            DaneRequired,
-            StsPolicyFetchError,
-            StsPolicyInvalid,
-            StsWebpkiInvalid,
-        ] {
+        for r in ResultType::ALL {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
     }

@@ -101,9 +101,10 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         super::senders::check_node(p, &at, node);
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
+        super::tls_policy::check_node(p, &at, s, name, node);
         super::edge::check_node(p, &at, s, name, node, &servers, &refer);
         super::attack::check_node(p, &at, s, name, node, &refer);
-        let server_fields: [(&str, bool); 22] = [
+        let server_fields: [(&str, bool); 24] = [
             ("aliases", !node.aliases.is_empty()),
             ("web", node.web.is_some()),
             ("mailboxes", !node.mailboxes.is_empty()),
@@ -126,6 +127,8 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
             ("forward_to", !node.forward_to.is_empty()),
             ("forwarding", node.forwarding.is_some()),
             ("spam", node.spam.is_some()),
+            ("tlsa", node.tlsa),
+            ("requiretls", node.requiretls),
         ];
         let client_fields: [(&str, bool); 4] = [
             ("user", node.user.is_some()),
@@ -340,6 +343,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         .collect();
     super::senders::check_zone(p, &root, s);
     super::attack::check_dnssec(p, s);
+    super::tls_policy::check_zone(p, &root, s);
     for (owner, records) in &s.dns {
         let at = root.key("dns").key(owner);
         super::discovery::check_srv(p, &at, owner, records, &a_names, &servers);

@@ -424,3 +424,4 @@ mod meaning;
 mod senders;
 #[cfg(test)]
 mod tests;
+mod tls_policy;

@@ -643,3 +643,68 @@ fn a_spam_rule_that_does_not_exist_gets_a_did_you_mean() {
     assert!(p.message.contains("`SPF_FAILS` is not a rule"), "{p}");
     assert_eq!(p.hint.as_deref(), Some("did you mean `SPF_FAIL`?"));
 }
+
+#[test]
+fn broken_tls_policies_are_located_warnings() {
+    let text = r#"{
+  "id": "cures",
+  "title": {"en": "Cures", "pt": "Curas"},
+  "nodes": {
+    "mx.b.test": {"role": "mda", "mailboxes": ["b@b.test"],
+                  "web": {"mta_sts": {"mode": "enforce", "mx": ["mx.*.test"]}}},
+    "mx.d.test": {"role": "mda", "mailboxes": ["d@d.test"], "starttls": "none", "tlsa": true},
+    "mx.c.test": {"role": "mda", "mailboxes": ["c@c.test"], "aliases": ["mta-sts.c.test"],
+                  "web": {"mta_sts_text": "version: STSv1\nmode: sometimes\n"}}
+  },
+  "dns": {
+    "_mta-sts.b.test": {"TXT": ["v=STSv1; id=2026-01-05"]},
+    "_smtp._tls.b.test": {"TXT": ["v=TLSRPTv1; rua=https://reports.b.test/"]},
+    "_25._tcp.mx.b.test": {"TLSA": ["3 1 1 zz", "1 1 1 0011"]},
+    "mx.b.test": {"TLSA": ["3 1 1 00"]}
+  }
+}"#;
+    let (_, warnings) = load_str_with_warnings("t.json", text).expect("warnings only");
+    let at = |path: &str| {
+        warnings
+            .iter()
+            .find(|w| w.path == path)
+            .unwrap_or_else(|| panic!("no warning at {path}: {warnings:#?}"))
+    };
+    assert!(at(r#"nodes."mx.d.test".tlsa"#).message.contains("has none"));
+    assert!(
+        at(r#"nodes."mx.b.test".web.mta_sts.mx[0]"#)
+            .message
+            .contains("mx.*.test")
+    );
+    assert!(
+        at(r#"nodes."mx.b.test".web"#)
+            .message
+            .contains("no `mta-sts.` name")
+    );
+    let c = &at(r#"nodes."mx.c.test".web.mta_sts_text"#).message;
+    assert!(c.contains("sometimes"), "{c}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.path == r#"nodes."mx.c.test".web"# && w.message.contains("_mta-sts.c.test")),
+        "{warnings:#?}"
+    );
+    assert!(at(r#"dns."_mta-sts.b.test".TXT"#).message.contains("id"));
+    assert!(
+        at(r#"dns."_smtp._tls.b.test".TXT"#)
+            .message
+            .contains("only over HTTPS")
+    );
+    assert!(
+        at(r#"dns."_25._tcp.mx.b.test".TLSA[0]"#)
+            .message
+            .contains("hexadecimal")
+    );
+    assert!(
+        at(r#"dns."_25._tcp.mx.b.test".TLSA[1]"#)
+            .message
+            .contains("PKIX-EE")
+    );
+    assert!(at(r#"dns."mx.b.test".TLSA"#).message.contains("_25._tcp"));
+    assert!(warnings.iter().all(|w| w.warning));
+}
