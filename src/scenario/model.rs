@@ -317,6 +317,9 @@ pub struct Node {
     /// own filter) and act on the score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spam: Option<Spam>,
+    /// For a mua: its user has an OpenPGP key, for end-to-end encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pgp: Option<super::pgp::Pgp>,
 }
 
 /// What a port runs.
@@ -806,6 +809,23 @@ pub struct Send {
     /// do after sending. Needs a `fetch` with IMAP on the client.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub save_sent: bool,
+    /// Encrypt the message with OpenPGP (PGP/MIME, RFC 3156) to every recipient's key and
+    /// the sender's own. Needs `pgp` on the sending client. Servers on the way still store
+    /// a copy, but read only the envelope and the headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypt: bool,
+    /// Sign the message with the sender's OpenPGP key, inside the encryption; the
+    /// recipient's client checks the signature. Needs `encrypt`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign: bool,
+    /// Protect the headers (RFC 9788): the real Subject travels inside the encrypted part,
+    /// and the Subject servers see is `...`. Needs `encrypt`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protect_headers: bool,
+    /// With `encrypt`, when a recipient has no key: `refuse` (the default: the client says
+    /// so and sends nothing) or `send-plain` (it sends the message unencrypted, and says so).
+    #[serde(default, skip_serializing_if = "super::pgp::is_refuse")]
+    pub without_key: super::pgp::WithoutKey,
 }
 
 /// Narration for a moment of the run.
