@@ -18,6 +18,7 @@
 //! anything, so any view can use it.
 
 mod edge;
+mod pgp;
 mod reasons;
 mod senders;
 
@@ -429,6 +430,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         Event::SenderChecked(s) => senders::sender_checked(s),
         Event::SpamScored(s) => senders::spam_scored(s),
         Event::Forwarded(f) => senders::forwarded(f),
+        Event::Encrypted(e) => pgp::encrypted(e),
+        Event::PgpNoKey(n) => pgp::no_key(n),
+        Event::Decrypted(d) => pgp::decrypted(d),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

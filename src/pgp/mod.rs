@@ -20,3 +20,19 @@ mod seal;
 pub use keys::{Keys, key_for};
 pub use open::{Opened, SignatureCheck, armored_part, is_encrypted, open};
 pub use seal::{HIDDEN_SUBJECT, Letter, Sealing, seal};
+
+use std::sync::Arc;
+
+use crate::scenario::Scenario;
+
+/// The key of `address` in `scenario`: `None` when no mail client with
+/// `pgp` belongs to that address; the key is created at the scenario's
+/// start. This is what every client's keyring holds, and what `mailhop
+/// pgp-key` exports.
+pub fn scenario_key(scenario: &Scenario, address: &str) -> Option<Result<Arc<Keys>, String>> {
+    if !crate::scenario::pgp::has_key(scenario, address) {
+        return None;
+    }
+    let start = crate::clock::parse_start(&scenario.start).unwrap_or(0);
+    Some(key_for(scenario.seed, address, start))
+}

@@ -37,7 +37,10 @@ pub struct Opened {
 
 /// Whether `eml` is a PGP/MIME encrypted message (RFC 3156).
 pub fn is_encrypted(eml: &[u8]) -> bool {
-    armored_part(eml).is_some()
+    // Most messages are not: a look for the protocol's name spares them
+    // a MIME parse.
+    const NAME: &[u8] = b"application/pgp-encrypted";
+    eml.windows(NAME.len()).any(|w| w.eq_ignore_ascii_case(NAME)) && armored_part(eml).is_some()
 }
 
 /// The armoured OpenPGP message of a `multipart/encrypted` message.

@@ -858,6 +858,9 @@ fn message_of(event: &Event) -> Option<&str> {
         Event::SenderChecked(e) => &e.message,
         Event::SpamScored(e) => &e.message,
         Event::Forwarded(e) => &e.message,
+        Event::Encrypted(e) => &e.message,
+        Event::PgpNoKey(e) => &e.message,
+        Event::Decrypted(e) => &e.message,
         _ => return None,
     })
 }

@@ -6,6 +6,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::model::{Role, Scenario};
+
 /// This mail client's user has an OpenPGP key pair (an Ed25519 signing key with a
 /// Curve25519 encryption subkey, drawn from the scenario seed and the user's address, as
 /// GnuPG makes by default). Every other client with `pgp` in the scenario knows its public
@@ -30,3 +32,15 @@ pub enum WithoutKey {
 pub(super) fn is_refuse(w: &WithoutKey) -> bool {
     *w == WithoutKey::Refuse
 }
+
+/// Whether `address` has an OpenPGP key: it is the `user` of a mail client with `pgp`.
+pub fn has_key(s: &Scenario, address: &str) -> bool {
+    s.nodes.values().any(|n| {
+        n.role == Role::Mua
+            && n.pgp.is_some()
+            && n.user
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(address.trim()))
+    })
+}
+
