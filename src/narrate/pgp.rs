@@ -61,6 +61,7 @@ pub(super) fn decrypted(d: &Decrypted) -> Narration {
         signature,
         signer,
         inner_subject,
+        ..
     } = d;
     if !ok {
         let reason = reason.as_deref().unwrap_or("unknown");
@@ -166,6 +167,7 @@ pub(super) mod tests {
                     signature: Some(SignatureCheck::Good),
                     signer: Some(s("alice@home.test")),
                     inner_subject: Some(s("Lunch")),
+                    body: Some(s("Are you free?")),
                 })),
                 Some((
                     "bob-laptop decrypts m1 with the key of bob@friend.test: good signature from alice@home.test; the Subject inside is \"Lunch\"",

@@ -129,6 +129,7 @@ pub(super) fn open(world: &World, node: &str, user: &str, message: &str, raw: &[
         signature: None,
         signer: None,
         inner_subject: None,
+        body: None,
     };
     let has_key = world.node(node).is_some_and(|n| n.pgp.is_some());
     let own = if has_key {
@@ -158,6 +159,7 @@ pub(super) fn open(world: &World, node: &str, user: &str, message: &str, raw: &[
                     decrypted.signature = Some(opened.signature);
                     decrypted.signer = from.filter(|_| opened.signature == SignatureCheck::Good);
                     decrypted.inner_subject = opened.inner_subject;
+                    decrypted.body = Some(opened.body);
                 }
                 Err(reason) => decrypted.reason = Some(reason),
             }

@@ -69,4 +69,7 @@ pub struct Decrypted {
     /// The protected Subject found inside, when the headers were protected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inner_subject: Option<String>,
+    /// The clear text its user now reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
