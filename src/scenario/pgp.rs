@@ -44,3 +44,34 @@ pub fn has_key(s: &Scenario, address: &str) -> bool {
     })
 }
 
+
+/// `readable`: what one party could read of a message. Every field left out is not claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadableClaim {
+    /// The message: `m1` (the default) is the first message written in the run.
+    #[serde(default = "first_message")]
+    pub message: String,
+    /// Who: a node (the operator of a server that held a copy, or a mail client's device),
+    /// or `link`: anyone on the network path of the message's hops (the most any of them
+    /// read).
+    pub by: String,
+    /// Claim: the envelope (MAIL FROM, RCPT TO) was readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<bool>,
+    /// Claim: the header section was readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<bool>,
+    /// Claim: the real Subject was readable (`false` when it was protected inside the
+    /// encryption, or the headers were not readable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<bool>,
+    /// Claim: the body was readable (`false` when it was encrypted end to end and this party
+    /// had no key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<bool>,
+}
+
+fn first_message() -> String {
+    "m1".to_string()
+}
