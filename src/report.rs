@@ -150,7 +150,11 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
     let mut at_rest: BTreeMap<&str, Vec<&AtRest>> = BTreeMap::new();
     let mut sealed: BTreeMap<&str, Vec<&AtRest>> = BTreeMap::new();
     for r in &ledger.at_rest {
-        let list = if r.readable { &mut at_rest } else { &mut sealed };
+        let list = if r.readable {
+            &mut at_rest
+        } else {
+            &mut sealed
+        };
         list.entry(r.message.as_str()).or_default().push(r);
     }
     let mut hops: BTreeMap<&str, Vec<&HopExposure>> = BTreeMap::new();

@@ -1240,7 +1240,10 @@ async fn an_intermediate_server_sees_the_subject_but_an_encrypted_body() {
         assert!(body.contains(word), "{body}");
         let eml = content_of(&c, "[data-testid=message] .eml").await;
         assert!(eml.contains("filter.spamco.test") || eml.contains("Received"));
-        assert!(!eml.contains("Are you free"), "the body is not in the clear");
+        assert!(
+            !eml.contains("Are you free"),
+            "the body is not in the clear"
+        );
         screenshot(&c, &format!("pgp-filter-{lang}")).await;
     }
 
@@ -1256,7 +1259,10 @@ async fn an_intermediate_server_sees_the_subject_but_an_encrypted_body() {
         .unwrap();
     wait_attr(&c, view, "data-opened", "true").await;
     let clear = content_of(&c, &format!("{view} [data-testid=pgp-clear-body]")).await;
-    assert!(clear.contains("Are you free for lunch on Friday?"), "{clear}");
+    assert!(
+        clear.contains("Are you free for lunch on Friday?"),
+        "{clear}"
+    );
     let signature = content_of(&c, &format!("{view} [data-testid=pgp-signature]")).await;
     assert!(
         signature.contains("good signature from alice@home.test"),

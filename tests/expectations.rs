@@ -607,12 +607,20 @@ fn readable_subject_fails_when_the_headers_are_not_protected() {
     fails(
         &open,
         claim,
-        &["anyone on a link", "subject: yes", "The surprise party for Carol"],
+        &[
+            "anyone on a link",
+            "subject: yes",
+            "The surprise party for Carol",
+        ],
     );
 }
 
 #[test]
 fn readable_fails_for_a_party_that_never_held_the_message() {
     let claim = r#"{"readable": {"message": "m1", "by": "alice-laptop", "body": true}}"#;
-    fails(&world("pgp.json", &[]), claim, &["alice-laptop never held m1"]);
+    fails(
+        &world("pgp.json", &[]),
+        claim,
+        &["alice-laptop never held m1"],
+    );
 }

@@ -7,7 +7,9 @@ use mailhop::trace::Event;
 use mailhop::trace::pgp::WithoutKey as WithoutKeyTold;
 
 fn pgp_json(edits: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/pgp.json")).unwrap();
+    let mut text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/pgp.json"))
+            .unwrap();
     for (from, to) in edits {
         assert!(text.contains(from), "{from:?} is not in pgp.json");
         text = text.replacen(from, to, 1);
@@ -38,7 +40,13 @@ fn twenty_runs_give_identical_traces_session_keys_included() {
     let ours: serde_json::Value = serde_json::from_str(&first).unwrap();
     assert_eq!(theirs["events"], ours["events"]);
     // And another seed gives other keys and other ciphertext.
-    let other = json(&Run::json("pgp.json", &text.replacen("\"seed\": 42", "\"seed\": 43", 1)).unwrap());
+    let other = json(
+        &Run::json(
+            "pgp.json",
+            &text.replacen("\"seed\": 42", "\"seed\": 43", 1),
+        )
+        .unwrap(),
+    );
     assert_ne!(other, first);
 }
 
@@ -71,7 +79,10 @@ fn without_a_key_the_client_refuses_and_sends_nothing() {
     assert_eq!(told[0].1, ["bob@friend.test"]);
     assert_eq!(told[0].2, WithoutKeyTold::Refuse);
     assert!(
-        !run.trace.events.iter().any(|r| matches!(r.event, Event::Hop(_))),
+        !run.trace
+            .events
+            .iter()
+            .any(|r| matches!(r.event, Event::Hop(_))),
         "nothing left the laptop"
     );
 }
@@ -82,7 +93,10 @@ fn without_a_key_send_plain_sends_it_readable_and_says_so() {
         "pgp.json",
         &pgp_json(&[
             BOB_HAS_NO_KEY,
-            (r#""sign": true"#, r#""sign": true, "without_key": "send-plain""#),
+            (
+                r#""sign": true"#,
+                r#""sign": true, "without_key": "send-plain""#,
+            ),
         ]),
     )
     .unwrap();
@@ -132,10 +146,18 @@ fn a_reader_without_a_key_downloads_what_it_cannot_open() {
     assert_eq!(failed.len(), 2);
     assert!(failed.iter().all(|d| !d.ok && d.node == "bob-phone"));
     assert!(
-        failed[0].reason.as_deref().unwrap().contains("no OpenPGP key"),
+        failed[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no OpenPGP key"),
         "{failed:?}"
     );
-    assert!(!Ledger::from_trace(&run.trace).readable_by("m1").contains(&"bob-phone"));
+    assert!(
+        !Ledger::from_trace(&run.trace)
+            .readable_by("m1")
+            .contains(&"bob-phone")
+    );
 }
 
 #[test]
@@ -145,19 +167,29 @@ fn encrypting_without_a_key_of_ones_own_is_a_located_error() {
       "pgp": {}"#,
         r#""submit": "mail.home.test""#,
     )]);
-    let err = mailhop::scenario::load_str("pgp.json", &text).unwrap_err().to_string();
-    assert!(err.contains("`alice-laptop` cannot encrypt: its user has no OpenPGP key"), "{err}");
+    let err = mailhop::scenario::load_str("pgp.json", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`alice-laptop` cannot encrypt: its user has no OpenPGP key"),
+        "{err}"
+    );
     assert!(err.contains("pgp.json:"), "{err}");
 }
 
 #[test]
 fn protected_headers_without_encryption_is_a_warning() {
-    let text = pgp_json(&[(r#""encrypt": true,
+    let text = pgp_json(&[(
+        r#""encrypt": true,
         "sign": true,
-        "protect_headers": true"#, r#""protect_headers": true"#)]);
+        "protect_headers": true"#,
+        r#""protect_headers": true"#,
+    )]);
     let (_, warnings) = mailhop::scenario::load_str_with_warnings("pgp.json", &text).unwrap();
     assert!(
-        warnings.iter().any(|w| w.to_string().contains("`protect_headers` without `encrypt` does nothing")),
+        warnings.iter().any(|w| w
+            .to_string()
+            .contains("`protect_headers` without `encrypt` does nothing")),
         "{warnings:?}"
     );
 }

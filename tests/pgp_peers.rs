@@ -47,17 +47,30 @@ impl GnupgHome {
     fn gpg(&self, args: &[&str]) -> Output {
         Command::new("gpg")
             .env("GNUPGHOME", &self.dir)
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args([
+                "--batch",
+                "--no-tty",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
             .args(args)
             .output()
-            .unwrap_or_else(|e| panic!("gpg (Debian's gnupg, which .ci/run installs) did not start: {e}"))
+            .unwrap_or_else(|e| {
+                panic!("gpg (Debian's gnupg, which .ci/run installs) did not start: {e}")
+            })
     }
 
     fn import(&self, armored: &str) {
         let file = self.dir.join("key.asc");
         std::fs::write(&file, armored).unwrap();
         let out = self.gpg(&["--import", path(&file)]);
-        assert!(out.status.success(), "gpg --import: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "gpg --import: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Decrypts `armored`; the plaintext and gpg's status lines.
@@ -103,7 +116,11 @@ fn exported(address: &str, secret: bool) -> String {
         cmd.arg("--secret");
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -65,10 +65,7 @@ impl Reading {
         key: Option<Option<&str>>,
     ) -> Reading {
         let (subject, body) = match key {
-            Some(inner) => (
-                inner.or(sight.subject.as_deref()).map(str::to_string),
-                true,
-            ),
+            Some(inner) => (inner.or(sight.subject.as_deref()).map(str::to_string), true),
             None => (
                 sight.readable_subject().map(str::to_string),
                 !sight.body_encrypted,

@@ -40,12 +40,20 @@ pub(super) fn no_key(n: &PgpNoKey) -> Narration {
     let missing = missing.join(", ");
     let (en, pt) = match action {
         WithoutKey::Refuse => (
-            format!("{node} has no OpenPGP key for {missing} and sends nothing: {message} stays unsent"),
-            format!("{node} não tem chave OpenPGP de {missing} e não envia nada: {message} fica sem enviar"),
+            format!(
+                "{node} has no OpenPGP key for {missing} and sends nothing: {message} stays unsent"
+            ),
+            format!(
+                "{node} não tem chave OpenPGP de {missing} e não envia nada: {message} fica sem enviar"
+            ),
         ),
         WithoutKey::SendPlain => (
-            format!("{node} has no OpenPGP key for {missing} and sends {message} unencrypted, readable by every server on the way"),
-            format!("{node} não tem chave OpenPGP de {missing} e envia {message} sem cifrar, legível por todos os servidores do caminho"),
+            format!(
+                "{node} has no OpenPGP key for {missing} and sends {message} unencrypted, readable by every server on the way"
+            ),
+            format!(
+                "{node} não tem chave OpenPGP de {missing} e envia {message} sem cifrar, legível por todos os servidores do caminho"
+            ),
         ),
     };
     Narration::at(node, en, pt)

@@ -24,8 +24,8 @@ use pgp::crypto::hash::HashAlgorithm;
 use pgp::crypto::public_key::PublicKeyAlgorithm;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{
-    Features, KeyFlags, PacketTrait, PubKeyInner, PublicKey, PublicSubkey, SecretKey,
-    SecretSubkey, SignatureConfig, SignatureType, Subpacket, SubpacketData, UserId,
+    Features, KeyFlags, PacketTrait, PubKeyInner, PublicKey, PublicSubkey, SecretKey, SecretSubkey,
+    SignatureConfig, SignatureType, Subpacket, SubpacketData, UserId,
 };
 use pgp::types::{
     CompressionAlgorithm, KeyDetails as _, KeyVersion, PacketHeaderVersion, Password, Timestamp,
@@ -119,10 +119,14 @@ fn generate(seed: u64, address: &str, created: u32) -> pgp::errors::Result<Keys>
         Subpacket::regular(SubpacketData::KeyFlags(flags))?,
         Subpacket::regular(SubpacketData::Features(features))?,
         Subpacket::regular(SubpacketData::PreferredSymmetricAlgorithms(
-            [SymmetricKeyAlgorithm::AES256, SymmetricKeyAlgorithm::AES128].into_iter().collect(),
+            [SymmetricKeyAlgorithm::AES256, SymmetricKeyAlgorithm::AES128]
+                .into_iter()
+                .collect(),
         ))?,
         Subpacket::regular(SubpacketData::PreferredHashAlgorithms(
-            [HashAlgorithm::Sha512, HashAlgorithm::Sha256].into_iter().collect(),
+            [HashAlgorithm::Sha512, HashAlgorithm::Sha256]
+                .into_iter()
+                .collect(),
         ))?,
         Subpacket::regular(SubpacketData::PreferredCompressionAlgorithms(
             [CompressionAlgorithm::Uncompressed].into_iter().collect(),
@@ -154,12 +158,18 @@ fn generate(seed: u64, address: &str, created: u32) -> pgp::errors::Result<Keys>
     config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
         primary.legacy_key_id(),
     ))?];
-    let binding = config.sign_subkey_binding(&primary, primary.public_key(), &none, sub.public_key())?;
+    let binding =
+        config.sign_subkey_binding(&primary, primary.public_key(), &none, sub.public_key())?;
     let encryption_key_id = hex(sub.legacy_key_id().as_ref());
 
     let secret = SignedSecretKey::new(
         primary,
-        SignedKeyDetails::new(vec![], vec![], vec![user.into_signed(certification)], vec![]),
+        SignedKeyDetails::new(
+            vec![],
+            vec![],
+            vec![user.into_signed(certification)],
+            vec![],
+        ),
         vec![],
         vec![SignedSecretSubKey::new(sub, vec![binding])],
     );
@@ -203,8 +213,14 @@ mod tests {
         assert_eq!(a.encryption_key_id.len(), 16);
         a.secret.verify_bindings().unwrap();
         a.public.verify_bindings().unwrap();
-        assert!(a.public_armored().starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
-        assert!(a.secret_armored().starts_with("-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+        assert!(
+            a.public_armored()
+                .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        );
+        assert!(
+            a.secret_armored()
+                .starts_with("-----BEGIN PGP PRIVATE KEY BLOCK-----")
+        );
     }
 
     #[test]

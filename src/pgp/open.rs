@@ -40,7 +40,9 @@ pub fn is_encrypted(eml: &[u8]) -> bool {
     // Most messages are not: a look for the protocol's name spares them
     // a MIME parse.
     const NAME: &[u8] = b"application/pgp-encrypted";
-    eml.windows(NAME.len()).any(|w| w.eq_ignore_ascii_case(NAME)) && armored_part(eml).is_some()
+    eml.windows(NAME.len())
+        .any(|w| w.eq_ignore_ascii_case(NAME))
+        && armored_part(eml).is_some()
 }
 
 /// The armoured OpenPGP message of a `multipart/encrypted` message.
@@ -48,7 +50,9 @@ pub fn armored_part(eml: &[u8]) -> Option<String> {
     let message = MessageParser::default().parse(eml)?;
     let top = message.content_type()?;
     let encrypted = top.ctype().eq_ignore_ascii_case("multipart")
-        && top.subtype().is_some_and(|s| s.eq_ignore_ascii_case("encrypted"));
+        && top
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("encrypted"));
     if !encrypted {
         return None;
     }

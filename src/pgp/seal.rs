@@ -81,12 +81,18 @@ pub fn seal(letter: &Letter<'_>, how: &Sealing<'_>) -> Result<Vec<u8>, String> {
                 ContentType::new("application/pgp-encrypted"),
                 "Version: 1\r\n",
             )
-            .header("Content-Description", Text::new("PGP/MIME version identification")),
+            .header(
+                "Content-Description",
+                Text::new("PGP/MIME version identification"),
+            ),
             MimePart::new(
                 ContentType::new("application/octet-stream").attribute("name", "encrypted.asc"),
                 armored,
             )
-            .header("Content-Description", Text::new("OpenPGP encrypted message"))
+            .header(
+                "Content-Description",
+                Text::new("OpenPGP encrypted message"),
+            )
             .header(
                 "Content-Disposition",
                 Raw::new("inline; filename=\"encrypted.asc\""),
@@ -147,7 +153,8 @@ fn encrypt(inner: Vec<u8>, letter: &Letter<'_>, how: &Sealing<'_>) -> pgp::error
         how.seed,
         &format!("openpgp message {}", letter.message_id),
     ));
-    let mut builder = PgpBuilder::from_bytes("", inner).seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
+    let mut builder =
+        PgpBuilder::from_bytes("", inner).seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
     let mut to: Vec<&Keys> = how.recipients.iter().map(|k| &**k).collect();
     to.push(how.sender);
     let mut seen = std::collections::BTreeSet::new();

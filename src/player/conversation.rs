@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use super::{HopView, LineView, RecordView, SessionView, StoredView, WireView};
 use crate::exposure::describe;
 use crate::narrate::{channel_text, narrate_hop, narrate_session, reason_pt};
-use crate::trace::{Decrypted, 
-    Channel, Connect, Dir, Event, Hop, Observed, Place, Record, TlsHandshake, Trace,
+use crate::trace::{
+    Channel, Connect, Decrypted, Dir, Event, Hop, Observed, Place, Record, TlsHandshake, Trace,
 };
 
 fn dir_code(dir: Dir) -> &'static str {

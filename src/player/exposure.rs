@@ -128,7 +128,8 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
     // One rule for every party: the ledger's readings, copies at rest
     // first, then the hops' links, in the ledger's order.
     let readings = ledger.readings();
-    let (rest_readings, link_readings) = readings.split_at(ledger.at_rest.len().min(readings.len()));
+    let (rest_readings, link_readings) =
+        readings.split_at(ledger.at_rest.len().min(readings.len()));
     ExposureView {
         links: ledger
             .hops

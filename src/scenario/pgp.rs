@@ -17,9 +17,7 @@ use super::model::{Role, Scenario};
 pub struct Pgp {}
 
 /// What a client does when it is asked to encrypt and lacks a recipient's key.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WithoutKey {
     /// Say that the key is missing and send nothing (what Thunderbird does).
@@ -43,7 +41,6 @@ pub fn has_key(s: &Scenario, address: &str) -> bool {
                 .is_some_and(|u| u.eq_ignore_ascii_case(address.trim()))
     })
 }
-
 
 /// `readable`: what one party could read of a message. Every field left out is not claimed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
