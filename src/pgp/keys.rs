@@ -108,34 +108,29 @@ fn generate(seed: u64, address: &str, created: u32) -> pgp::errors::Result<Keys>
     let mut features = Features::default();
     features.set_seipd_v1(true);
     let user = UserId::from_str(PacketHeaderVersion::New, format!("<{address}>"))?;
-    let mut config = SignatureConfig::v4(
+    let config = self_signature(
         SignatureType::CertPositive,
-        PublicKeyAlgorithm::EdDSALegacy,
-        HashAlgorithm::Sha256,
-    );
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::SignatureCreationTime(at))?,
-        Subpacket::regular(SubpacketData::IssuerFingerprint(primary.fingerprint()))?,
-        Subpacket::regular(SubpacketData::KeyFlags(flags))?,
-        Subpacket::regular(SubpacketData::Features(features))?,
-        Subpacket::regular(SubpacketData::PreferredSymmetricAlgorithms(
-            [SymmetricKeyAlgorithm::AES256, SymmetricKeyAlgorithm::AES128]
-                .into_iter()
-                .collect(),
-        ))?,
-        Subpacket::regular(SubpacketData::PreferredHashAlgorithms(
-            [HashAlgorithm::Sha512, HashAlgorithm::Sha256]
-                .into_iter()
-                .collect(),
-        ))?,
-        Subpacket::regular(SubpacketData::PreferredCompressionAlgorithms(
-            [CompressionAlgorithm::Uncompressed].into_iter().collect(),
-        ))?,
-        Subpacket::regular(SubpacketData::IsPrimary(true))?,
-    ];
-    config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
-        primary.legacy_key_id(),
-    ))?];
+        &primary,
+        at,
+        vec![
+            Subpacket::regular(SubpacketData::KeyFlags(flags))?,
+            Subpacket::regular(SubpacketData::Features(features))?,
+            Subpacket::regular(SubpacketData::PreferredSymmetricAlgorithms(
+                [SymmetricKeyAlgorithm::AES256, SymmetricKeyAlgorithm::AES128]
+                    .into_iter()
+                    .collect(),
+            ))?,
+            Subpacket::regular(SubpacketData::PreferredHashAlgorithms(
+                [HashAlgorithm::Sha512, HashAlgorithm::Sha256]
+                    .into_iter()
+                    .collect(),
+            ))?,
+            Subpacket::regular(SubpacketData::PreferredCompressionAlgorithms(
+                [CompressionAlgorithm::Uncompressed].into_iter().collect(),
+            ))?,
+            Subpacket::regular(SubpacketData::IsPrimary(true))?,
+        ],
+    )?;
     let certification =
         config.sign_certification(&primary, primary.public_key(), &none, user.tag(), &user)?;
 
@@ -145,19 +140,12 @@ fn generate(seed: u64, address: &str, created: u32) -> pgp::errors::Result<Keys>
     let mut flags = KeyFlags::default();
     flags.set_encrypt_comms(true);
     flags.set_encrypt_storage(true);
-    let mut config = SignatureConfig::v4(
+    let config = self_signature(
         SignatureType::SubkeyBinding,
-        PublicKeyAlgorithm::EdDSALegacy,
-        HashAlgorithm::Sha256,
-    );
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::SignatureCreationTime(at))?,
-        Subpacket::regular(SubpacketData::IssuerFingerprint(primary.fingerprint()))?,
-        Subpacket::regular(SubpacketData::KeyFlags(flags))?,
-    ];
-    config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
-        primary.legacy_key_id(),
-    ))?];
+        &primary,
+        at,
+        vec![Subpacket::regular(SubpacketData::KeyFlags(flags))?],
+    )?;
     let binding =
         config.sign_subkey_binding(&primary, primary.public_key(), &none, sub.public_key())?;
     let encryption_key_id = hex(sub.legacy_key_id().as_ref());
@@ -181,6 +169,28 @@ fn generate(seed: u64, address: &str, created: u32) -> pgp::errors::Result<Keys>
         public,
         secret,
     })
+}
+
+/// A self-signature of `primary` made at `at` (never the wall clock, which
+/// rPGP's own key builder reads): the creation time and issuer first, then
+/// `more`, and the issuer's key id unhashed, as GnuPG writes them.
+fn self_signature(
+    typ: SignatureType,
+    primary: &SecretKey,
+    at: Timestamp,
+    more: Vec<Subpacket>,
+) -> pgp::errors::Result<SignatureConfig> {
+    let mut config =
+        SignatureConfig::v4(typ, PublicKeyAlgorithm::EdDSALegacy, HashAlgorithm::Sha256);
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::SignatureCreationTime(at))?,
+        Subpacket::regular(SubpacketData::IssuerFingerprint(primary.fingerprint()))?,
+    ];
+    config.hashed_subpackets.extend(more);
+    config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
+        primary.legacy_key_id(),
+    ))?];
+    Ok(config)
 }
 
 /// Upper-case hex, as GnuPG prints key ids and fingerprints.

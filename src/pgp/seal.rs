@@ -1,9 +1,11 @@
 //! Writing an encrypted message: PGP/MIME (RFC 3156), as Thunderbird,
 //! Enigmail and Mutt write it.
 //!
-//!     Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"
-//!     ├─ application/pgp-encrypted      "Version: 1"
-//!     └─ application/octet-stream       -----BEGIN PGP MESSAGE-----
+//! ```text
+//! Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"
+//! ├─ application/pgp-encrypted      "Version: 1"
+//! └─ application/octet-stream       -----BEGIN PGP MESSAGE-----
+//! ```
 //!
 //! The armoured message holds the inner MIME part (the body, and with
 //! protected headers the real Subject, From, To, Date and Message-ID:
