@@ -12,6 +12,7 @@ pub mod exposure;
 pub mod harness;
 pub mod invariants;
 pub mod narrate;
+pub mod pgp;
 pub mod player;
 pub mod policy;
 pub mod proto;

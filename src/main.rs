@@ -225,6 +225,23 @@ enum Command {
         #[arg(long, value_name = "OUT")]
         data: Option<PathBuf>,
     },
+    /// Print the OpenPGP key of a person in a scenario, ASCII-armoured.
+    ///
+    /// Every mail client with `pgp` has a key drawn from the scenario's seed
+    /// and its user's address. This prints the public key (or, with
+    /// --secret, the secret key, without a passphrase), for `gpg --import`:
+    /// a student can then decrypt with GnuPG a copy a run stored, and check
+    /// its signature. Exits with 2 when the scenario is invalid or the
+    /// address has no key.
+    PgpKey {
+        /// The scenario file (JSON).
+        file: PathBuf,
+        /// The address, a mail client's `user`.
+        address: String,
+        /// Print the secret key instead of the public one.
+        #[arg(long)]
+        secret: bool,
+    },
     /// Print the JSON Schema of scenario files.
     ///
     /// Point a scenario's "$schema" at a saved copy and editors such as VS
@@ -271,6 +288,11 @@ fn main() -> ExitCode {
             hosts,
         }),
         Command::Export { file, html, data } => export(&file, html.as_deref(), data.as_deref()),
+        Command::PgpKey {
+            file,
+            address,
+            secret,
+        } => pgp_key(&file, &address, secret),
         Command::Schema => {
             outln!("{}", scenario::schema_json());
             ExitCode::SUCCESS
@@ -388,6 +410,38 @@ fn run(
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn pgp_key(file: &std::path::Path, address: &str, secret: bool) -> ExitCode {
+    let scenario = match scenario::load_file(file) {
+        Ok(scenario) => scenario,
+        Err(err) => {
+            print_problems(&err);
+            return ExitCode::from(2);
+        }
+    };
+    match mailhop::pgp::scenario_key(&scenario, address) {
+        Some(Ok(keys)) => {
+            let armored = if secret {
+                keys.secret_armored()
+            } else {
+                keys.public_armored()
+            };
+            outln!("{}", armored.trim_end());
+            ExitCode::SUCCESS
+        }
+        Some(Err(reason)) => {
+            eprintln!("{}: {reason}", file.display());
+            ExitCode::from(2)
+        }
+        None => {
+            eprintln!(
+                "{}: `{address}` has no OpenPGP key: no mail client with `pgp` has it as its `user`",
+                file.display()
+            );
+            ExitCode::from(2)
+        }
     }
 }
 

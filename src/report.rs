@@ -148,8 +148,14 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
     let link = |conn: &str, from: &str, to: &str| format!("{conn}, {from} -> {to}");
     // Grouped once by message: a run can hold tens of thousands of them.
     let mut at_rest: BTreeMap<&str, Vec<&AtRest>> = BTreeMap::new();
-    for r in ledger.at_rest.iter().filter(|r| r.readable) {
-        at_rest.entry(r.message.as_str()).or_default().push(r);
+    let mut sealed: BTreeMap<&str, Vec<&AtRest>> = BTreeMap::new();
+    for r in &ledger.at_rest {
+        let list = if r.readable {
+            &mut at_rest
+        } else {
+            &mut sealed
+        };
+        list.entry(r.message.as_str()).or_default().push(r);
     }
     let mut hops: BTreeMap<&str, Vec<&HopExposure>> = BTreeMap::new();
     for h in &ledger.hops {
@@ -190,11 +196,27 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
         for r in servers.iter().chain(&devices) {
             let _ = writeln!(out, "  - {} ({})", r.node, r.places.join(", "));
         }
+        if let Some(list) = sealed.get(message) {
+            let names: Vec<&str> = list.iter().map(|r| r.node.as_str()).collect();
+            let subject = match list[0].sight.readable_subject() {
+                Some(subject) => format!("the Subject {subject:?} included"),
+                None => "the real Subject protected inside".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "Held encrypted end to end (envelope and headers readable, {subject}; body not): {}",
+                names.join(", ")
+            );
+        }
         let hops = hops.get(message).map(Vec::as_slice).unwrap_or_default();
         let on_wire: Vec<String> = hops
             .iter()
             .filter(|h| h.observer_reads)
-            .map(|h| format!("hop {} ({} -> {})", h.hop, h.from, h.to))
+            .map(|h| {
+                let sealed = h.sight.as_ref().is_some_and(|s| s.body_encrypted);
+                let only = if sealed { ", body encrypted" } else { "" };
+                format!("hop {} ({} -> {}{only})", h.hop, h.from, h.to)
+            })
             .collect();
         let encrypted = !hops.is_empty() && on_wire.is_empty();
         if hops.is_empty() {

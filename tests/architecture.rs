@@ -38,7 +38,7 @@ const VIEWS: &[&str] = &[
 const RULES: &[Rule] = &[
     Rule {
         name: "protocol engines and policies know neither the runtime nor the world nor the trace",
-        applies_to: &["proto/", "policy/"],
+        applies_to: &["proto/", "policy/", "pgp/"],
         except: &[],
         forbidden: &[
             "tokio",
@@ -84,6 +84,7 @@ const RULES: &[Rule] = &[
             "trace/",
             "clock.rs",
             "tls/",
+            "pgp/",
         ],
         // imap-types carries IMAP dates as chrono values; this one file
         // converts them (the rule below keeps it to conversions).

@@ -1186,3 +1186,89 @@ async fn the_forged_bank_mail_is_refused_for_reasons_the_page_shows() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     c.close().await.unwrap();
 }
+
+/// The textContent of `css` (also what a scrolled box hides).
+async fn content_of(client: &Client, css: &str) -> String {
+    client
+        .execute(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_else(|| panic!("{css} is not on the page"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_intermediate_server_sees_the_subject_but_an_encrypted_body() {
+    let Some((base, c, _driver)) = browser().await else {
+        return;
+    };
+    c.goto(&format!("{base}/s/pgp?lang=en")).await.unwrap();
+    // The steps of hop 3 (smarthost -> filter, m1), hop 7 (the same, m2 with
+    // protected headers) and hop 11 (Bob's laptop downloads m1).
+    let step = |hop: u32| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "return fetch('/api/s/pgp').then(r => r.json()).then(d => d.steps.findIndex(s => s.hop && s.hop.hop === arguments[0]) + 1);",
+                vec![serde_json::json!(hop)],
+            )
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap()
+        }
+    };
+    let (filter, hidden, device) = (step(3).await, step(7).await, step(11).await);
+    assert!(filter > 0 && hidden > 0 && device > 0);
+    let view = "[data-testid=message] [data-testid=pgp-view]";
+
+    for lang in ["en", "pt"] {
+        c.goto(&format!("{base}/s/pgp?lang={lang}#step={filter}"))
+            .await
+            .unwrap();
+        wait_attr(&c, view, "data-opened", "false").await;
+        let subject = content_of(&c, &format!("{view} [data-testid=pgp-subject]")).await;
+        assert!(subject.contains("Lunch on Friday?"), "{subject}");
+        let armor = content_of(&c, &format!("{view} [data-testid=pgp-armor]")).await;
+        assert!(armor.contains("-----BEGIN PGP MESSAGE-----"), "{armor}");
+        let body = content_of(&c, &format!("{view} [data-testid=pgp-body]")).await;
+        let word = if lang == "en" { "encrypted" } else { "cifrado" };
+        assert!(body.contains(word), "{body}");
+        let eml = content_of(&c, "[data-testid=message] .eml").await;
+        assert!(eml.contains("filter.spamco.test") || eml.contains("Received"));
+        assert!(
+            !eml.contains("Are you free"),
+            "the body is not in the clear"
+        );
+        screenshot(&c, &format!("pgp-filter-{lang}")).await;
+    }
+
+    c.goto(&format!("{base}/s/pgp?lang=en#step={hidden}"))
+        .await
+        .unwrap();
+    wait_attr(&c, view, "data-subject-hidden", "true").await;
+    let subject = content_of(&c, &format!("{view} [data-testid=pgp-subject]")).await;
+    assert!(!subject.contains("surprise"), "{subject}");
+
+    c.goto(&format!("{base}/s/pgp?lang=en#step={device}"))
+        .await
+        .unwrap();
+    wait_attr(&c, view, "data-opened", "true").await;
+    let clear = content_of(&c, &format!("{view} [data-testid=pgp-clear-body]")).await;
+    assert!(
+        clear.contains("Are you free for lunch on Friday?"),
+        "{clear}"
+    );
+    let signature = content_of(&c, &format!("{view} [data-testid=pgp-signature]")).await;
+    assert!(
+        signature.contains("good signature from alice@home.test"),
+        "{signature}"
+    );
+
+    let errors = console_errors(&c).await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}

@@ -44,6 +44,7 @@ fn shipped_scenarios_keep_all_their_promises() {
         "spoofing.json",
         "forward-to-another-provider.json",
         "junk.json",
+        "pgp.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");
@@ -575,5 +576,51 @@ fn spam_fails_when_the_filter_scores_lower_than_claimed() {
         &softer,
         r#"{"mailbox": {"of": "bob@friend.test", "folder": "INBOX", "count": 1}}"#,
         &["expected: 1 message(s)", "m2"],
+    );
+}
+
+#[test]
+fn readable_fails_when_the_client_does_not_encrypt() {
+    let claim = r#"{"readable": {"message": "m1", "by": "filter.spamco.test", "envelope": true, "headers": true, "body": false}}"#;
+    world("pgp.json", &[]).assert(claim);
+    let plain = world("pgp.json", &[(r#""encrypt": true"#, r#""encrypt": false"#)]);
+    let outcome = fails(
+        &plain,
+        claim,
+        &[
+            "what filter.spamco.test could read of m1",
+            "body: no",
+            "body: yes",
+        ],
+    );
+    assert!(outcome.evidence.is_some());
+}
+
+#[test]
+fn readable_subject_fails_when_the_headers_are_not_protected() {
+    let claim = r#"{"readable": {"message": "m2", "by": "link", "subject": false, "body": false}}"#;
+    world("pgp.json", &[]).assert(claim);
+    let open = world(
+        "pgp.json",
+        &[(r#""protect_headers": true"#, r#""protect_headers": false"#)],
+    );
+    fails(
+        &open,
+        claim,
+        &[
+            "anyone on a link",
+            "subject: yes",
+            "The surprise party for Carol",
+        ],
+    );
+}
+
+#[test]
+fn readable_fails_for_a_party_that_never_held_the_message() {
+    let claim = r#"{"readable": {"message": "m1", "by": "alice-laptop", "body": true}}"#;
+    fails(
+        &world("pgp.json", &[]),
+        claim,
+        &["alice-laptop never held m1"],
     );
 }

@@ -31,6 +31,7 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
         Expectation::Mailbox(claim) => retrieval::mailbox(claim, trace),
         Expectation::Authenticated(claim) => senders::authenticated(claim, trace),
         Expectation::Spam(claim) => senders::spam(claim, trace),
+        Expectation::Readable(claim) => super::pgp::readable(claim, trace),
     };
     Outcome {
         index,

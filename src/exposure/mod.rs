@@ -18,6 +18,8 @@
 //! hop ([`unaccepted`]: refused after DATA, or cut off), and passwords sent
 //! with AUTH outside TLS, which the observer of that link read.
 
+mod parties;
+mod sight;
 mod unaccepted;
 
 use std::collections::BTreeMap;
@@ -27,6 +29,8 @@ use serde::Serialize;
 use crate::scenario::Text;
 use crate::trace::{Auth, Channel, Event, Identity, Place, Record, Stored, TlsHandshake, Trace};
 
+pub use parties::{Party, Reading};
+pub use sight::Sight;
 pub use unaccepted::Unaccepted;
 
 /// One hop, as the ledger sees it.
@@ -38,8 +42,13 @@ pub struct HopExposure {
     pub from: String,
     pub to: String,
     pub channel: Channel,
-    /// Whether a passive observer of the link read the message.
+    /// Whether a passive observer of the link read the message (its
+    /// envelope and headers at least; the body too unless it is encrypted
+    /// end to end, as `sight` tells).
     pub observer_reads: bool,
+    /// What the message's bytes show without a key (from its first stored
+    /// copy; `None` when no copy was recorded).
+    pub sight: Option<Sight>,
 }
 
 /// One node that held a copy of a message at rest.
@@ -51,11 +60,17 @@ pub struct AtRest {
     pub since: u64,
     /// Where: `queue <id>` or `mailbox <address>/<folder>`.
     pub places: Vec<String>,
-    /// Whether the node's operator could read it.
+    /// Whether the node's operator could read its body (the envelope and
+    /// headers they always read): false for a copy encrypted end to end,
+    /// unless this is the recipient's device and it decrypted it.
     pub readable: bool,
     /// The node is a mail client's device and the copy one its user
     /// downloaded from their mailbox: the recipient's own, not a server's.
     pub device: bool,
+    /// What the first copy's bytes show without a key.
+    pub sight: Sight,
+    /// On a device that decrypted it: the protected Subject found inside.
+    pub inner_subject: Option<String>,
 }
 
 /// A password sent with AUTH outside TLS: the observer of the link read it.
@@ -160,6 +175,7 @@ impl Ledger {
         let mut conns = Conns::default();
         let mut data = unaccepted::Reader::default();
         let mut composed: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut sights: BTreeMap<&str, Sight> = BTreeMap::new();
         for record in &trace.events {
             conns.note(record);
             data.read(record, &conns);
@@ -194,7 +210,13 @@ impl Ledger {
                     to: hop.to.clone(),
                     channel: hop.channel,
                     observer_reads: hop.channel == Channel::Plaintext,
+                    sight: None,
                 }),
+                Event::Decrypted(d) if d.ok => {
+                    if let Some(&i) = rest.get(&(d.node.clone(), d.message.clone())) {
+                        ledger.at_rest[i].inner_subject = d.inner_subject.clone();
+                    }
+                }
                 Event::Moved(moved) => {
                     let key = (moved.node.clone(), moved.message.clone());
                     if let Some(&i) = rest.get(&key) {
@@ -214,6 +236,9 @@ impl Ledger {
                         ..
                     } = &**stored;
                     let where_ = describe(place);
+                    sights
+                        .entry(message.as_str())
+                        .or_insert_with(|| Sight::of(stored.eml.as_bytes()));
                     let on_device = matches!(place, Place::Device { .. });
                     let key = (node.clone(), message.clone());
                     match rest.get(&key) {
@@ -232,6 +257,8 @@ impl Ledger {
                                 places: vec![where_],
                                 readable: *readable,
                                 device: on_device,
+                                sight: Sight::of(stored.eml.as_bytes()),
+                                inner_subject: None,
                             });
                         }
                     }
@@ -240,6 +267,9 @@ impl Ledger {
             }
         }
         ledger.unaccepted = data.finish(trace, &conns, &composed);
+        for hop in &mut ledger.hops {
+            hop.sight = sights.get(hop.message.as_str()).cloned();
+        }
         ledger
     }
 

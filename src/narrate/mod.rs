@@ -20,6 +20,7 @@
 mod attack;
 mod cures;
 mod edge;
+mod pgp;
 mod reasons;
 mod senders;
 
@@ -441,6 +442,9 @@ pub fn narrate(event: &Event) -> Option<Narration> {
         Event::TlsPolicy(p) => cures::tls_policy(p),
         Event::TlsPolicyFailed(f) => cures::tls_policy_failed(f),
         Event::TlsReportSent(r) => cures::tls_report_sent(r),
+        Event::Encrypted(e) => pgp::encrypted(e),
+        Event::PgpNoKey(n) => pgp::no_key(n),
+        Event::Decrypted(d) => pgp::decrypted(d),
         Event::QueuedAtEnd(q) => {
             let QueuedAtEnd {
                 node,

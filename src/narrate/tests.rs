@@ -946,11 +946,12 @@ fn a_connection_a_network_rule_dropped_names_the_network_and_the_rule() {
 
 #[test]
 fn every_kind_of_event_is_told_as_expected() {
-    let examples = examples();
+    let mut examples = examples();
+    examples.extend(super::pgp::tests::examples());
     let mut kinds: Vec<&str> = examples.iter().map(|(e, _)| e.kind()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds.len(), 50, "one example of each kind of event");
+    assert_eq!(kinds.len(), 53, "one example of each kind of event");
     for (event, expected) in &examples {
         let told = narrate(event);
         let expected = expected.map(|(en, pt, node, peer, code)| Narration {
@@ -966,7 +967,7 @@ fn every_kind_of_event_is_told_as_expected() {
 
 #[test]
 fn no_narration_is_empty_or_left_in_english() {
-    for (event, _) in examples() {
+    for (event, _) in examples().into_iter().chain(super::pgp::tests::examples()) {
         let Some(told) = narrate(&event) else {
             continue;
         };

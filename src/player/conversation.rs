@@ -9,7 +9,7 @@ use super::{HopView, LineView, RecordView, SessionView, StoredView, WireView};
 use crate::exposure::describe;
 use crate::narrate::{channel_text, narrate_hop, narrate_session, reason_pt};
 use crate::trace::{
-    Channel, Connect, Dir, Event, Hop, Observed, Place, Record, TlsHandshake, Trace,
+    Channel, Connect, Decrypted, Dir, Event, Hop, Observed, Place, Record, TlsHandshake, Trace,
 };
 
 fn dir_code(dir: Dir) -> &'static str {
@@ -28,6 +28,8 @@ pub(super) struct Index<'a> {
     stored: BTreeMap<&'a str, BTreeMap<&'a str, Vec<&'a Record>>>,
     /// The first hop on each connection (a kept connection carries more).
     first_hop: BTreeMap<&'a str, u32>,
+    /// What a mail client made of an encrypted download, by node and message.
+    decrypted: BTreeMap<(&'a str, &'a str), &'a Decrypted>,
 }
 
 impl<'a> Index<'a> {
@@ -36,6 +38,7 @@ impl<'a> Index<'a> {
             conns: BTreeMap::new(),
             stored: BTreeMap::new(),
             first_hop: BTreeMap::new(),
+            decrypted: BTreeMap::new(),
         };
         for r in &trace.events {
             match &r.event {
@@ -45,6 +48,9 @@ impl<'a> Index<'a> {
                 }
                 Event::Wire(wire) => index.conns.entry(&wire.conn).or_default().push(r),
                 Event::TlsHandshake(h) => index.conns.entry(&h.conn).or_default().push(r),
+                Event::Decrypted(d) => {
+                    index.decrypted.insert((&d.node, &d.message), d);
+                }
                 Event::Stored(stored) => {
                     index
                         .stored
@@ -370,6 +376,14 @@ fn stored_view(index: &Index<'_>, record: &Record, hop: &Hop) -> Option<StoredVi
         eml: eml.clone(),
         added_headers: added,
         device: matches!(place, Place::Device { .. }),
+        pgp: super::pgp::view(
+            eml,
+            hop,
+            index
+                .decrypted
+                .get(&(hop.to.as_str(), hop.message.as_str()))
+                .copied(),
+        ),
         text: None,
         text_pt: None,
     })

@@ -32,6 +32,12 @@ pub struct LinkExposure {
     pub envelope: bool,
     pub headers: bool,
     pub body: bool,
+    /// The Subject the observer read, when it was in sight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The body crossed encrypted end to end (OpenPGP).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_encrypted: bool,
 }
 
 /// Content that crossed a link in a DATA phase no hop followed.
@@ -86,6 +92,12 @@ pub struct NodeExposure {
     pub envelope: bool,
     pub headers: bool,
     pub body: bool,
+    /// The Subject its operator (or the device's user) read, when in sight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The copy's body is encrypted end to end (OpenPGP).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_encrypted: bool,
 }
 
 /// The exposure view of a run whose steps between the start and the end
@@ -113,22 +125,27 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
             .get(&(node, message))
             .map_or(0, |seq| anchors.partition_point(|a| a <= seq))
     };
+    // One rule for every party: the ledger's readings, copies at rest
+    // first, then the hops' links, in the ledger's order.
+    let readings = ledger.readings();
+    let (rest_readings, link_readings) =
+        readings.split_at(ledger.at_rest.len().min(readings.len()));
     ExposureView {
         links: ledger
             .hops
             .iter()
-            .map(|h| {
-                let open = h.observer_reads;
-                LinkExposure {
-                    hop: h.hop,
-                    from: h.from.clone(),
-                    to: h.to.clone(),
-                    channel: h.channel,
-                    channel_text: channel_text(h.channel).into(),
-                    envelope: open,
-                    headers: open,
-                    body: open,
-                }
+            .zip(link_readings)
+            .map(|(h, r)| LinkExposure {
+                hop: h.hop,
+                from: h.from.clone(),
+                to: h.to.clone(),
+                channel: h.channel,
+                channel_text: channel_text(h.channel).into(),
+                envelope: r.envelope,
+                headers: r.headers,
+                body: r.body,
+                subject: r.subject.clone(),
+                body_encrypted: h.sight.as_ref().is_some_and(|s| s.body_encrypted),
             })
             .collect(),
         unaccepted: ledger
@@ -167,15 +184,18 @@ pub fn view(trace: &Trace, anchors: &[u64]) -> ExposureView {
         nodes: ledger
             .at_rest
             .iter()
-            .map(|a| NodeExposure {
+            .zip(rest_readings)
+            .map(|(a, r)| NodeExposure {
                 node: a.node.clone(),
                 message: a.message.clone(),
                 since_hop: hop_at(a.since),
                 step: rest_step(&a.node, &a.message),
                 device: a.device,
-                envelope: a.readable,
-                headers: a.readable,
-                body: a.readable,
+                envelope: r.envelope,
+                headers: r.headers,
+                body: r.body,
+                subject: r.subject.clone(),
+                body_encrypted: a.sight.body_encrypted,
             })
             .collect(),
     }

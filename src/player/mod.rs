@@ -14,6 +14,7 @@ mod conversation;
 mod exposure;
 mod holders;
 mod mailboxes;
+pub mod pgp;
 pub mod whatif;
 
 pub use auth::{
@@ -214,6 +215,9 @@ pub struct StoredView {
     /// On a mail client's device: a copy its user downloaded.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub device: bool,
+    /// For a copy encrypted end to end: what its holder sees of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pgp: Option<pgp::PgpView>,
     /// For a `stored` step: the copy in one sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -577,6 +581,7 @@ pub fn build(scenario: &Scenario, trace: &Trace) -> PlayerData {
                         eml: stored.eml.clone(),
                         added_headers: trace_fields(&stored.eml),
                         device: matches!(stored.place, Place::Device { .. }),
+                        pgp: None,
                         text: Some(told.en),
                         text_pt: Some(told.pt),
                     }),
@@ -858,6 +863,9 @@ fn message_of(event: &Event) -> Option<&str> {
         Event::SenderChecked(e) => &e.message,
         Event::SpamScored(e) => &e.message,
         Event::Forwarded(e) => &e.message,
+        Event::Encrypted(e) => &e.message,
+        Event::PgpNoKey(e) => &e.message,
+        Event::Decrypted(e) => &e.message,
         _ => return None,
     })
 }

@@ -60,6 +60,9 @@ pub enum Expectation {
     Authenticated(AuthenticatedClaim),
     /// A spam filter's score and verdict. Every score picked must fit, and there must be one.
     Spam(SpamClaim),
+    /// What one party could read of a message: a server's operator or a device (`by` a node)
+    /// or anyone on a link (`by: "link"`), split into envelope, headers, Subject and body.
+    Readable(super::pgp::ReadableClaim),
 }
 
 /// `authenticated`: the sender checks a server made.

@@ -7,6 +7,7 @@ pub mod expect;
 mod load;
 pub(crate) mod locate;
 pub mod model;
+pub mod pgp;
 pub mod senders;
 pub mod tls_policy;
 

@@ -347,6 +347,9 @@ pub struct Node {
     /// opportunistic STARTTLS, as most servers do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_policy: Option<TlsPolicy>,
+    /// For a mua: its user has an OpenPGP key, for end-to-end encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pgp: Option<super::pgp::Pgp>,
     /// For an attacker: the machines whose network it sits on (their Wi-Fi, their
     /// provider's line). It sees every connection to or from them, byte for byte, and every
     /// DNS answer they get; what it sees inside TLS is only record sizes.
@@ -895,6 +898,23 @@ pub struct Send {
     /// gives the message back (5.7.30) instead of sending it on in the clear.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_tls: bool,
+    /// Encrypt the message with OpenPGP (PGP/MIME, RFC 3156) to every recipient's key and
+    /// the sender's own. Needs `pgp` on the sending client. Servers on the way still store
+    /// a copy, but read only the envelope and the headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypt: bool,
+    /// Sign the message with the sender's OpenPGP key, inside the encryption; the
+    /// recipient's client checks the signature. Needs `encrypt`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign: bool,
+    /// Protect the headers (RFC 9788): the real Subject travels inside the encrypted part,
+    /// and the Subject servers see is `...`. Needs `encrypt`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protect_headers: bool,
+    /// With `encrypt`, when a recipient has no key: `refuse` (the default: the client says
+    /// so and sends nothing) or `send-plain` (it sends the message unencrypted, and says so).
+    #[serde(default, skip_serializing_if = "super::pgp::is_refuse")]
+    pub without_key: super::pgp::WithoutKey,
 }
 
 /// Narration for a moment of the run.

@@ -17,6 +17,7 @@ pub mod link;
 pub mod mailserver;
 pub mod mta;
 pub mod mua;
+mod pgp;
 pub mod reader;
 pub mod session;
 pub mod sink;

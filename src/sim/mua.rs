@@ -10,6 +10,7 @@ use std::rc::Rc;
 use mail_builder::MessageBuilder;
 
 use super::account;
+use super::pgp::Sealed;
 use super::session;
 use super::world::{Busy, World};
 use crate::proto::smtp::client::{Envelope, Outcome, Plan};
@@ -38,15 +39,17 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
     let header = format!("<{message_id}>");
     // Register the header so every later hop recognises this message.
     let message = world.adopt_message_id(&header, &seq);
-    let data = MessageBuilder::new()
-        .from(user.as_str())
-        .to(send.to.iter().map(String::as_str).collect::<Vec<_>>())
-        .subject(send.subject.as_str())
-        .date(world.clock.unix_now())
-        .message_id(message_id.as_str())
-        .text_body(send.body.as_str())
-        .write_to_vec()
-        .expect("writing to a Vec cannot fail");
+    let plain = || {
+        MessageBuilder::new()
+            .from(user.as_str())
+            .to(send.to.iter().map(String::as_str).collect::<Vec<_>>())
+            .subject(send.subject.as_str())
+            .date(world.clock.unix_now())
+            .message_id(message_id.as_str())
+            .text_body(send.body.as_str())
+            .write_to_vec()
+            .expect("writing to a Vec cannot fail")
+    };
     world.emit(Event::Composed(Box::new(Composed {
         node: node.clone(),
         message: message.clone(),
@@ -61,6 +64,17 @@ pub async fn send(world: Rc<World>, node: String, send: Send, _busy: Busy) {
             message: message.clone(),
             reason,
         })))
+    };
+    // End to end: encrypted before anything leaves the client.
+    let data = if send.encrypt {
+        match super::pgp::seal(&world, &node, &send, &user, &message, &message_id) {
+            Sealed::Send(bytes) => bytes,
+            Sealed::Plain => plain(),
+            Sealed::Refused => return,
+            Sealed::Failed(reason) => return fail(reason),
+        }
+    } else {
+        plain()
     };
     let reach = match account::outgoing(&world, &node).await {
         Ok(reach) => reach,

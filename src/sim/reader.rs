@@ -275,6 +275,8 @@ impl Reading<'_> {
                 appended: false,
             }),
         })));
+        // An encrypted message is opened with the user's key as it arrives.
+        let opening = super::pgp::open(world, self.node, self.user, &message, &got.raw);
         world.emit(Event::Stored(Box::new(Stored {
             node: self.node.to_string(),
             message,
@@ -282,10 +284,16 @@ impl Reading<'_> {
                 mailbox: self.user.to_string(),
                 folder: got.folder.clone(),
             },
-            readable: true,
+            readable: opening.readable,
             eml: String::from_utf8_lossy(&got.raw).into_owned(),
         })));
-        let subject = headers(&got.raw).and_then(|h| h.1).unwrap_or_default();
+        if let Some(event) = opening.event {
+            world.emit(event);
+        }
+        let subject = opening
+            .subject
+            .or_else(|| headers(&got.raw).and_then(|h| h.1))
+            .unwrap_or_default();
         let mut devices = world.devices.borrow_mut();
         let device = devices.entry(self.node.to_string()).or_default();
         if let Some(id) = got.pop3_id {

@@ -22,10 +22,12 @@ use serde::{Deserialize, Serialize};
 pub mod attack;
 pub mod cures;
 pub mod mailboxes;
+pub mod pgp;
 pub mod senders;
 mod wire;
 pub use attack::{DnsForged, Tampered, Tapped};
 pub use cures::{TlsPolicy, TlsPolicyFailed, TlsReportSent};
+pub use pgp::{Decrypted, Encrypted, PgpNoKey};
 pub use senders::{DkimSigned, Forwarded, SenderChecked, SpamScored};
 pub use wire::Wire;
 
@@ -419,6 +421,15 @@ pub enum Event {
     TlsPolicyFailed(Box<TlsPolicyFailed>),
     /// A server sent a TLS report (RFC 8460).
     TlsReportSent(Box<TlsReportSent>),
+    /// A mail client encrypted a message end to end (OpenPGP) before
+    /// submitting it.
+    Encrypted(Box<Encrypted>),
+    /// A mail client asked to encrypt lacked some recipients' keys, and
+    /// refused to send or sent in plaintext.
+    PgpNoKey(Box<PgpNoKey>),
+    /// A mail client downloaded an encrypted message and opened it with its
+    /// user's key (or could not), checking the signature inside.
+    Decrypted(Box<Decrypted>),
     /// When the run stopped, this message was still in this queue.
     QueuedAtEnd(Box<QueuedAtEnd>),
     /// The run stopped: `quiescent` (nothing left to do), `time_limit` (the
@@ -479,6 +490,9 @@ impl Event {
             Event::TlsPolicy(_) => "tls_policy",
             Event::TlsPolicyFailed(_) => "tls_policy_failed",
             Event::TlsReportSent(_) => "tls_report_sent",
+            Event::Encrypted(_) => "encrypted",
+            Event::PgpNoKey(_) => "pgp_no_key",
+            Event::Decrypted(_) => "decrypted",
             Event::QueuedAtEnd(_) => "queued_at_end",
             Event::End { .. } => "end",
         }
@@ -612,7 +626,10 @@ pub struct Stored {
     pub message: String,
     #[serde(flatten)]
     pub place: Place,
-    /// Whether the node's operator could read the message there.
+    /// Whether the node's operator could read the message's body there:
+    /// false for a copy encrypted end to end (OpenPGP), whose envelope and
+    /// headers stay readable; on the recipient's device, true once its
+    /// mail client decrypted it.
     pub readable: bool,
     /// The message as stored (RFC 5322 text).
     pub eml: String,

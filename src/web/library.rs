@@ -63,6 +63,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../scenarios/forward-to-another-provider.json"),
     ),
     ("junk.json", include_str!("../../scenarios/junk.json")),
+    ("pgp.json", include_str!("../../scenarios/pgp.json")),
 ];
 
 /// One scenario as the server holds it.

@@ -31,6 +31,7 @@ player_script!(
     "predict",
     "conversation",
     "auth",
+    "pgp",
     "message",
     "mailbox",
     "exposure",

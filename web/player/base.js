@@ -22,14 +22,16 @@ strings({
     kinds: { session: 'session, nothing accepted', stored: 'copy written', hop: 'hop', composed: 'written', deferred: 'deferred', retry_scheduled: 'retry', delivered: 'delivered', bounced: 'bounced', dropped: 'dropped', connect_failed: 'connection failed', tls_failed: 'TLS failed', submission_failed: 'not submitted', queued_at_end: 'still queued', node_down: 'down', node_up: 'back up', typed: 'typed', typing_stopped: 'stopped typing', auth: 'login', delay_warned: 'late notice',
       expunged: 'removed from mailbox', moved: 'moved to folder', flagged: 'flags', retrieval_failed: 'reading failed',
       client_checked: 'client looked up', greylisted: 'greylisted', greylist_passed: 'through greylisting',
-      dkim_signed: 'DKIM signed', sender_checked: 'sender checked', spam_scored: 'spam score', forwarded: 'forwarded' },
+      dkim_signed: 'DKIM signed', sender_checked: 'sender checked', spam_scored: 'spam score', forwarded: 'forwarded',
+      encrypted: 'encrypted (OpenPGP)', pgp_no_key: 'no OpenPGP key', decrypted: 'decrypted' },
     langLabel: 'Language: English. Mudar para português', down: 'down',
   },
   pt: {
     kinds: { session: 'sessão, nada aceito', stored: 'cópia gravada', hop: 'salto', composed: 'escrita', deferred: 'adiado', retry_scheduled: 'nova tentativa', delivered: 'entregue', bounced: 'devolvido', dropped: 'descartado', connect_failed: 'falha de conexão', tls_failed: 'falha de TLS', submission_failed: 'não enviada', queued_at_end: 'ainda na fila', node_down: 'fora do ar', node_up: 'de volta', typed: 'digitado', typing_stopped: 'parou de digitar', auth: 'login', delay_warned: 'aviso de atraso',
       expunged: 'tirada da caixa', moved: 'movida de pasta', flagged: 'marcas', retrieval_failed: 'leitura falhou',
       client_checked: 'cliente investigado', greylisted: 'lista cinza', greylist_passed: 'passou da lista cinza',
-      dkim_signed: 'assinada com DKIM', sender_checked: 'remetente verificado', spam_scored: 'pontos de spam', forwarded: 'encaminhada' },
+      dkim_signed: 'assinada com DKIM', sender_checked: 'remetente verificado', spam_scored: 'pontos de spam', forwarded: 'encaminhada',
+      encrypted: 'cifrada (OpenPGP)', pgp_no_key: 'sem chave OpenPGP', decrypted: 'decifrada' },
     langLabel: 'Idioma: português. Switch to English', down: 'fora do ar',
   },
 });

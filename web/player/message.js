@@ -41,7 +41,7 @@ function renderMsg() {
   put(U.msgMeta, gone ? el('div', { tid: 'copy-gone' }, tr('copyGone', { node: st.node, place: st.place || '' })) :
     el('div', null, tr(fresh ? 'storedAt' : 'lastCopy', { node: st.node, place: st.place || '' }), ' · ',
       st.device ? el('span.op-own', null, icon('disk'), ' ', tr('opOwn'))
-        : el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : 'opCannot'))),
+        : el('span.' + (st.readable ? 'op-can' : 'op-cannot'), null, icon('disk'), ' ', tr(st.readable ? 'opCan' : st.pgp ? 'opHeaders' : 'opCannot'))),
   addedN > 0 && el('div.legend', null, el('span.swatch', { 'aria-hidden': 'true' }), tr(cur().stored ? 'addedHere' : 'added')));
   const lines = String(st.eml || '').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n'), box = el('div.eml');
   // the first addedN header fields, with their folded continuation lines, are new on this hop
@@ -58,7 +58,7 @@ function renderMsg() {
     const words = head && line && decodeWords(line);
     if (words) box.append(el('div.ln.decoded', { tid: 'decoded-header' }, tr('decodedWord', { v: words.replace(/^[ \t]+/, '') })));
   }
-  put(U.msg, box);
+  put(U.msg, box, M.pgpView && M.pgpView(st));
 }
 
 M.part({

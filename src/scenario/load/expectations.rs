@@ -171,6 +171,23 @@ pub(super) fn check_expectation(
             }
             message(p, at.key(kind).key("message"), &r.message);
         }
+        Expectation::Readable(r) => {
+            let at = at.key("readable");
+            if r.by != "link" {
+                refer(p, at.key("by"), &r.by, nodes, "a node (or `link`)");
+            }
+            message(p, at.key("message"), &r.message);
+            if [r.envelope, r.headers, r.subject, r.body]
+                .iter()
+                .all(Option::is_none)
+            {
+                p.at(
+                    &at,
+                    "this claim says nothing: it has none of `envelope`, `headers`, `subject` and `body`",
+                    Some("add one, like `\"body\": false`".into()),
+                );
+            }
+        }
         Expectation::Wire(w) => {
             for (i, end) in w.between.iter().enumerate() {
                 refer(

@@ -99,6 +99,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
         }
         check_server_settings(p, &at, node);
         super::senders::check_node(p, &at, node);
+        super::pgp::check_node(p, &at, node);
         super::discovery::check_aliases(p, &at, s, name, node);
         super::discovery::check_web(p, &at, s, node);
         super::tls_policy::check_node(p, &at, s, name, node);
@@ -472,6 +473,7 @@ pub(super) fn check_meaning(s: &Scenario, p: &mut Problems<'_>) {
                     Some("give the client `\"fetch\": {\"server\": ..., \"protocol\": \"imap\"}`, or remove `save_sent`".into()),
                 );
             }
+            super::pgp::check_send(p, &at, s, send);
             for (j, to) in send.to.iter().enumerate() {
                 if !is_address(to) {
                     p.at(

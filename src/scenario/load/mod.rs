@@ -421,6 +421,7 @@ mod discovery;
 mod edge;
 mod expectations;
 mod meaning;
+mod pgp;
 mod senders;
 #[cfg(test)]
 mod tests;

@@ -497,7 +497,7 @@ fn stored_copy(world: &World, conn: &ConnInfo, user: &str, folder: &str, uid: u3
             mailbox: user.to_string(),
             folder: folder.to_string(),
         },
-        readable: true,
+        readable: !crate::pgp::is_encrypted(&eml),
         eml: String::from_utf8_lossy(&eml).into_owned(),
     })));
     if !flags.is_empty() {

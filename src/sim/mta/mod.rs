@@ -188,7 +188,7 @@ fn store_in_queue(world: &World, entry: &Entry) {
         place: Place::Queue {
             queue_id: entry.queue_id.clone(),
         },
-        readable: true,
+        readable: !crate::pgp::is_encrypted(&entry.data),
         eml: String::from_utf8_lossy(&entry.data).into_owned(),
     })));
 }
@@ -225,7 +225,7 @@ fn take_in(world: &Rc<World>, mut entry: Entry) {
                 mailbox: mailbox.clone(),
                 folder: folder.clone(),
             },
-            readable: true,
+            readable: !crate::pgp::is_encrypted(&eml),
             eml: String::from_utf8_lossy(&eml).into_owned(),
         })));
         let filed = world.store.borrow_mut().append(
