@@ -404,7 +404,11 @@ async fn try_hosts(
             session::open(world, conn, plan, verify, check, envelope.clone()).await;
         if by_mx.is_some() && rule.name().is_some() {
             match &outcome {
-                Outcome::Failed { reason, .. } if rule.enforced() && reason.contains("TLS") => {
+                Outcome::Failed {
+                    reason,
+                    status: None,
+                    ..
+                } if rule.enforced() && reason.contains("TLS") => {
                     secure::failed(
                         world,
                         &entry.node,
@@ -416,12 +420,32 @@ async fn try_hosts(
                         reason,
                     );
                 }
-                _ => secure::succeeded(world, &entry.node, domain, &rule),
+                Outcome::Done(_) => secure::succeeded(world, &entry.node, domain, &rule),
+                _ => {}
             }
         }
         match keep {
             Some(idle) => cache::keep(world, &entry.node, host, session, idle),
             None => session.close().await,
+        }
+        // A promise the client itself refuses to break (REQUIRETLS's
+        // 5.7.30): no other host will do better, the message goes back.
+        if let Outcome::Failed {
+            reason,
+            status: Some(status),
+            permanent: true,
+            ..
+        } = &outcome
+        {
+            let problem = Problem {
+                status: status.to_string(),
+                reason: reason.trim_start_matches(status).trim_start().to_string(),
+                remote: None,
+            };
+            return rcpts
+                .into_iter()
+                .map(|r| (r, Fate::Permanent(problem.clone())))
+                .collect();
         }
         match judge(host, outcome) {
             Ok(fates) => return fates,
@@ -450,10 +474,14 @@ fn judge(host: &str, outcome: Outcome) -> Result<Vec<(String, Fate)>, Problem> {
             .into_iter()
             .map(|(rcpt, reply)| (rcpt, fate_of(host, reply)))
             .collect()),
-        Outcome::Failed { reason, reply, .. } => Err(Problem {
-            status: reply
-                .as_ref()
-                .and_then(Reply::enhanced_status)
+        Outcome::Failed {
+            reason,
+            reply,
+            status,
+            ..
+        } => Err(Problem {
+            status: status
+                .or_else(|| reply.as_ref().and_then(Reply::enhanced_status))
                 .unwrap_or("4.4.2")
                 .to_string(),
             reason,
