@@ -226,6 +226,23 @@ fn who_could_read(out: &mut String, ledger: &Ledger) {
         } else {
             let _ = writeln!(out, "On the wire, in plaintext: {}", on_wire.join(", "));
         }
+        for h in hops.iter().filter(|h| !h.observers.is_empty()) {
+            let what = if !h.observer_reads {
+                "only TLS record sizes"
+            } else if h.sight.as_ref().is_some_and(|s| s.body_encrypted) {
+                "the envelope and headers; the body is encrypted end to end"
+            } else {
+                "all of it: envelope, headers and body"
+            };
+            let _ = writeln!(
+                out,
+                "On the path of hop {} ({} -> {}): {} recorded it, and read {what}",
+                h.hop,
+                h.from,
+                h.to,
+                h.observers.join(", ")
+            );
+        }
         let refused = read_unaccepted(Some(message));
         if !refused.is_empty() {
             let but = if encrypted { "But read" } else { "Read" };

@@ -49,6 +49,10 @@ pub struct HopExposure {
     /// What the message's bytes show without a key (from its first stored
     /// copy; `None` when no copy was recorded).
     pub sight: Option<Sight>,
+    /// The attackers on the path of the hop's connection (`tapped`): each
+    /// recorded what crossed, and reads what a passive observer reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observers: Vec<String>,
 }
 
 /// One node that held a copy of a message at rest.
@@ -175,6 +179,7 @@ impl Ledger {
         let mut conns = Conns::default();
         let mut data = unaccepted::Reader::default();
         let mut composed: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut tapped: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let mut sights: BTreeMap<&str, Sight> = BTreeMap::new();
         for record in &trace.events {
             conns.note(record);
@@ -211,7 +216,12 @@ impl Ledger {
                     channel: hop.channel,
                     observer_reads: hop.channel == Channel::Plaintext,
                     sight: None,
+                    observers: tapped.get(hop.conn.as_str()).cloned().unwrap_or_default(),
                 }),
+                Event::Tapped(t) => tapped
+                    .entry(t.conn.as_str())
+                    .or_default()
+                    .push(t.attacker.clone()),
                 Event::Decrypted(d) if d.ok => {
                     if let Some(&i) = rest.get(&(d.node.clone(), d.message.clone())) {
                         ledger.at_rest[i].inner_subject = d.inner_subject.clone();

@@ -24,13 +24,18 @@ pub enum Party {
     Device { node: String },
     /// Anyone on the network path of a hop: reads what crossed in the clear.
     Link { hop: u32, from: String, to: String },
+    /// A named attacker on the path of a hop (`on_path`): it recorded the
+    /// hop's bytes, and reads what anyone on the link reads.
+    Observer { node: String, hop: u32 },
 }
 
 impl Party {
     /// The name a claim's `by` gives it: the node, or `link` for any link.
     pub fn by(&self) -> &str {
         match self {
-            Party::Operator { node } | Party::Device { node } => node,
+            Party::Operator { node } | Party::Device { node } | Party::Observer { node, .. } => {
+                node
+            }
             Party::Link { .. } => "link",
         }
     }
@@ -109,12 +114,7 @@ impl Ledger {
             reading.body &= r.readable || !r.device;
             reading
         });
-        let links = self.hops.iter().map(|h| {
-            let party = Party::Link {
-                hop: h.hop,
-                from: h.from.clone(),
-                to: h.to.clone(),
-            };
+        let read = |h: &super::HopExposure, party: Party| {
             if h.observer_reads {
                 Reading::holding(
                     party,
@@ -134,7 +134,26 @@ impl Ledger {
                     body: false,
                 }
             }
+        };
+        let links = self.hops.iter().map(|h| {
+            let party = Party::Link {
+                hop: h.hop,
+                from: h.from.clone(),
+                to: h.to.clone(),
+            };
+            read(h, party)
         });
-        at_rest.chain(links).collect()
+        // Named attackers come last, so views that pair the rows above
+        // with the ledger's copies and hops by position keep their order.
+        let observers = self.hops.iter().flat_map(|h| {
+            h.observers.iter().map(move |node| {
+                let party = Party::Observer {
+                    node: node.clone(),
+                    hop: h.hop,
+                };
+                read(h, party)
+            })
+        });
+        at_rest.chain(links).chain(observers).collect()
     }
 }

@@ -7,8 +7,8 @@ const M = window.mailhop, { P, U, el, sv, put, tr, raw, say, icon, chKey, chText
 M.strings({
   en: {
     lanes: ['Sender side', 'Internet', 'Recipient side'],
-    roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server' },
-    rolesShort: { mua: 'client', msa: 'submission', mta: 'server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailboxes' },
+    roles: { mua: 'mail client', msa: 'submission server', mta: 'mail server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailbox server', attacker: 'attacker on the path' },
+    rolesShort: { mua: 'client', msa: 'submission', mta: 'server', smarthost: 'smarthost', 'spam-filter': 'spam filter', 'secondary-mx': 'backup MX', gateway: 'gateway', mda: 'mailboxes', attacker: 'attacker' },
     topology: 'Machines on the path of the message', readable: 'readable copy', readableN: '{n} readable copies', unreadable: 'copy, not readable',
     pwEdge: 'password in plaintext', envelope: 'message {m} on its way', failed: 'failed attempt',
     journey: 'Whole journey so far', heldBefore: 'held a readable copy', jA1: '1 server held a readable copy', jA: '{n} servers held a readable copy',
@@ -17,8 +17,8 @@ M.strings({
   },
   pt: {
     lanes: ['Lado do remetente', 'Internet', 'Lado do destinatário'],
-    roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais' },
-    rolesShort: { mua: 'cliente', msa: 'submissão', mta: 'servidor', smarthost: 'smarthost', 'spam-filter': 'antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'caixas postais' },
+    roles: { mua: 'cliente de e-mail', msa: 'servidor de submissão', mta: 'servidor de e-mail', smarthost: 'smarthost', 'spam-filter': 'filtro antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'servidor de caixas postais', attacker: 'atacante no caminho' },
+    rolesShort: { mua: 'cliente', msa: 'submissão', mta: 'servidor', smarthost: 'smarthost', 'spam-filter': 'antispam', 'secondary-mx': 'MX reserva', gateway: 'gateway', mda: 'caixas postais', attacker: 'atacante' },
     topology: 'Máquinas no caminho da mensagem', readable: 'cópia legível', readableN: '{n} cópias legíveis', unreadable: 'cópia ilegível',
     pwEdge: 'senha em texto claro', envelope: 'mensagem {m} a caminho', failed: 'tentativa que falhou',
     journey: 'Toda a viagem até aqui', heldBefore: 'guardou cópia legível', jA1: '1 servidor guardou uma cópia legível', jA: '{n} servidores guardaram uma cópia legível',
