@@ -10,9 +10,7 @@
 use super::Evidence;
 use super::claims::{Verdict, hop_before};
 use crate::clock::SimTime;
-use crate::scenario::{
-    AttackAct, AttackedClaim, PolicyOutcome, TlsPolicyClaim, TlsReportClaim,
-};
+use crate::scenario::{AttackAct, AttackedClaim, PolicyOutcome, TlsPolicyClaim, TlsReportClaim};
 use crate::trace::{Event, Record, Trace};
 
 /// One act of an attacker, in the words of the claim.
@@ -135,13 +133,8 @@ pub(super) fn attacked(claim: &AttackedClaim, trace: &Trace) -> Verdict {
         expected.push_str(&format!(", refused: {}", yes(r)));
     }
     let title = format!("attacked: {} {}", claim.attacker, claim.did.as_str());
-    let evidence = |a: &Act<'_>| {
-        Evidence::of(
-            a.record,
-            hop_before(trace, a.record.seq),
-            a.what.clone(),
-        )
-    };
+    let evidence =
+        |a: &Act<'_>| Evidence::of(a.record, hop_before(trace, a.record.seq), a.what.clone());
     if let Some(a) = all.iter().find(|a| fits(a)) {
         return Verdict {
             claim: title,
@@ -151,7 +144,17 @@ pub(super) fn attacked(claim: &AttackedClaim, trace: &Trace) -> Verdict {
             evidence: Some(evidence(a)),
         };
     }
-    let own: Vec<&Act<'_>> = all.iter().filter(|a| a.attacker == claim.attacker).collect();
+    // What it did instead: acts of the same kind first, when there are any.
+    let mut own: Vec<&Act<'_>> = all
+        .iter()
+        .filter(|a| a.attacker == claim.attacker && a.did == claim.did)
+        .collect();
+    if own.is_empty() {
+        own = all
+            .iter()
+            .filter(|a| a.attacker == claim.attacker)
+            .collect();
+    }
     let actual = if own.is_empty() {
         format!("{} did nothing in this run", claim.attacker)
     } else {
@@ -227,7 +230,11 @@ fn findings<'a>(claim: &TlsPolicyClaim, trace: &'a Trace) -> Vec<Finding<'a>> {
                     f.policy,
                     SimTime(record.t),
                     f.result,
-                    if f.enforced { "enforced" } else { "reported only" },
+                    if f.enforced {
+                        "enforced"
+                    } else {
+                        "reported only"
+                    },
                     f.reason
                 ),
             }),
@@ -263,9 +270,8 @@ pub(super) fn tls_policy(claim: &TlsPolicyClaim, trace: &Trace) -> Verdict {
         claim.policy.as_str(),
         claim.domain
     );
-    let evidence = |f: &Finding<'_>| {
-        Evidence::of(f.record, hop_before(trace, f.record.seq), f.what.clone())
-    };
+    let evidence =
+        |f: &Finding<'_>| Evidence::of(f.record, hop_before(trace, f.record.seq), f.what.clone());
     if let Some(f) = all.iter().find(|f| fits(f)) {
         return Verdict {
             claim: title,
@@ -330,7 +336,10 @@ pub(super) fn tls_report(claim: &TlsReportClaim, trace: &Trace) -> Verdict {
     }
     let title = format!("tls_report: {} about {}", claim.node, claim.domain);
     let found = sent.iter().find(|(_, s)| {
-        claim.to.as_deref().is_none_or(|t| s.to.eq_ignore_ascii_case(t))
+        claim
+            .to
+            .as_deref()
+            .is_none_or(|t| s.to.eq_ignore_ascii_case(t))
             && claim.min_failed.is_none_or(|n| s.failed >= n)
     });
     let evidence = |r: &Record, s: &crate::trace::TlsReportSent| {

@@ -275,7 +275,10 @@ pub(super) fn check_expectation(
                 }
             }
             if t.outcome != PolicyOutcome::Failed {
-                for (key, given) in [("result", t.result.is_some()), ("enforced", t.enforced.is_some())] {
+                for (key, given) in [
+                    ("result", t.result.is_some()),
+                    ("enforced", t.enforced.is_some()),
+                ] {
                     if given {
                         p.at(
                             &at.key(key),
