@@ -299,7 +299,7 @@ pub(super) fn tls_policy(claim: &TlsPolicyClaim, trace: &Trace) -> Verdict {
         passed: false,
         expected,
         actual,
-        evidence: all.first().map(|f| evidence(f)),
+        evidence: all.first().map(evidence),
     }
 }
 
