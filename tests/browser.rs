@@ -1272,3 +1272,29 @@ async fn an_intermediate_server_sees_the_subject_but_an_encrypted_body() {
     let errors = console_errors(&c).await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stripped_hop_is_plaintext_and_the_log_shows_the_rewritten_line() {
+    let Some((base, c, _driver)) = browser().await else {
+        return;
+    };
+    // Step 3 of starttls-stripping.json is hop 2: smtp.open.test -> mx.river.test,
+    // the EHLO reply rewritten by mallory on the way.
+    for (lang, plain, rewrote) in [
+        ("en", "plaintext", "mallory rewrote a line"),
+        ("pt", "texto claro", "mallory reescreveu uma linha"),
+    ] {
+        c.goto(&format!("{base}/s/starttls-stripping?lang={lang}#step=3"))
+            .await
+            .unwrap();
+        wait_attr(&c, "[data-testid=edge]", "data-channel", "plaintext").await;
+        let channel = text_of(&c, "[data-testid=hop-channel]").await;
+        assert!(channel.to_lowercase().contains(plain), "{channel}");
+        let told = wait_text(&c, "[data-testid=log-event].k-tampered", rewrote).await;
+        assert!(told.contains("XXXXXXXA"), "{told}");
+        screenshot(&c, &format!("starttls-stripped-{lang}.png")).await;
+    }
+    let errors = console_errors(&c).await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    c.close().await.unwrap();
+}

@@ -45,6 +45,8 @@ fn shipped_scenarios_keep_all_their_promises() {
         "forward-to-another-provider.json",
         "junk.json",
         "pgp.json",
+        "starttls-stripping.json",
+        "mx-forgery.json",
     ] {
         let run = world(name, &[]);
         assert!(!run.scenario.expect.is_empty(), "{name} claims nothing");

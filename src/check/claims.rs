@@ -32,6 +32,9 @@ pub(super) fn check(index: usize, expectation: &Expectation, trace: &Trace) -> O
         Expectation::Authenticated(claim) => senders::authenticated(claim, trace),
         Expectation::Spam(claim) => senders::spam(claim, trace),
         Expectation::Readable(claim) => super::pgp::readable(claim, trace),
+        Expectation::Attacked(claim) => super::cures::attacked(claim, trace),
+        Expectation::TlsPolicy(claim) => super::cures::tls_policy(claim, trace),
+        Expectation::TlsReport(claim) => super::cures::tls_report(claim, trace),
     };
     Outcome {
         index,

@@ -8,6 +8,7 @@
 //! `harness::Run` puts a run and these checks together as a Rust API.
 
 mod claims;
+mod cures;
 mod pgp;
 mod retrieval;
 mod senders;

@@ -63,6 +63,15 @@ pub enum Expectation {
     /// What one party could read of a message: a server's operator or a device (`by` a node)
     /// or anyone on a link (`by: "link"`), split into envelope, headers, Subject and body.
     Readable(super::pgp::ReadableClaim),
+    /// What an attacker on the path did: recorded a connection (`tapped`), removed STARTTLS
+    /// from a server's reply (`stripped`) or answered a DNS question with records of its own
+    /// (`forged`). At least one of its acts must fit.
+    Attacked(AttackedClaim),
+    /// What a sending server's TLS policy found for a recipient domain (MTA-STS or DANE), and
+    /// whether an MX host failed it. At least one event must fit.
+    TlsPolicy(TlsPolicyClaim),
+    /// A sending server mailed a TLS report (RFC 8460) about a recipient domain.
+    TlsReport(TlsReportClaim),
 }
 
 /// `authenticated`: the sender checks a server made.
@@ -421,6 +430,132 @@ pub struct HeaderClaim {
 
 fn yes() -> bool {
     true
+}
+
+/// What an attacker did, as `attacked` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackAct {
+    /// It sat on the path of a connection and recorded every byte (`tapped` events).
+    Tapped,
+    /// It removed STARTTLS from a server's reply in cleartext (`tampered` events).
+    Stripped,
+    /// It answered a DNS question in place of the real zone (`dns_forged` events).
+    Forged,
+}
+
+impl AttackAct {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttackAct::Tapped => "tapped",
+            AttackAct::Stripped => "stripped",
+            AttackAct::Forged => "forged",
+        }
+    }
+}
+
+/// `attacked`: pick an attacker and an act, narrowed by connection, machine or DNS name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttackedClaim {
+    /// The attacker (a node with role `attacker`).
+    pub attacker: String,
+    /// What it did: `tapped`, `stripped` or `forged`.
+    pub did: AttackAct,
+    /// Only this connection counts (`c3`, as `mailhop run` shows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conn: Option<String>,
+    /// Only acts against this machine count: an end of the connection (`tapped`,
+    /// `stripped`), or the machine that asked DNS (`forged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// `forged` only: the DNS name it answered for, such as `friend.test`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `forged` only: `true` claims the asking machine saw through the forgery (its resolver
+    /// validates DNSSEC and the zone is signed) and threw it away; `false` that it believed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<bool>,
+}
+
+/// The policy a `tls_policy` claim is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// MTA-STS (RFC 8461): a policy file over HTTPS, announced by a TXT record.
+    MtaSts,
+    /// DANE for SMTP (RFC 7672): TLSA records for the MX host, in a signed zone.
+    Dane,
+}
+
+impl PolicyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::MtaSts => "mta-sts",
+            PolicyKind::Dane => "dane",
+        }
+    }
+}
+
+/// What a `tls_policy` claim says the sending server got from the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyOutcome {
+    /// It found a usable policy (fetched, kept from before, or TLSA records from signed DNS).
+    Found,
+    /// It looked and found none it could use (nothing published, or a broken policy, which
+    /// RFC 8461 says to ignore), and sent as if the domain had asked for nothing.
+    None,
+    /// An MX host did not meet the policy (a `tls_policy_failed` event).
+    Failed,
+}
+
+impl PolicyOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyOutcome::Found => "found",
+            PolicyOutcome::None => "none",
+            PolicyOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// `tls_policy`: what a sending server's MTA-STS or DANE check came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPolicyClaim {
+    /// The sending server (a node with `tls_policy`).
+    pub node: String,
+    /// The recipient domain, such as `friend.test`.
+    pub domain: String,
+    /// `mta-sts` or `dane`.
+    pub policy: PolicyKind,
+    /// `found`, `none` or `failed`.
+    pub outcome: PolicyOutcome,
+    /// With `failed`: RFC 8460's result type, such as `starttls-not-supported`,
+    /// `certificate-host-mismatch` or `validation-failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// With `failed`: `true` claims the message was held back (MTA-STS `enforce`, DANE);
+    /// `false` that it went anyway and the failure was only reported (`testing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforced: Option<bool>,
+}
+
+/// `tls_report`: a TLS report mailed by a sending server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsReportClaim {
+    /// The sending server that wrote the report.
+    pub node: String,
+    /// The domain the report is about (the one that asked for it in `_smtp._tls`).
+    pub domain: String,
+    /// The address the report went to (from the `rua=mailto:` of the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The report counts at least this many failed sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_failed: Option<u64>,
 }
 
 /// The kinds whose events can be narrowed to a time window.

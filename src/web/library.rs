@@ -64,6 +64,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("junk.json", include_str!("../../scenarios/junk.json")),
     ("pgp.json", include_str!("../../scenarios/pgp.json")),
+    (
+        "starttls-stripping.json",
+        include_str!("../../scenarios/starttls-stripping.json"),
+    ),
+    (
+        "mx-forgery.json",
+        include_str!("../../scenarios/mx-forgery.json"),
+    ),
 ];
 
 /// One scenario as the server holds it.

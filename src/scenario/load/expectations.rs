@@ -4,7 +4,8 @@
 use super::locate::JsonPath;
 use super::meaning::Refer;
 use super::{Problems, is_address};
-use crate::scenario::expect::Expectation;
+use crate::policy::tlsrpt::ResultType;
+use crate::scenario::expect::{AttackAct, Expectation, PolicyOutcome};
 
 /// Names in an expectation must refer to nodes; addresses and patterns must parse.
 pub(super) fn check_expectation(
@@ -237,6 +238,62 @@ pub(super) fn check_expectation(
             refer(p, at.key("by"), &f.by, nodes, "a node");
             if let Some(m) = &f.message {
                 message(p, at.key("message"), m);
+            }
+        }
+        Expectation::Attacked(a) => {
+            let at = at.key("attacked");
+            refer(p, at.key("attacker"), &a.attacker, nodes, "a node");
+            if let Some(node) = &a.node {
+                refer(p, at.key("node"), node, nodes, "a node");
+            }
+            if a.did != AttackAct::Forged {
+                for (key, given) in [("name", a.name.is_some()), ("refused", a.refused.is_some())] {
+                    if given {
+                        p.at(
+                            &at.key(key),
+                            format!("`{key}` is about a forged DNS answer, and this claim is about `{}`", a.did.as_str()),
+                            Some("use `\"did\": \"forged\"`, or leave it out".into()),
+                        );
+                    }
+                }
+            }
+        }
+        Expectation::TlsPolicy(t) => {
+            let at = at.key("tls_policy");
+            refer(p, at.key("node"), &t.node, servers, "a server");
+            if let Some(result) = &t.result {
+                let known: Vec<&str> = ResultType::ALL.iter().map(|r| r.as_str()).collect();
+                if !known.contains(&result.as_str()) {
+                    p.at(
+                        &at.key("result"),
+                        format!("`{result}` is not a result type of RFC 8460"),
+                        Some(match super::nearest(result, known.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!("one of {}", known.join(", ")),
+                        }),
+                    );
+                }
+            }
+            if t.outcome != PolicyOutcome::Failed {
+                for (key, given) in [
+                    ("result", t.result.is_some()),
+                    ("enforced", t.enforced.is_some()),
+                ] {
+                    if given {
+                        p.at(
+                            &at.key(key),
+                            format!("`{key}` says how a host failed the policy, and this claim's outcome is `{}`", t.outcome.as_str()),
+                            Some("use `\"outcome\": \"failed\"`, or leave it out".into()),
+                        );
+                    }
+                }
+            }
+        }
+        Expectation::TlsReport(t) => {
+            let at = at.key("tls_report");
+            refer(p, at.key("node"), &t.node, servers, "a server");
+            if let Some(to) = &t.to {
+                address(p, at.key("to"), to);
             }
         }
         Expectation::Mailbox(m) => {
