@@ -195,7 +195,7 @@ fn tls_policy_fails_when_the_sender_has_no_policy_or_only_tests_it() {
     fails(
         &testing,
         claim,
-        &["starttls-not-supported, enforced", "mode testing"],
+        &["starttls-not-supported, enforced", "reported only"],
     );
     let careless = world("starttls-stripping.json", |v| {
         v["nodes"]["smtp.sts.test"]

@@ -119,10 +119,10 @@ pub(super) fn tls_report_sent(r: &TlsReportSent) -> Narration {
     Narration::at(
         node,
         format!(
-            "{node} sends {domain} a TLS report ({message}, to {to}): {successful} sessions met its policy, {failed} failed"
+            "{node} sends {domain} a TLS report ({message}, to {to}): sessions that met its policy {successful}, that failed {failed}"
         ),
         format!(
-            "{node} envia a {domain} um relatório de TLS ({message}, para {to}): {successful} sessões cumpriram a política, {failed} falharam"
+            "{node} envia a {domain} um relatório de TLS ({message}, para {to}): sessões que cumpriram a política {successful}, que falharam {failed}"
         ),
     )
 }

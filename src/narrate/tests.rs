@@ -809,8 +809,8 @@ fn examples() -> Vec<(Event, Option<Told>)> {
                 failed: 4,
             })),
             Some((
-                "mta.a.test sends b.test a TLS report (m2, to tls-reports@b.net): 0 sessions met its policy, 4 failed",
-                "mta.a.test envia a b.test um relatório de TLS (m2, para tls-reports@b.net): 0 sessões cumpriram a política, 4 falharam",
+                "mta.a.test sends b.test a TLS report (m2, to tls-reports@b.net): sessions that met its policy 0, that failed 4",
+                "mta.a.test envia a b.test um relatório de TLS (m2, para tls-reports@b.net): sessões que cumpriram a política 0, que falharam 4",
                 Some("mta.a.test"),
                 None,
                 None,

@@ -430,6 +430,11 @@ impl ClientSession {
         self.client.is_idle()
     }
 
+    /// Whether the session runs inside TLS.
+    pub fn is_encrypted(&self) -> bool {
+        self.side.io.is_tls()
+    }
+
     /// The connection's id in the trace.
     pub fn conn(&self) -> &str {
         &self.side.conn_id

@@ -420,6 +420,26 @@ async fn try_hosts(
                         reason,
                     );
                 }
+                // MTA-STS in testing mode: the message went, but a hop
+                // without TLS is a failure the report must tell.
+                Outcome::Done(_)
+                    if matches!(rule, HostRule::Sts { enforce: false, .. })
+                        && !session.is_encrypted() =>
+                {
+                    let reason = format!(
+                        "host {host} did not offer STARTTLS; the message went in plaintext (testing mode)"
+                    );
+                    secure::failed(
+                        world,
+                        &entry.node,
+                        &entry.message,
+                        domain,
+                        host,
+                        &rule,
+                        ResultType::StarttlsNotSupported,
+                        &reason,
+                    );
+                }
                 Outcome::Done(_) => secure::succeeded(world, &entry.node, domain, &rule),
                 _ => {}
             }
