@@ -279,7 +279,7 @@ async fn try_hosts(
             None => HostRule::Opportunistic,
         };
         let domain = by_mx.map_or("", |mx| mx.domain.as_str());
-        let refuse = |result: ResultType, reason: String, last: &mut Problem| {
+        let fail = |result: ResultType, reason: &str| {
             secure::failed(
                 world,
                 &entry.node,
@@ -288,8 +288,11 @@ async fn try_hosts(
                 host,
                 &rule,
                 result,
-                &reason,
-            );
+                reason,
+            )
+        };
+        let refuse = |result: ResultType, reason: String, last: &mut Problem| {
+            fail(result, &reason);
             *last = Problem {
                 status: "4.7.5".into(),
                 reason,
@@ -307,16 +310,7 @@ async fn try_hosts(
                     refuse(ResultType::ValidationFailure, reason, &mut last);
                     continue;
                 }
-                secure::failed(
-                    world,
-                    &entry.node,
-                    &entry.message,
-                    domain,
-                    host,
-                    &rule,
-                    ResultType::ValidationFailure,
-                    &reason,
-                );
+                fail(ResultType::ValidationFailure, &reason);
             }
             HostRule::DaneFailed(why) => {
                 refuse(ResultType::DnssecInvalid, why.clone(), &mut last);
@@ -409,16 +403,7 @@ async fn try_hosts(
                     status: None,
                     ..
                 } if rule.enforced() && reason.contains("TLS") => {
-                    secure::failed(
-                        world,
-                        &entry.node,
-                        &entry.message,
-                        domain,
-                        host,
-                        &rule,
-                        secure::result_of(reason),
-                        reason,
-                    );
+                    fail(secure::result_of(reason), reason);
                 }
                 // MTA-STS in testing mode: the message went, but a hop
                 // without TLS is a failure the report must tell.
@@ -429,16 +414,7 @@ async fn try_hosts(
                     let reason = format!(
                         "host {host} did not offer STARTTLS; the message went in plaintext (testing mode)"
                     );
-                    secure::failed(
-                        world,
-                        &entry.node,
-                        &entry.message,
-                        domain,
-                        host,
-                        &rule,
-                        ResultType::StarttlsNotSupported,
-                        &reason,
-                    );
+                    fail(ResultType::StarttlsNotSupported, &reason);
                 }
                 Outcome::Done(_) => secure::succeeded(world, &entry.node, domain, &rule),
                 _ => {}
